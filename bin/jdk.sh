@@ -1,0 +1,27 @@
+# Sourced by bin/panflow and bin/test: sets JAVA_HOME to a JDK 22+ (FFM and the Vector API)
+# or exits with a message saying what is needed. Looks at $PANFLOW_JAVA_HOME, $JAVA_HOME,
+# the JDKs under /usr/lib/jvm (newest first), then the java on PATH.
+panflow_jdk_feature() { # prints the feature version of the JDK at $1, or nothing
+  [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] || return 0
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n1
+}
+panflow_find_jdk() {
+  local c v
+  for c in "${PANFLOW_JAVA_HOME:-}" "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 \
+           $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -rV) \
+           "$(dirname "$(dirname "$(readlink -f "$(command -v java 2>/dev/null || echo /nonexistent)")")")"; do
+    [ -n "$c" ] || continue
+    c=${c%/}
+    v=$(panflow_jdk_feature "$c")
+    if [ -n "$v" ] && [ "$v" -ge 22 ]; then echo "$c"; return 0; fi
+  done
+  return 1
+}
+if ! PANFLOW_JDK=$(panflow_find_jdk); then
+  echo "panflow: no JDK 22 or newer found (Panflow needs the FFM API and jdk.incubator.vector)." >&2
+  echo "panflow: install one (e.g. Temurin 25) and set JAVA_HOME or PANFLOW_JAVA_HOME to it." >&2
+  exit 3
+fi
+export JAVA_HOME="$PANFLOW_JDK"
+# Flags every Panflow JVM needs: the incubating Vector API and native access for FFM.
+PANFLOW_JVM_FLAGS=(--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true)

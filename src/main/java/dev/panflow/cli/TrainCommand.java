@@ -1,0 +1,168 @@
+package dev.panflow.cli;
+
+import dev.panflow.UserError;
+import dev.panflow.data.DataSource;
+import dev.panflow.data.Datasets;
+import dev.panflow.io.Npy;
+import dev.panflow.kernels.Pool;
+import dev.panflow.ode.OdeSolver;
+import dev.panflow.ode.Solvers;
+import dev.panflow.path.AffinePath;
+import dev.panflow.path.Paths;
+import dev.panflow.tensor.Workspace;
+import dev.panflow.train.CfmTrainer;
+import dev.panflow.train.Checkpoint;
+import dev.panflow.train.Sampler;
+import dev.panflow.train.TrainConfig;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train an MLP velocity field with Conditional Flow Matching, then sample it.",
+                "Writes DIR/model.safetensors (checkpoint, atomically replaced every --checkpoint-every steps and at the end),",
+                "DIR/samples.npy and, for 2-D data, DIR/samples.png."})
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--data", paramLabel = "NAME|FILE", description = "checkerboard, 8gaussians, moons, circles, spirals, or a .npy/.csv file of rows (default: ${DEFAULT-VALUE}).")
+    String data = "checkerboard";
+    @Option(names = "--path", description = "Conditional probability path: ot, vp, ve, cosine, poly (default: ${DEFAULT-VALUE}).")
+    String path = "ot";
+    @Option(names = "--hidden", description = "Hidden width (default: ${DEFAULT-VALUE}).")
+    int hidden = 256;
+    @Option(names = "--layers", description = "Hidden layers (default: ${DEFAULT-VALUE}).")
+    int layers = 3;
+    @Option(names = "--time-embedding", description = "sinusoidal or concat (t as one input, like the PyTorch reference) (default: ${DEFAULT-VALUE}).")
+    String timeEmbedding = "sinusoidal";
+    @Option(names = "--frequencies", description = "Frequencies of the sinusoidal time embedding (default: ${DEFAULT-VALUE}).")
+    int frequencies = 16;
+    @Option(names = "--batch", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch = 1024;
+    @Option(names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
+    long steps = 3000;
+    @Option(names = "--lr", description = "Peak learning rate of AdamW (default: ${DEFAULT-VALUE}).")
+    float lr = 2e-3f;
+    @Option(names = "--lr-schedule", description = "constant or cosine (decays to lr/10) (default: ${DEFAULT-VALUE}).")
+    String lrSchedule = "cosine";
+    @Option(names = "--warmup", description = "Linear warm-up steps (default: ${DEFAULT-VALUE}).")
+    long warmup = 100;
+    @Option(names = "--weight-decay", description = "AdamW decoupled weight decay (default: ${DEFAULT-VALUE}).")
+    float weightDecay = 0f;
+    @Option(names = "--ema", description = "EMA decay of the weights used for sampling (default: ${DEFAULT-VALUE}).")
+    float ema = 0.999f;
+    @Option(names = "--max-grad-norm", description = "Clip the global gradient norm to this (0 = off) (default: ${DEFAULT-VALUE}).")
+    float maxGradNorm = 0f;
+    @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed = 0;
+    @Mixin
+    Threads threads;
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).")
+    Path out = Path.of("runs/checkerboard");
+    @Option(names = "--checkpoint-every", paramLabel = "N", description = "Write the checkpoint every N steps, 0 = only at the end (default: ${DEFAULT-VALUE}).")
+    long checkpointEvery = 1000;
+    @Option(names = "--resume", description = "Continue the run from DIR/model.safetensors (same flags); the result is bit-for-bit that of an uninterrupted run.")
+    boolean resume;
+    @Option(names = "--samples", paramLabel = "N", description = "Samples drawn after training for samples.npy/png, 0 = none (default: ${DEFAULT-VALUE}).")
+    int samples = 20000;
+    @Option(names = "--sample-steps", paramLabel = "K", description = "Euler steps for those samples (default: ${DEFAULT-VALUE}).")
+    int sampleSteps = 100;
+
+    private volatile boolean stopRequested;
+
+    @Override
+    public Integer call() throws IOException {
+        TrainConfig cfg = new TrainConfig(data, path, hidden, layers, timeEmbedding, frequencies, batch, steps, lr,
+                lrSchedule, warmup, weightDecay, ema, maxGradNorm, seed, checkpointEvery);
+        if (samples < 0) throw new UserError("--samples must be ≥ 0, got " + samples);
+        if (sampleSteps < 1) throw new UserError("--sample-steps must be ≥ 1, got " + sampleSteps);
+        AffinePath p = Paths.byName(path);
+        Path ckpt = out.resolve("model.safetensors");
+        if (resume && !Files.exists(ckpt)) throw new UserError("--resume: no checkpoint at " + ckpt);
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new UserError("cannot create output directory " + out + ": " + e.getMessage());
+        }
+        try (Arena dataArena = Arena.ofShared();
+             Pool pool = new Pool(threads.checked())) {
+            DataSource ds = Datasets.open(data, dataArena);
+            try (CfmTrainer tr = new CfmTrainer(cfg, ds, p, pool)) {
+                if (resume) {
+                    Checkpoint.restore(tr, ckpt);
+                    System.err.printf("resumed %s at step %d%n", ckpt, tr.step());
+                }
+                System.err.printf("train: %s (dim %d), path %s, MLP %d×%d (%,d parameters), batch %d, %d steps, %d threads%n",
+                        ds.name(), tr.dim(), p.scheduler().name(), hidden, layers, tr.mlp.params().count(), batch, steps, pool.threads());
+                if (!runLoop(tr, ckpt)) return 130;
+                if (samples > 0) sampleAfterTraining(tr, p, pool);
+            }
+        }
+        return 0;
+    }
+
+    /** The training loop; false if it stopped early on a signal (after saving the checkpoint). */
+    private boolean runLoop(CfmTrainer tr, Path ckpt) {
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stopRequested = true;
+            try {
+                finished.await(60, TimeUnit.SECONDS); // let the loop write its checkpoint first
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            ProgressBar bar = new ProgressBar("train", steps);
+            double smooth = Double.NaN;
+            long start = tr.step();
+            while (tr.step() < steps) {
+                if (stopRequested) {
+                    Checkpoint.save(tr, ckpt);
+                    System.err.printf("%ninterrupted at step %d; checkpoint saved to %s (continue with --resume)%n", tr.step(), ckpt);
+                    return false;
+                }
+                double loss = tr.trainStep();
+                smooth = Double.isNaN(smooth) ? loss : 0.98 * smooth + 0.02 * loss;
+                long k = tr.step();
+                if (checkpointEvery > 0 && k % checkpointEvery == 0 && k < steps) Checkpoint.save(tr, ckpt);
+                bar.update(k - start, String.format("loss %.4f", smooth));
+            }
+            bar.finish(tr.step() - start, String.format("loss %.4f", smooth));
+            Checkpoint.save(tr, ckpt);
+            System.out.printf("trained %d steps, final loss %.4f (smoothed %.4f); checkpoint %s%n", tr.step(), tr.lastLoss(), smooth, ckpt);
+            return true;
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is already exiting; the hook is running and will return now
+            }
+        }
+    }
+
+    private void sampleAfterTraining(CfmTrainer tr, AffinePath p, Pool pool) {
+        // Sample with the EMA weights: swap them into the live parameters (training is over).
+        if (ema > 0) tr.mlp.params().values().copyFrom(tr.ema.weights());
+        try (Workspace ws = new Workspace(); OdeSolver solver = Solvers.byName("euler", sampleSteps, 1e-5, 1e-5)) {
+            Sampler.Result r = Sampler.sample(tr.mlp, p, solver, samples, seed + 1, ws);
+            Path npy = out.resolve("samples.npy");
+            Npy.write(npy, r.samples());
+            System.out.printf("sampled %d points (Euler, %d NFE, %.2f s) -> %s%n", samples, r.stats().nfe(), r.seconds(), npy);
+            String q = Plots.quality(r.samples(), data);
+            if (q != null) System.out.println(q);
+            if (r.samples().cols() == 2) {
+                Path png = out.resolve("samples.png");
+                Plots.scatter(r.samples(), data, png, String.format("Panflow CFM (%s path), %s, %d steps", path, data, tr.step()));
+                System.out.println("wrote " + png);
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.panflow.nn;
+
+import dev.panflow.kernels.Elementwise;
+import dev.panflow.tensor.Tensor;
+import dev.panflow.tensor.Workspace;
+
+/**
+ * Exponential moving average of the weights: ema ← d·ema + (1 − d)·θ after each step, with
+ * the warm-up d_k = min(d, (1 + k)/(10 + k)) so early averages are not stuck at the random init.
+ */
+public final class Ema {
+    private final ParamStore store;
+    private final Tensor shadow;
+    private final float decay;
+
+    public Ema(ParamStore store, Workspace ws, float decay) {
+        if (!(decay >= 0 && decay < 1)) throw new IllegalArgumentException("EMA decay must be in [0, 1), got " + decay);
+        this.store = store;
+        this.decay = decay;
+        this.shadow = ws.tensor((int) store.flatSize());
+        shadow.copyFrom(store.values());
+    }
+
+    /** Update after optimizer step number {@code step} (1-based). */
+    public void update(long step) {
+        float d = (float) Math.min(decay, (1.0 + step) / (10.0 + step));
+        Elementwise.ema(shadow.segment(), store.values().segment(), d, store.flatSize());
+    }
+
+    public Tensor weights() { return shadow; }
+    public float decay() { return decay; }
+}

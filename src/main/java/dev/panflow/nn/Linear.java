@@ -1,0 +1,50 @@
+package dev.panflow.nn;
+
+import dev.panflow.kernels.Elementwise;
+import dev.panflow.kernels.MatMul;
+import dev.panflow.kernels.Pool;
+import dev.panflow.tensor.Rng;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Dense layer y = x·W + b with W stored [in × out] (so the forward pass is a plain A·B and
+ * the backward passes are Aᵀ·B and A·Bᵀ, the three layouts of {@link MatMul}).
+ */
+public final class Linear {
+    public final int in;
+    public final int out;
+    public final Param weight;
+    public final Param bias;
+    private final MatMul mm;
+
+    public Linear(ParamStore store, Pool pool, String name, int in, int out) {
+        this.in = in;
+        this.out = out;
+        this.weight = store.declare(name + ".weight", in, out);
+        this.bias = store.declare(name + ".bias", out);
+        this.mm = new MatMul(pool);
+    }
+
+    /** PyTorch's default: W, b ~ U(−1/√in, 1/√in). */
+    public void init(Rng rng) {
+        float bound = (float) (1.0 / Math.sqrt(in));
+        rng.fillUniform(weight.value().segment(), weight.size(), -bound, bound);
+        rng.fillUniform(bias.value().segment(), bias.size(), -bound, bound);
+    }
+
+    /** y[rows × out] = x[rows × in]·W + b. */
+    public void forward(MemorySegment x, MemorySegment y, int rows) {
+        mm.nn(x, weight.value().segment(), y, rows, out, in, false);
+        Elementwise.addBias(y, bias.value().segment(), rows, out);
+    }
+
+    /**
+     * Given dL/dy, writes dL/dW = xᵀ·dy and dL/db = Σ_rows dy into the gradients (overwriting
+     * them), and dL/dx = dy·Wᵀ into {@code dx} unless it is null.
+     */
+    public void backward(MemorySegment x, MemorySegment dy, MemorySegment dx, int rows) {
+        mm.tn(x, dy, weight.grad().segment(), in, out, rows, false);
+        Elementwise.sumRows(dy, bias.grad().segment(), rows, out, false);
+        if (dx != null) mm.nt(dy, weight.value().segment(), dx, rows, in, out, false);
+    }
+}

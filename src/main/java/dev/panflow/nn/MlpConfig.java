@@ -1,0 +1,23 @@
+package dev.panflow.nn;
+
+import dev.panflow.UserError;
+
+/**
+ * Shape of an MLP velocity field: data dimension, hidden width, number of hidden layers, and
+ * the time embedding ("sinusoidal" with {@code frequencies} frequencies, or "concat").
+ */
+public record MlpConfig(int dim, int hidden, int layers, String timeEmbedding, int frequencies) {
+    public MlpConfig {
+        if (dim < 1) throw new UserError("data dimension must be ≥ 1, got " + dim);
+        if (hidden < 1 || hidden > 65536) throw new UserError("--hidden must be in [1, 65536], got " + hidden);
+        if (layers < 1 || layers > 64) throw new UserError("--layers must be in [1, 64], got " + layers);
+        if (!timeEmbedding.equals("sinusoidal") && !timeEmbedding.equals("concat"))
+            throw new UserError("unknown --time-embedding '" + timeEmbedding + "'; choose sinusoidal or concat");
+        if (timeEmbedding.equals("sinusoidal") && (frequencies < 1 || frequencies > 1024))
+            throw new UserError("time-embedding frequencies must be in [1, 1024], got " + frequencies);
+    }
+
+    public TimeEmbedding embedding() {
+        return timeEmbedding.equals("concat") ? TimeEmbedding.concat() : TimeEmbedding.sinusoidal(frequencies);
+    }
+}

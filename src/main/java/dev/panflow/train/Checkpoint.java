@@ -1,0 +1,138 @@
+package dev.panflow.train;
+
+import dev.panflow.UserError;
+import dev.panflow.io.Safetensors;
+import dev.panflow.io.SafetensorsFile;
+import dev.panflow.nn.Param;
+import dev.panflow.nn.ParamStore;
+import dev.panflow.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A training run in one safetensors file: weights ("net.*"), EMA weights ("ema.net.*"), Adam
+ * moments ("adam_m.net.*", "adam_v.net.*") and, in the metadata, the config, the step and the
+ * RNG state — all a resumed run needs to continue bit for bit. Written atomically.
+ */
+public final class Checkpoint {
+    public static final String FORMAT = "panflow-cfm-mlp-1";
+
+    private Checkpoint() {}
+
+    public static void save(CfmTrainer tr, Path file) {
+        ParamStore ps = tr.mlp.params();
+        Map<String, Tensor> tensors = new LinkedHashMap<>(ps.views(ps.values(), ""));
+        tensors.putAll(ps.views(tr.ema.weights(), "ema."));
+        tensors.putAll(ps.views(tr.optimizer.firstMoment(), "adam_m."));
+        tensors.putAll(ps.views(tr.optimizer.secondMoment(), "adam_v."));
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", FORMAT);
+        meta.put("dim", Integer.toString(tr.dim()));
+        meta.putAll(tr.config.toMetadata());
+        meta.put("step", Long.toString(tr.step()));
+        meta.put("rng", join(tr.rng.state()));
+        Safetensors.write(file, tensors, meta);
+    }
+
+    /** Loads a checkpoint into a trainer built with the same config, to continue the run. */
+    public static void restore(CfmTrainer tr, Path file) {
+        try (Arena arena = Arena.ofConfined()) {
+            SafetensorsFile f = Safetensors.read(file, arena);
+            Map<String, String> meta = f.metadata();
+            checkFormat(meta, file);
+            TrainConfig saved = TrainConfig.fromMetadata(meta, file.toString());
+            if (!saved.mlp(tr.dim()).equals(tr.config.mlp(tr.dim())) || !saved.path().equals(tr.config.path())
+                    || !saved.data().equals(tr.config.data()) || saved.batch() != tr.config.batch()
+                    || saved.seed() != tr.config.seed())
+                throw new UserError(file + " was trained with another configuration (" + saved.data() + ", path "
+                        + saved.path() + ", hidden " + saved.hidden() + ", layers " + saved.layers() + ", batch "
+                        + saved.batch() + ", seed " + saved.seed() + "); pass the same flags to --resume it");
+            ParamStore ps = tr.mlp.params();
+            load(ps, ps.values(), f, "", file);
+            load(ps, tr.ema.weights(), f, "ema.", file);
+            load(ps, tr.optimizer.firstMoment(), f, "adam_m.", file);
+            load(ps, tr.optimizer.secondMoment(), f, "adam_v.", file);
+            tr.optimizer.setSteps(parseLong(meta, "step", file));
+            tr.rng.setState(parseLongs(meta.get("rng"), file));
+        }
+    }
+
+    /** A trained model for sampling: its config, data dimension and weights (EMA or raw). */
+    public record Model(TrainConfig config, int dim, long step, Map<String, Tensor> weights, boolean ema) {}
+
+    public static Model readModel(Path file, Arena arena, boolean preferEma) {
+        SafetensorsFile f = Safetensors.read(file, arena);
+        Map<String, String> meta = f.metadata();
+        checkFormat(meta, file);
+        TrainConfig cfg = TrainConfig.fromMetadata(meta, file.toString());
+        int dim = (int) parseLong(meta, "dim", file);
+        boolean haveEma = f.tensors().keySet().stream().anyMatch(k -> k.startsWith("ema."));
+        boolean useEma = preferEma && haveEma;
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        for (var e : f.tensors().entrySet()) {
+            String k = e.getKey();
+            if (useEma && k.startsWith("ema.")) w.put(k.substring(4), e.getValue());
+            else if (!useEma && k.startsWith("net.")) w.put(k, e.getValue());
+        }
+        return new Model(cfg, dim, parseLong(meta, "step", file), w, useEma);
+    }
+
+    /** Copies named weights into a store's values, checking every shape. */
+    public static void loadWeights(ParamStore ps, Map<String, Tensor> weights, Path file) {
+        for (Param p : ps.params()) {
+            Tensor src = weights.get(p.name());
+            if (src == null) throw new UserError(file + " has no tensor '" + p.name() + "' (the model's flags do not match this file)");
+            if (!Arrays.equals(src.shape(), p.shape()))
+                throw new UserError(file + ": tensor '" + p.name() + "' has shape " + Arrays.toString(src.shape())
+                        + ", the model needs " + Arrays.toString(p.shape()));
+            p.value().copyFrom(src);
+        }
+    }
+
+    private static void load(ParamStore ps, Tensor flat, SafetensorsFile f, String prefix, Path file) {
+        Map<String, Tensor> dst = ps.views(flat, prefix);
+        for (var e : dst.entrySet()) {
+            Tensor src = f.tensors().get(e.getKey());
+            if (src == null) throw new UserError(file + " has no tensor '" + e.getKey() + "'");
+            if (!Arrays.equals(src.shape(), e.getValue().shape()))
+                throw new UserError(file + ": tensor '" + e.getKey() + "' has shape " + Arrays.toString(src.shape())
+                        + ", expected " + Arrays.toString(e.getValue().shape()));
+            e.getValue().copyFrom(src);
+        }
+    }
+
+    private static void checkFormat(Map<String, String> meta, Path file) {
+        if (!FORMAT.equals(meta.get("format")))
+            throw new UserError(file + " is not a Panflow MLP checkpoint (format '" + meta.get("format") + "', expected '" + FORMAT + "')");
+    }
+
+    private static long parseLong(Map<String, String> meta, String key, Path file) {
+        try {
+            return Long.parseLong(meta.get(key));
+        } catch (NumberFormatException e) {
+            throw new UserError(file + ": metadata '" + key + "' is not a whole number: " + meta.get(key));
+        }
+    }
+
+    private static String join(long[] v) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < v.length; i++) sb.append(i == 0 ? "" : ",").append(v[i]);
+        return sb.toString();
+    }
+
+    private static long[] parseLongs(String s, Path file) {
+        if (s == null) throw new UserError(file + ": metadata has no RNG state");
+        try {
+            String[] parts = s.split(",");
+            long[] out = new long[parts.length];
+            for (int i = 0; i < parts.length; i++) out[i] = Long.parseLong(parts[i].trim());
+            if (out.length != 6) throw new NumberFormatException("6 words expected");
+            return out;
+        } catch (NumberFormatException e) {
+            throw new UserError(file + ": RNG state in metadata is malformed");
+        }
+    }
+}

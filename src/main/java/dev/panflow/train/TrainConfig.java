@@ -1,0 +1,90 @@
+package dev.panflow.train;
+
+import dev.panflow.UserError;
+import dev.panflow.nn.MlpConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Everything that defines a training run; saved in every checkpoint's metadata. */
+public record TrainConfig(
+        String data, String path, int hidden, int layers, String timeEmbedding, int frequencies,
+        int batch, long steps, float lr, String lrSchedule, long warmup, float weightDecay,
+        float emaDecay, float maxGradNorm, long seed, long checkpointEvery) {
+
+    public TrainConfig {
+        check(batch >= 1 && batch <= 1 << 22, "--batch must be in [1, 4194304], got " + batch);
+        check(steps >= 1, "--steps must be ≥ 1, got " + steps);
+        check(lr > 0 && Float.isFinite(lr) && lr < 10, "--lr must be in (0, 10), got " + lr);
+        check(lrSchedule.equals("constant") || lrSchedule.equals("cosine"),
+                "unknown --lr-schedule '" + lrSchedule + "'; choose constant or cosine");
+        check(warmup >= 0, "--warmup must be ≥ 0, got " + warmup);
+        check(weightDecay >= 0 && weightDecay < 1, "--weight-decay must be in [0, 1), got " + weightDecay);
+        check(emaDecay >= 0 && emaDecay < 1, "--ema must be in [0, 1), got " + emaDecay);
+        check(maxGradNorm >= 0 && !Float.isNaN(maxGradNorm), "--max-grad-norm must be ≥ 0 (0 = off), got " + maxGradNorm);
+        check(checkpointEvery >= 0, "--checkpoint-every must be ≥ 0, got " + checkpointEvery);
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) throw new UserError(message);
+    }
+
+    public MlpConfig mlp(int dim) {
+        return new MlpConfig(dim, hidden, layers, timeEmbedding, frequencies);
+    }
+
+    /** Learning rate at 1-based step k: linear warm-up, then constant or cosine decay to lr/10. */
+    public float lrAt(long k) {
+        if (warmup > 0 && k <= warmup) return lr * k / warmup;
+        if (lrSchedule.equals("constant")) return lr;
+        double p = Math.min(1.0, (double) (k - warmup) / Math.max(1, steps - warmup));
+        return (float) (lr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * p))));
+    }
+
+    public Map<String, String> toMetadata() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("data", data);
+        m.put("path", path);
+        m.put("hidden", Integer.toString(hidden));
+        m.put("layers", Integer.toString(layers));
+        m.put("time_embedding", timeEmbedding);
+        m.put("frequencies", Integer.toString(frequencies));
+        m.put("batch", Integer.toString(batch));
+        m.put("steps", Long.toString(steps));
+        m.put("lr", Float.toString(lr));
+        m.put("lr_schedule", lrSchedule);
+        m.put("warmup", Long.toString(warmup));
+        m.put("weight_decay", Float.toString(weightDecay));
+        m.put("ema_decay", Float.toString(emaDecay));
+        m.put("max_grad_norm", Float.toString(maxGradNorm));
+        m.put("seed", Long.toString(seed));
+        m.put("checkpoint_every", Long.toString(checkpointEvery));
+        return m;
+    }
+
+    public static TrainConfig fromMetadata(Map<String, String> m, String source) {
+        try {
+            return new TrainConfig(get(m, "data", source), get(m, "path", source),
+                    Integer.parseInt(get(m, "hidden", source)), Integer.parseInt(get(m, "layers", source)),
+                    get(m, "time_embedding", source), Integer.parseInt(get(m, "frequencies", source)),
+                    Integer.parseInt(get(m, "batch", source)), Long.parseLong(get(m, "steps", source)),
+                    Float.parseFloat(get(m, "lr", source)), get(m, "lr_schedule", source),
+                    Long.parseLong(get(m, "warmup", source)), Float.parseFloat(get(m, "weight_decay", source)),
+                    Float.parseFloat(get(m, "ema_decay", source)), Float.parseFloat(get(m, "max_grad_norm", source)),
+                    Long.parseLong(get(m, "seed", source)), Long.parseLong(get(m, "checkpoint_every", source)));
+        } catch (NumberFormatException e) {
+            throw new UserError(source + ": bad number in checkpoint metadata: " + e.getMessage());
+        }
+    }
+
+    private static String get(Map<String, String> m, String key, String source) {
+        String v = m.get(key);
+        if (v == null) throw new UserError(source + ": not a Panflow checkpoint (metadata has no '" + key + "')");
+        return v;
+    }
+
+    /** Same run with other step count / seed, for --resume with a longer schedule etc. */
+    public TrainConfig withSteps(long newSteps) {
+        return new TrainConfig(data, path, hidden, layers, timeEmbedding, frequencies, batch, newSteps, lr,
+                lrSchedule, warmup, weightDecay, emaDecay, maxGradNorm, seed, checkpointEvery);
+    }
+}
