@@ -1,0 +1,17 @@
+package dev.panflow.ode;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Integrates dx/dt = v_t(x) in place on x[rows×dim] from t0 to t1 (t1 < t0 runs backwards).
+ * Stage buffers are owned by the solver and reused across solves; close() frees them.
+ * One solver per thread.
+ */
+public interface OdeSolver extends AutoCloseable {
+    SolveStats solve(VelocityField f, MemorySegment x, int rows, float t0, float t1);
+
+    String name();
+
+    @Override
+    void close();
+}
