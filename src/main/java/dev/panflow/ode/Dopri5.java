@@ -88,7 +88,8 @@ public final class Dopri5 extends AbstractSolver {
             // Land exactly on t1 rather than leave a sliver.
             boolean last = h >= Math.abs(t1 - t) * (1 - 1e-9);
             if (last) h = Math.abs(t1 - t);
-            if (h <= 4 * Math.ulp(Math.max(Math.abs(t), 1.0)))
+            // A landing step may be tiny; any other step that small means h has collapsed.
+            if (!last && h <= 4 * Math.ulp(Math.max(Math.abs(t), 1.0)))
                 throw new IllegalStateException("dopri5 step size underflow at t = " + t + " (h = " + h
                         + "): the field is not finite or too stiff");
             double hs = dir * h;

@@ -33,8 +33,9 @@ public final class AffinePath {
 
     /**
      * One CFM batch. For each row r at time t[r]: xt = σ_t x0 + α_t x1 and
-     * ut = d/dt ψ_t(x0) = σ'_t x0 + α'_t x1. All segments are row-major [rows×dim] floats
-     * (t is [rows]); xt and ut must not alias the inputs. Allocation-free.
+     * ut = d/dt ψ_t(x0) = σ'_t x0 + α'_t x1, with x0 ~ N(0, I) standard (σ_t scales it; the
+     * sampler instead starts from N(0, noiseStd² I)). All segments are row-major [rows×dim]
+     * floats (t is [rows]); xt and ut must not alias the inputs. Allocation-free.
      */
     public void sample(MemorySegment x0, MemorySegment x1, MemorySegment t, MemorySegment xt, MemorySegment ut,
                        int rows, int dim) {
