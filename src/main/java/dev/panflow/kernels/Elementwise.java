@@ -1,0 +1,270 @@
+package dev.panflow.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vectorised elementwise kernels and reductions over contiguous float32 segments. Each loop runs
+ * full vectors, then a scalar tail. Outputs may alias inputs where the method says so (every
+ * element is read before it is written at the same index).
+ */
+public final class Elementwise {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Reductions fold float lane partials into a double every this many elements. */
+    private static final int FOLD = 512;
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+
+    private Elementwise() {}
+
+    private static FloatVector load(MemorySegment s, long i) { return FloatVector.fromMemorySegment(S, s, 4L * i, NO); }
+    private static void store(FloatVector v, MemorySegment s, long i) { v.intoMemorySegment(s, 4L * i, NO); }
+    private static float get(MemorySegment s, long i) { return s.getAtIndex(F, i); }
+    private static void set(MemorySegment s, long i, float v) { s.setAtIndex(F, i, v); }
+    private static long vbound(long n) { return n - n % L; }
+
+    /** y[r,c] += bias[c]. */
+    public static void addBias(MemorySegment y, MemorySegment bias, int rows, int cols) {
+        int cb = (int) vbound(cols);
+        for (int r = 0; r < rows; r++) {
+            long row = (long) r * cols;
+            int c = 0;
+            for (; c < cb; c += L) store(load(y, row + c).add(load(bias, c)), y, row + c);
+            for (; c < cols; c++) set(y, row + c, get(y, row + c) + get(bias, c));
+        }
+    }
+
+    /** out[c] (+)= Σ_r dy[r,c] (the bias gradient); rows are added in increasing order. */
+    public static void sumRows(MemorySegment dy, MemorySegment out, int rows, int cols, boolean accumulate) {
+        int cb = (int) vbound(cols);
+        int c = 0;
+        for (; c < cb; c += L) {
+            FloatVector s = accumulate ? load(out, c) : FloatVector.zero(S);
+            for (int r = 0; r < rows; r++) s = s.add(load(dy, (long) r * cols + c));
+            store(s, out, c);
+        }
+        for (; c < cols; c++) {
+            float s = accumulate ? get(out, c) : 0f;
+            for (int r = 0; r < rows; r++) s += get(dy, (long) r * cols + c);
+            set(out, c, s);
+        }
+    }
+
+    /** y = x·sigmoid(x) = x / (1 + e^−x); y may alias x. */
+    public static void silu(MemorySegment x, MemorySegment y, long n) {
+        long i = 0, b = vbound(n);
+        for (; i < b; i += L) {
+            FloatVector v = load(x, i);
+            store(v.div(v.neg().lanewise(VectorOperators.EXP).add(1f)), y, i);
+        }
+        for (; i < n; i++) {
+            float v = get(x, i);
+            set(y, i, v / (1f + (float) Math.exp(-v)));
+        }
+    }
+
+    /** dx = dy·s·(1 + x·(1−s)), s = sigmoid(x); dx may alias dy. */
+    public static void siluBackward(MemorySegment x, MemorySegment dy, MemorySegment dx, long n) {
+        long i = 0, b = vbound(n);
+        for (; i < b; i += L) {
+            FloatVector v = load(x, i);
+            FloatVector s = ONE.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector t = v.fma(ONE.sub(s), ONE);   // 1 + x(1−s)
+            store(load(dy, i).mul(s).mul(t), dx, i);
+        }
+        for (; i < n; i++) {
+            float v = get(x, i), s = 1f / (1f + (float) Math.exp(-v));
+            set(dx, i, get(dy, i) * s * Math.fma(v, 1f - s, 1f));
+        }
+    }
+
+    public static void add(MemorySegment a, MemorySegment b, MemorySegment out, long n) {
+        long i = 0, vb = vbound(n);
+        for (; i < vb; i += L) store(load(a, i).add(load(b, i)), out, i);
+        for (; i < n; i++) set(out, i, get(a, i) + get(b, i));
+    }
+
+    public static void sub(MemorySegment a, MemorySegment b, MemorySegment out, long n) {
+        long i = 0, vb = vbound(n);
+        for (; i < vb; i += L) store(load(a, i).sub(load(b, i)), out, i);
+        for (; i < n; i++) set(out, i, get(a, i) - get(b, i));
+    }
+
+    public static void mul(MemorySegment a, MemorySegment b, MemorySegment out, long n) {
+        long i = 0, vb = vbound(n);
+        for (; i < vb; i += L) store(load(a, i).mul(load(b, i)), out, i);
+        for (; i < n; i++) set(out, i, get(a, i) * get(b, i));
+    }
+
+    public static void scale(MemorySegment x, float s, MemorySegment out, long n) {
+        long i = 0, vb = vbound(n);
+        for (; i < vb; i += L) store(load(x, i).mul(s), out, i);
+        for (; i < n; i++) set(out, i, get(x, i) * s);
+    }
+
+    /** y += alpha·x. */
+    public static void axpy(float alpha, MemorySegment x, MemorySegment y, long n) {
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        long i = 0, vb = vbound(n);
+        for (; i < vb; i += L) store(load(x, i).fma(va, load(y, i)), y, i);
+        for (; i < n; i++) set(y, i, Math.fma(alpha, get(x, i), get(y, i)));
+    }
+
+    public static void fill(MemorySegment x, float v, long n) {
+        FloatVector vv = FloatVector.broadcast(S, v);
+        long i = 0, vb = vbound(n);
+        for (; i < vb; i += L) store(vv, x, i);
+        for (; i < n; i++) set(x, i, v);
+    }
+
+    public static void copy(MemorySegment src, MemorySegment dst, long n) {
+        MemorySegment.copy(src, 0L, dst, 0L, 4L * n);
+    }
+
+    /**
+     * Σ x. Four float vector accumulators cover a block of {@value #FOLD} elements (16 values per
+     * lane), then fold into a double: float error stays per block, the long sum is in double.
+     */
+    public static double sum(MemorySegment x, long n) {
+        double total = 0;
+        long i = 0, vb = n - n % (4 * L);
+        while (i < vb) {
+            long end = Math.min(vb, i + FOLD);
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (; i < end; i += 4 * L) {
+                s0 = s0.add(load(x, i));
+                s1 = s1.add(load(x, i + L));
+                s2 = s2.add(load(x, i + 2 * L));
+                s3 = s3.add(load(x, i + 3 * L));
+            }
+            total += fold(s0, s1, s2, s3);
+        }
+        for (; i < n; i++) total += get(x, i);
+        return total;
+    }
+
+    private static double fold(FloatVector s0, FloatVector s1, FloatVector s2, FloatVector s3) {
+        return ((double) s0.reduceLanes(VectorOperators.ADD) + s1.reduceLanes(VectorOperators.ADD))
+                + ((double) s2.reduceLanes(VectorOperators.ADD) + s3.reduceLanes(VectorOperators.ADD));
+    }
+
+    /** Σ x² (blocked like {@link #sum}). */
+    public static double sumSquares(MemorySegment x, long n) {
+        double total = 0;
+        long i = 0, vb = n - n % (4 * L);
+        while (i < vb) {
+            long end = Math.min(vb, i + FOLD);
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (; i < end; i += 4 * L) {
+                FloatVector v0 = load(x, i), v1 = load(x, i + L), v2 = load(x, i + 2 * L), v3 = load(x, i + 3 * L);
+                s0 = v0.fma(v0, s0);
+                s1 = v1.fma(v1, s1);
+                s2 = v2.fma(v2, s2);
+                s3 = v3.fma(v3, s3);
+            }
+            total += fold(s0, s1, s2, s3);
+        }
+        for (; i < n; i++) { double v = get(x, i); total += v * v; }
+        return total;
+    }
+
+    /** Σ a·b (blocked like {@link #sum}). */
+    public static double dot(MemorySegment a, MemorySegment b, long n) {
+        double total = 0;
+        long i = 0, vb = n - n % (4 * L);
+        while (i < vb) {
+            long end = Math.min(vb, i + FOLD);
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (; i < end; i += 4 * L) {
+                s0 = load(a, i).fma(load(b, i), s0);
+                s1 = load(a, i + L).fma(load(b, i + L), s1);
+                s2 = load(a, i + 2 * L).fma(load(b, i + 2 * L), s2);
+                s3 = load(a, i + 3 * L).fma(load(b, i + 3 * L), s3);
+            }
+            total += fold(s0, s1, s2, s3);
+        }
+        for (; i < n; i++) total += (double) get(a, i) * get(b, i);
+        return total;
+    }
+
+    /**
+     * out = x + Σ_{t<terms} coef[t]·ks[t] in one pass (ODE stage updates: Euler x + h·k, RK4,
+     * Dormand–Prince). out may alias x. Terms are added in increasing t with fused multiply-adds.
+     */
+    public static void linComb(MemorySegment out, MemorySegment x, float[] coef, MemorySegment[] ks, int terms, long n) {
+        if (terms == 0) {
+            copy(x, out, n);   // memmove semantics: fine when out aliases x
+            return;
+        }
+        long vb = vbound(n);
+        if (terms == 1) {
+            float c0 = coef[0];
+            FloatVector v0 = FloatVector.broadcast(S, c0);
+            MemorySegment k0 = ks[0];
+            long i = 0;
+            for (; i < vb; i += L) store(load(k0, i).fma(v0, load(x, i)), out, i);
+            for (; i < n; i++) set(out, i, Math.fma(c0, get(k0, i), get(x, i)));
+            return;
+        }
+        if (terms == 2) {
+            float c0 = coef[0], c1 = coef[1];
+            FloatVector v0 = FloatVector.broadcast(S, c0), v1 = FloatVector.broadcast(S, c1);
+            MemorySegment k0 = ks[0], k1 = ks[1];
+            long i = 0;
+            for (; i < vb; i += L) {
+                FloatVector s = load(k0, i).fma(v0, load(x, i));
+                store(load(k1, i).fma(v1, s), out, i);
+            }
+            for (; i < n; i++) set(out, i, Math.fma(c1, get(k1, i), Math.fma(c0, get(k0, i), get(x, i))));
+            return;
+        }
+        long i = 0;
+        for (; i < vb; i += L) {
+            FloatVector s = load(x, i);
+            for (int t = 0; t < terms; t++) s = load(ks[t], i).fma(FloatVector.broadcast(S, coef[t]), s);
+            store(s, out, i);
+        }
+        for (; i < n; i++) {
+            float s = get(x, i);
+            for (int t = 0; t < terms; t++) s = Math.fma(coef[t], get(ks[t], i), s);
+            set(out, i, s);
+        }
+    }
+
+    /** avg = decay·avg + (1−decay)·x. */
+    public static void ema(MemorySegment avg, MemorySegment x, float decay, long n) {
+        float w = 1f - decay;
+        long i = 0, vb = vbound(n);
+        for (; i < vb; i += L) store(load(avg, i).mul(decay).add(load(x, i).mul(w)), avg, i);
+        for (; i < n; i++) set(avg, i, decay * get(avg, i) + w * get(x, i));
+    }
+
+    /** Returns Σ(pred−target)² in double and writes grad = gradScale·2·(pred−target): CFM loss and its gradient. */
+    public static double squaredErrorGrad(MemorySegment pred, MemorySegment target, MemorySegment grad, long n, float gradScale) {
+        float g2 = 2f * gradScale;
+        double total = 0;
+        long i = 0, vb = vbound(n);
+        while (i < vb) {
+            long end = Math.min(vb, i + FOLD / 4);
+            FloatVector s = FloatVector.zero(S);
+            for (; i < end; i += L) {
+                FloatVector d = load(pred, i).sub(load(target, i));
+                s = d.fma(d, s);
+                store(d.mul(g2), grad, i);
+            }
+            total += s.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            float d = get(pred, i) - get(target, i);
+            total += (double) d * d;
+            set(grad, i, g2 * d);
+        }
+        return total;
+    }
+}

@@ -1,0 +1,122 @@
+package dev.panflow.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/** Plain-loop reference twin of {@link Elementwise}: same signatures and semantics. */
+public final class ElementwiseScalar {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private ElementwiseScalar() {}
+
+    private static float get(MemorySegment s, long i) { return s.getAtIndex(F, i); }
+    private static void set(MemorySegment s, long i, float v) { s.setAtIndex(F, i, v); }
+
+    /** y[r,c] += bias[c]. */
+    public static void addBias(MemorySegment y, MemorySegment bias, int rows, int cols) {
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) {
+                long i = (long) r * cols + c;
+                set(y, i, get(y, i) + get(bias, c));
+            }
+    }
+
+    /** out[c] (+)= Σ_r dy[r,c]. */
+    public static void sumRows(MemorySegment dy, MemorySegment out, int rows, int cols, boolean accumulate) {
+        for (int c = 0; c < cols; c++) {
+            float s = accumulate ? get(out, c) : 0f;
+            for (int r = 0; r < rows; r++) s += get(dy, (long) r * cols + c);
+            set(out, c, s);
+        }
+    }
+
+    static float sigmoid(float x) { return (float) (1.0 / (1.0 + Math.exp(-x))); }
+
+    /** y = x·sigmoid(x). */
+    public static void silu(MemorySegment x, MemorySegment y, long n) {
+        for (long i = 0; i < n; i++) {
+            float v = get(x, i);
+            set(y, i, v * sigmoid(v));
+        }
+    }
+
+    /** dx = dy·s·(1 + x·(1−s)), s = sigmoid(x): the derivative of x·s(x). */
+    public static void siluBackward(MemorySegment x, MemorySegment dy, MemorySegment dx, long n) {
+        for (long i = 0; i < n; i++) {
+            float v = get(x, i), s = sigmoid(v);
+            set(dx, i, get(dy, i) * s * (1f + v * (1f - s)));
+        }
+    }
+
+    public static void add(MemorySegment a, MemorySegment b, MemorySegment out, long n) {
+        for (long i = 0; i < n; i++) set(out, i, get(a, i) + get(b, i));
+    }
+
+    public static void sub(MemorySegment a, MemorySegment b, MemorySegment out, long n) {
+        for (long i = 0; i < n; i++) set(out, i, get(a, i) - get(b, i));
+    }
+
+    public static void mul(MemorySegment a, MemorySegment b, MemorySegment out, long n) {
+        for (long i = 0; i < n; i++) set(out, i, get(a, i) * get(b, i));
+    }
+
+    public static void scale(MemorySegment x, float s, MemorySegment out, long n) {
+        for (long i = 0; i < n; i++) set(out, i, get(x, i) * s);
+    }
+
+    /** y += alpha·x. */
+    public static void axpy(float alpha, MemorySegment x, MemorySegment y, long n) {
+        for (long i = 0; i < n; i++) set(y, i, get(y, i) + alpha * get(x, i));
+    }
+
+    public static void fill(MemorySegment x, float v, long n) {
+        for (long i = 0; i < n; i++) set(x, i, v);
+    }
+
+    public static void copy(MemorySegment src, MemorySegment dst, long n) {
+        for (long i = 0; i < n; i++) set(dst, i, get(src, i));
+    }
+
+    public static double sum(MemorySegment x, long n) {
+        double s = 0;
+        for (long i = 0; i < n; i++) s += get(x, i);
+        return s;
+    }
+
+    public static double sumSquares(MemorySegment x, long n) {
+        double s = 0;
+        for (long i = 0; i < n; i++) { double v = get(x, i); s += v * v; }
+        return s;
+    }
+
+    public static double dot(MemorySegment a, MemorySegment b, long n) {
+        double s = 0;
+        for (long i = 0; i < n; i++) s += (double) get(a, i) * get(b, i);
+        return s;
+    }
+
+    /** out = x + Σ_{t<terms} coef[t]·ks[t]. */
+    public static void linComb(MemorySegment out, MemorySegment x, float[] coef, MemorySegment[] ks, int terms, long n) {
+        for (long i = 0; i < n; i++) {
+            float s = get(x, i);
+            for (int t = 0; t < terms; t++) s += coef[t] * get(ks[t], i);
+            set(out, i, s);
+        }
+    }
+
+    /** avg = decay·avg + (1−decay)·x. */
+    public static void ema(MemorySegment avg, MemorySegment x, float decay, long n) {
+        for (long i = 0; i < n; i++) set(avg, i, decay * get(avg, i) + (1f - decay) * get(x, i));
+    }
+
+    /** Returns Σ(pred−target)²; grad = gradScale·2·(pred−target). */
+    public static double squaredErrorGrad(MemorySegment pred, MemorySegment target, MemorySegment grad, long n, float gradScale) {
+        double s = 0;
+        for (long i = 0; i < n; i++) {
+            float d = get(pred, i) - get(target, i);
+            s += (double) d * d;
+            set(grad, i, gradScale * 2f * d);
+        }
+        return s;
+    }
+}

@@ -1,0 +1,155 @@
+package dev.panflow.kernels;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed set of kernel threads for data-parallel loops. The calling thread counts as one of
+ * {@link #threads()}, so {@code threads - 1} daemon workers ("panflow-kernel-N") are started.
+ *
+ * <p>{@link #parallelFor} allocates nothing on the heap: the job lives in fields, workers wake
+ * on a volatile generation counter (short spin, then park), and the caller waits on a counter
+ * of outstanding workers. One thread at a time may call {@code parallelFor} on a given pool;
+ * a call made from inside a running body (by the caller or a worker) runs inline.
+ */
+public final class Pool implements AutoCloseable {
+    /** A loop body over the half-open index range [from, to). */
+    public interface RangeBody { void range(int from, int to); }
+
+    /** Spin iterations before a waiting thread parks: a few microseconds. */
+    private static final int SPINS = 1 << 11;
+
+    private final int threads;
+    private final Thread[] workers;
+
+    // The current job; plain fields published by the volatile write of generation.
+    private RangeBody body;
+    private int jobN, jobChunks;
+    private Thread caller;
+
+    private volatile int generation;
+    private volatile boolean closed;
+    private volatile boolean running;
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicReference<Throwable> error = new AtomicReference<>();
+
+    public Pool(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1: " + threads);
+        this.threads = threads;
+        this.workers = new Thread[threads - 1];
+        for (int w = 1; w < threads; w++) {
+            final int index = w;
+            Thread t = new Thread(() -> workerLoop(index), "panflow-kernel-" + w);
+            t.setDaemon(true);
+            workers[w - 1] = t;
+        }
+        for (Thread t : workers) t.start();
+    }
+
+    public int threads() { return threads; }
+
+    /**
+     * Runs {@code body} over [0, n) split into at most {@link #threads()} contiguous chunks of at
+     * least {@code grain} indices (one chunk, on the caller, when n < 2·grain). Chunk 0 runs on the
+     * caller; returns when all chunks are done and rethrows the first exception a chunk threw.
+     */
+    public void parallelFor(int n, int grain, RangeBody body) {
+        if (n <= 0) return;
+        int g = Math.max(1, grain);
+        int chunks = Math.min(threads, n / g);
+        if (chunks <= 1 || running || closed || isWorker()) {
+            body.range(0, n);
+            return;
+        }
+        running = true;
+        try {
+            this.body = body;
+            this.jobN = n;
+            this.jobChunks = chunks;
+            this.caller = Thread.currentThread();
+            error.set(null);
+            pending.set(threads - 1);         // every worker acknowledges, idle ones at once
+            generation = generation + 1;      // volatile write publishes the job fields
+            for (Thread t : workers) LockSupport.unpark(t);
+            Throwable mine = null;
+            try {
+                body.range(0, chunkEnd(n, chunks, 0));
+            } catch (Throwable t) {
+                mine = t;
+            }
+            awaitWorkers();
+            this.body = null;
+            this.caller = null;
+            Throwable t = mine != null ? mine : error.get();
+            if (t != null) {
+                error.set(null);
+                throwUnchecked(t);
+            }
+        } finally {
+            running = false;
+        }
+    }
+
+    private static int chunkEnd(int n, int chunks, int c) {
+        return (int) ((long) n * (c + 1) / chunks);
+    }
+
+    private boolean isWorker() {
+        Thread me = Thread.currentThread();
+        for (Thread t : workers) if (t == me) return true;
+        return false;
+    }
+
+    private void awaitWorkers() {
+        for (int spin = 0; pending.get() != 0; spin++) {
+            if (spin < SPINS) Thread.onSpinWait();
+            else LockSupport.park(this);
+        }
+    }
+
+    private void workerLoop(int index) {
+        int seen = 0;
+        while (true) {
+            int gen;
+            for (int spin = 0; (gen = generation) == seen && !closed; spin++) {
+                if (spin < SPINS) Thread.onSpinWait();
+                else LockSupport.park(this);
+            }
+            if (closed) return;
+            seen = gen;
+            int chunks = jobChunks, n = jobN;
+            RangeBody b = body;
+            Thread owner = caller;
+            if (index < chunks) {
+                try {
+                    b.range(chunkEnd(n, chunks, index - 1), chunkEnd(n, chunks, index));
+                } catch (Throwable t) {
+                    error.compareAndSet(null, t);
+                }
+            }
+            if (pending.decrementAndGet() == 0) LockSupport.unpark(owner);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> void throwUnchecked(Throwable t) throws T {
+        throw (T) t;
+    }
+
+    /** Stops the workers (they are daemons, so this is tidiness, not a requirement). */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        for (Thread t : workers) LockSupport.unpark(t);
+        for (Thread t : workers) {
+            try {
+                t.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package dev.panflow.kernels;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+import static dev.panflow.kernels.KernelTestUtil.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class ElementwiseTest {
+    static final int[] NS = {0, 1, 3, 7, 8, 9, 15, 17, 33, 100, 257, 1031, 5000};
+
+    @Test
+    void binaryOpsAndScaleMatchScalar() {
+        SplittableRandom rnd = new SplittableRandom(10);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : NS) {
+                MemorySegment a = random(arena, n, rnd, -3, 3), b = random(arena, n, rnd, -3, 3);
+                MemorySegment v = alloc(arena, n), s = alloc(arena, n);
+                Elementwise.add(a, b, v, n); ElementwiseScalar.add(a, b, s, n);
+                assertBitwiseEqual(v, s, n, "add " + n);
+                Elementwise.sub(a, b, v, n); ElementwiseScalar.sub(a, b, s, n);
+                assertBitwiseEqual(v, s, n, "sub " + n);
+                Elementwise.mul(a, b, v, n); ElementwiseScalar.mul(a, b, s, n);
+                assertBitwiseEqual(v, s, n, "mul " + n);
+                Elementwise.scale(a, 0.37f, v, n); ElementwiseScalar.scale(a, 0.37f, s, n);
+                assertBitwiseEqual(v, s, n, "scale " + n);
+                Elementwise.fill(v, 2.5f, n); ElementwiseScalar.fill(s, 2.5f, n);
+                assertBitwiseEqual(v, s, n, "fill " + n);
+                Elementwise.copy(a, v, n); ElementwiseScalar.copy(a, s, n);
+                assertBitwiseEqual(v, s, n, "copy " + n);
+                // axpy and aliasing out == a
+                MemorySegment y1 = copyOf(arena, b), y2 = copyOf(arena, b);
+                Elementwise.axpy(-0.7f, a, y1, n); ElementwiseScalar.axpy(-0.7f, a, y2, n);
+                assertClose(y1, y2, n, 1e-6, "axpy " + n);
+                MemorySegment al = copyOf(arena, a);
+                Elementwise.add(al, b, al, n); ElementwiseScalar.add(a, b, s, n);
+                assertBitwiseEqual(al, s, n, "add aliased " + n);
+                // ema
+                MemorySegment e1 = copyOf(arena, a), e2 = copyOf(arena, a);
+                Elementwise.ema(e1, b, 0.99f, n); ElementwiseScalar.ema(e2, b, 0.99f, n);
+                assertClose(e1, e2, n, 1e-6, "ema " + n);
+                // untouched slack after n
+                assertEquals(a.getAtIndex(F, n), al.getAtIndex(F, n), "slack " + n);
+            }
+        }
+    }
+
+    @Test
+    void biasAndSumRows() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int rows : new int[] {1, 3, 17, 64})
+                for (int cols : RAGGED) {
+                    MemorySegment y = random(arena, (long) rows * cols, rnd, -1, 1), bias = random(arena, cols, rnd, -1, 1);
+                    MemorySegment y1 = copyOf(arena, y), y2 = copyOf(arena, y);
+                    Elementwise.addBias(y1, bias, rows, cols); ElementwiseScalar.addBias(y2, bias, rows, cols);
+                    assertBitwiseEqual(y1, y2, (long) rows * cols + 16, "addBias " + rows + "x" + cols);
+                    for (boolean acc : new boolean[] {false, true}) {
+                        MemorySegment o1 = random(arena, cols, rnd, -1, 1), o2 = copyOf(arena, o1);
+                        Elementwise.sumRows(y, o1, rows, cols, acc); ElementwiseScalar.sumRows(y, o2, rows, cols, acc);
+                        assertBitwiseEqual(o1, o2, cols + 16, "sumRows " + rows + "x" + cols + " acc=" + acc);
+                    }
+                }
+        }
+    }
+
+    @Test
+    void siluForwardBackward() {
+        SplittableRandom rnd = new SplittableRandom(12);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : NS) {
+                MemorySegment x = random(arena, n, rnd, -12, 12), dy = random(arena, n, rnd, -2, 2);
+                if (n > 4) { x.setAtIndex(F, 0, -100f); x.setAtIndex(F, 1, 100f); x.setAtIndex(F, 2, 0f); x.setAtIndex(F, 3, -90f); }
+                MemorySegment v = alloc(arena, n), s = alloc(arena, n);
+                Elementwise.silu(x, v, n); ElementwiseScalar.silu(x, s, n);
+                assertClose(v, s, n, 2e-6, "silu " + n);
+                MemorySegment xa = copyOf(arena, x);
+                Elementwise.silu(xa, xa, n);
+                assertClose(xa, s, n, 2e-6, "silu aliased " + n);
+                Elementwise.siluBackward(x, dy, v, n); ElementwiseScalar.siluBackward(x, dy, s, n);
+                assertClose(v, s, n, 2e-6, "siluBackward " + n);
+                MemorySegment da = copyOf(arena, dy);
+                Elementwise.siluBackward(x, da, da, n);
+                assertClose(da, s, n, 2e-6, "siluBackward aliased " + n);
+            }
+            // the backward matches a finite difference of the forward
+            int n = 64;
+            MemorySegment x = random(arena, n, rnd, -6, 6), one = alloc(arena, n), dx = alloc(arena, n);
+            Elementwise.fill(one, 1f, n);
+            Elementwise.siluBackward(x, one, dx, n);
+            for (int i = 0; i < n; i++) {
+                double xv = x.getAtIndex(F, i), h = 1e-4;
+                double fd = (silu(xv + h) - silu(xv - h)) / (2 * h);
+                assertEquals(fd, dx.getAtIndex(F, i), 1e-4, "silu' at x=" + xv);
+            }
+        }
+    }
+
+    static double silu(double x) { return x / (1 + Math.exp(-x)); }
+
+    @Test
+    void reductionsMatchDoubleOnMillion() {
+        int n = 1_000_003;
+        SplittableRandom rnd = new SplittableRandom(13);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = random(arena, n, rnd, -1, 2), b = random(arena, n, rnd, -1, 1);
+            double s = 0, ss = 0, d = 0;
+            for (int i = 0; i < n; i++) {
+                double x = a.getAtIndex(F, i), y = b.getAtIndex(F, i);
+                s += x; ss += x * x; d += x * y;
+            }
+            // A plain float running sum is off by ~1e-5 relative here; blocked folding into double is ~1e-9.
+            assertCloseD(Elementwise.sum(a, n), s, 1e-8, "sum");
+            assertCloseD(Elementwise.sumSquares(a, n), ss, 1e-8, "sumSquares");
+            assertEquals(d, Elementwise.dot(a, b, n), 1e-8 * ss, "dot");
+            assertCloseD(ElementwiseScalar.sum(a, n), s, 1e-12, "scalar sum");
+            for (int m : NS) {
+                assertCloseD(Elementwise.sum(a, m), ElementwiseScalar.sum(a, m), 1e-6, "sum " + m);
+                assertCloseD(Elementwise.sumSquares(a, m), ElementwiseScalar.sumSquares(a, m), 1e-6, "sumSq " + m);
+                assertEquals(ElementwiseScalar.dot(a, b, m), Elementwise.dot(a, b, m), 1e-6 * (1 + m), "dot " + m);
+            }
+        }
+    }
+
+    @Test
+    void squaredErrorGrad() {
+        SplittableRandom rnd = new SplittableRandom(14);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : NS) {
+                MemorySegment p = random(arena, n, rnd, -2, 2), t = random(arena, n, rnd, -2, 2);
+                MemorySegment g1 = alloc(arena, n), g2 = alloc(arena, n);
+                double l1 = Elementwise.squaredErrorGrad(p, t, g1, n, 0.125f);
+                double l2 = ElementwiseScalar.squaredErrorGrad(p, t, g2, n, 0.125f);
+                double ref = 0;
+                for (int i = 0; i < n; i++) {
+                    double d = (double) p.getAtIndex(F, i) - t.getAtIndex(F, i);
+                    ref += d * d;
+                    assertEquals(0.25 * d, g1.getAtIndex(F, i), 1e-6 * (1 + Math.abs(d)), "grad " + i);
+                }
+                assertCloseD(l1, ref, 1e-6, "loss " + n);
+                assertCloseD(l2, ref, 1e-6, "scalar loss " + n);
+                assertClose(g1, g2, n, 1e-7, "grad twin " + n);
+                // grad may alias pred
+                MemorySegment pa = copyOf(arena, p);
+                Elementwise.squaredErrorGrad(pa, t, pa, n, 0.125f);
+                assertBitwiseEqual(pa, g1, n, "aliased grad " + n);
+            }
+        }
+    }
+
+    @Test
+    void linCombOneToSevenTermsWithAliasing() {
+        SplittableRandom rnd = new SplittableRandom(15);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : NS)
+                for (int terms = 0; terms <= 7; terms++) {
+                    MemorySegment x = random(arena, n, rnd, -1, 1);
+                    MemorySegment[] ks = new MemorySegment[terms];
+                    float[] coef = new float[terms + 2];   // longer than terms on purpose
+                    for (int t = 0; t < terms; t++) { ks[t] = random(arena, n, rnd, -1, 1); coef[t] = (float) rnd.nextDouble(-0.5, 0.5); }
+                    MemorySegment o1 = alloc(arena, n), o2 = alloc(arena, n);
+                    Elementwise.linComb(o1, x, coef, ks, terms, n);
+                    ElementwiseScalar.linComb(o2, x, coef, ks, terms, n);
+                    for (int i = 0; i < n; i++) {
+                        double ref = x.getAtIndex(F, i);
+                        for (int t = 0; t < terms; t++) ref += (double) coef[t] * ks[t].getAtIndex(F, i);
+                        assertEquals(ref, o1.getAtIndex(F, i), 1e-6, "linComb terms=" + terms + " n=" + n + " i=" + i);
+                    }
+                    assertClose(o1, o2, n, 1e-6, "linComb twin terms=" + terms);
+                    MemorySegment xa = copyOf(arena, x);
+                    Elementwise.linComb(xa, xa, coef, ks, terms, n);
+                    assertBitwiseEqual(xa, o1, n, "linComb aliased terms=" + terms + " n=" + n);
+                }
+        }
+    }
+}

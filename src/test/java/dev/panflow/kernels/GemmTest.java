@@ -1,0 +1,122 @@
+package dev.panflow.kernels;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+import static dev.panflow.kernels.KernelTestUtil.*;
+import static org.junit.jupiter.api.Assertions.fail;
+
+class GemmTest {
+    enum Op { NN, TN, NT }
+
+    interface GemmFn {
+        void run(MemorySegment a, MemorySegment b, MemorySegment c, int m, int n, int k, boolean acc, int r0, int r1);
+    }
+
+    static GemmFn vector(Op op) {
+        return switch (op) { case NN -> Gemm::nn; case TN -> Gemm::tn; case NT -> Gemm::nt; };
+    }
+
+    static GemmFn scalar(Op op) {
+        return switch (op) { case NN -> GemmScalar::nn; case TN -> GemmScalar::tn; case NT -> GemmScalar::nt; };
+    }
+
+    /** Double-precision naive C (+)= op(A)·op(B). */
+    static double[] reference(Op op, MemorySegment a, MemorySegment b, MemorySegment c0, int m, int n, int k, boolean acc) {
+        double[] out = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                double s = acc ? c0.getAtIndex(F, (long) i * n + j) : 0;
+                for (int p = 0; p < k; p++) {
+                    double av = op == Op.TN ? a.getAtIndex(F, (long) p * m + i) : a.getAtIndex(F, (long) i * k + p);
+                    double bv = op == Op.NT ? b.getAtIndex(F, (long) j * k + p) : b.getAtIndex(F, (long) p * n + j);
+                    s += av * bv;
+                }
+                out[i * n + j] = s;
+            }
+        return out;
+    }
+
+    /** Sum of |a·b| terms bounds the rounding error of a dot product. */
+    static double[] magnitude(Op op, MemorySegment a, MemorySegment b, MemorySegment c0, int m, int n, int k, boolean acc) {
+        double[] out = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                double s = acc ? Math.abs(c0.getAtIndex(F, (long) i * n + j)) : 0;
+                for (int p = 0; p < k; p++) {
+                    double av = op == Op.TN ? a.getAtIndex(F, (long) p * m + i) : a.getAtIndex(F, (long) i * k + p);
+                    double bv = op == Op.NT ? b.getAtIndex(F, (long) j * k + p) : b.getAtIndex(F, (long) p * n + j);
+                    s += Math.abs(av * bv);
+                }
+                out[i * n + j] = s;
+            }
+        return out;
+    }
+
+    static void check(Op op, int m, int n, int k, boolean acc, SplittableRandom rnd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = random(arena, (long) m * k, rnd, -1, 1);
+            MemorySegment b = random(arena, (long) k * n, rnd, -1, 1);
+            MemorySegment c0 = random(arena, (long) m * n, rnd, -1, 1);
+            MemorySegment cv = copyOf(arena, c0), cs = copyOf(arena, c0);
+            vector(op).run(a, b, cv, m, n, k, acc, 0, m);
+            scalar(op).run(a, b, cs, m, n, k, acc, 0, m);
+            double[] ref = reference(op, a, b, c0, m, n, k, acc);
+            double[] mag = magnitude(op, a, b, c0, m, n, k, acc);
+            String what = op + " m=" + m + " n=" + n + " k=" + k + " acc=" + acc;
+            for (int i = 0; i < m * n; i++) {
+                double tol = 4e-7 * (k + 2) * mag[i] + 1e-30;
+                double v = cv.getAtIndex(F, i), s = cs.getAtIndex(F, i);
+                if (Math.abs(v - ref[i]) > tol) fail(what + " vector vs double at " + i + ": " + v + " vs " + ref[i]);
+                if (Math.abs(s - ref[i]) > tol) fail(what + " scalar vs double at " + i + ": " + s + " vs " + ref[i]);
+            }
+            // Slack past m×n must be untouched.
+            assertBitwiseEqual(cv.asSlice(4L * m * n), c0.asSlice(4L * m * n), 16, what + " slack");
+
+            // Row sub-ranges: each element is computed the same way, so the result is bitwise equal.
+            MemorySegment cr = copyOf(arena, c0);
+            int cut1 = rnd.nextInt(m + 1), cut2 = cut1 + rnd.nextInt(m - cut1 + 1);
+            vector(op).run(a, b, cr, m, n, k, acc, cut1, cut2);
+            // rows outside [cut1, cut2) untouched
+            assertBitwiseEqual(cr, c0, (long) cut1 * n, what + " rows before r0");
+            assertBitwiseEqual(cr.asSlice(4L * cut2 * n), c0.asSlice(4L * cut2 * n), (long) (m - cut2) * n, what + " rows after r1");
+            vector(op).run(a, b, cr, m, n, k, acc, 0, cut1);
+            vector(op).run(a, b, cr, m, n, k, acc, cut2, m);
+            assertBitwiseEqual(cr, cv, (long) m * n, what + " split [" + cut1 + "," + cut2 + ")");
+        }
+    }
+
+    @Test
+    void raggedShapesAllOps() {
+        SplittableRandom rnd = new SplittableRandom(1);
+        int[] sizes = {1, 3, 7, 9, 16, 17, 33};
+        for (Op op : Op.values())
+            for (int m : sizes)
+                for (int n : sizes)
+                    for (int k : new int[] {1, 7, 17, 33})
+                        check(op, m, n, k, (m + n + k) % 2 == 0, rnd);
+    }
+
+    @Test
+    void largerRaggedShapes() {
+        SplittableRandom rnd = new SplittableRandom(2);
+        for (Op op : Op.values())
+            for (boolean acc : new boolean[] {false, true}) {
+                check(op, 100, 257, 15, acc, rnd);
+                check(op, 257, 100, 9, acc, rnd);
+                check(op, 33, 49, 257, acc, rnd);
+                check(op, 64, 72, 100, acc, rnd);
+            }
+    }
+
+    @Test
+    void zeroK() {
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (Op op : Op.values()) {
+            check(op, 5, 9, 0, true, rnd);
+            check(op, 5, 9, 0, false, rnd);
+        }
+    }
+}
