@@ -14,7 +14,7 @@ import dev.panflow.tensor.Workspace;
 
 /**
  * Conditional Flow Matching training (Lipman et al. 2023, eq. 9 with Gaussian paths, Thm. 3):
- * per step, x1 ~ q, x0 ~ N(0, σ_0² I), t ~ U[0, t_max), x_t = σ_t x0 + α_t x1,
+ * per step, x1 ~ q, x0 ~ N(0, I), t ~ U[0, t_max), x_t = σ_t x0 + α_t x1 (so x_0 ~ N(α_0 x1, σ_0² I)),
  * loss = mean_batch ‖v_θ(x_t, t) − (σ'_t x0 + α'_t x1)‖², then AdamW and EMA.
  * Every buffer is made once in the constructor: a step allocates nothing.
  */
@@ -61,7 +61,7 @@ public final class CfmTrainer implements AutoCloseable {
         int b = config.batch();
         long n = (long) b * dim;
         data.sample(rng, x1.segment(), b);
-        rng.fillGaussian(x0.segment(), n, path.noiseStd());
+        rng.fillGaussian(x0.segment(), n, 1f); // standard normal: σ_t scales it in x_t = σ_t x0 + α_t x1
         rng.fillUniform(t.segment(), b, 0f, path.tMax());
         path.sample(x0.segment(), x1.segment(), t.segment(), xt.segment(), ut.segment(), b, dim);
         var v = mlp.forward(acts, xt.segment(), t.segment(), b);
