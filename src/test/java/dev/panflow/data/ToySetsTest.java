@@ -3,6 +3,7 @@ package dev.panflow.data;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.panflow.tensor.Rng;
+import dev.panflow.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -161,6 +162,26 @@ class ToySetsTest {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment x = sample(ds, a, 64, 7), y = sample(ds, a, 64, 7);
                 assertEquals(-1, x.mismatch(y), ds.name());
+            }
+        }
+    }
+
+    @Test
+    void samplingDoesNotAllocateOnTheHeap() {
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        try (Arena a = Arena.ofConfined()) {
+            Tensor data = Tensor.allocate(a, 100, 3);
+            List<DataSource> all = List.of(new Checkerboard(), new EightGaussians(), new Moons(), new Circles(), new Spirals(),
+                    new ArrayDataSource(data));
+            MemorySegment out = a.allocate(4L * 3 * 256, 64);
+            Rng rng = new Rng(1);
+            for (int warm = 0; warm < 200; warm++) for (DataSource ds : all) ds.sample(rng, out, 256);
+            long tid = Thread.currentThread().threadId();
+            for (DataSource ds : all) {
+                long before = mx.getThreadAllocatedBytes(tid);
+                for (int k = 0; k < 100; k++) ds.sample(rng, out, 256);
+                long bytes = mx.getThreadAllocatedBytes(tid) - before;
+                assertTrue(bytes < 1024, ds.name() + " allocated " + bytes + " bytes in 100 calls");
             }
         }
     }

@@ -152,6 +152,8 @@ class SafetensorsTest {
         assertTrue(error(f).contains("header length 1000 does not fit in a file of 34 bytes"));
         ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN).putLong(0, -1);
         assertTrue(error(f).contains("header length 18446744073709551615 does not fit"));
+        ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 0);
+        assertTrue(error(f).contains("header length 0 is too small"));
         assertTrue(error(file("{\"a\": {", data)).contains("not valid JSON"));
         assertTrue(error(file("[1, 2]", data)).contains("not a JSON object"));
         assertTrue(error(file("hello!!!", data)).contains("not valid JSON"));
