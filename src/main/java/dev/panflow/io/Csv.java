@@ -68,7 +68,9 @@ public final class Csv {
                 try {
                     v = parse(fields[c]);
                 } catch (NumberFormatException e) {
-                    throw new UserError(p + ": line " + lineNo + ", column " + (c + 1) + ": '" + clip(fields[c].strip()) + "' is not a number");
+                    String f = fields[c].strip();
+                    String hint = f.indexOf(';') >= 0 || f.indexOf('\t') >= 0 ? " (values must be separated by commas)" : "";
+                    throw new UserError(p + ": line " + lineNo + ", column " + (c + 1) + ": '" + clip(f) + "' is not a number" + hint);
                 }
                 vals[(int) n++] = (float) v;
             }

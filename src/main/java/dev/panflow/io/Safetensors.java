@@ -95,7 +95,8 @@ public final class Safetensors {
         ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         IoUtil.readFully(ch, lenBuf, 0);
         long n = lenBuf.getLong(0);
-        if (n < 2 || n > size - 8)
+        if (n >= 0 && n < 2) throw bad(p, "header length " + n + " is too small for a JSON object");
+        if (n < 0 || n > size - 8)
             throw bad(p, "header length " + Long.toUnsignedString(n) + " does not fit in a file of " + size + " bytes");
         if (n > MAX_HEADER) throw bad(p, "header length " + n + " is over the " + MAX_HEADER + "-byte limit");
         ByteBuffer hb = ByteBuffer.allocate((int) n);

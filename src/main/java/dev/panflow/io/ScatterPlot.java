@@ -89,21 +89,27 @@ public final class ScatterPlot {
         }
     }
 
-    /** Separable box filter (sum, not mean: only ratios matter after normalising). */
+    /** Separable box filter with running sums, O(n²) for any radius (sum, not mean: only ratios matter). */
     private static float[] boxBlur(float[] a, int n, int rad) {
         float[] t = new float[n * n], out = new float[n * n];
-        for (int y = 0; y < n; y++)
+        for (int y = 0; y < n; y++) {
+            float acc = 0;
+            for (int x = 0; x < Math.min(rad, n); x++) acc += a[y * n + x];
             for (int x = 0; x < n; x++) {
-                float acc = 0;
-                for (int d = Math.max(0, x - rad); d <= Math.min(n - 1, x + rad); d++) acc += a[y * n + d];
+                if (x + rad < n) acc += a[y * n + x + rad];
+                if (x - rad - 1 >= 0) acc -= a[y * n + x - rad - 1];
                 t[y * n + x] = acc;
             }
-        for (int y = 0; y < n; y++)
-            for (int x = 0; x < n; x++) {
-                float acc = 0;
-                for (int d = Math.max(0, y - rad); d <= Math.min(n - 1, y + rad); d++) acc += t[d * n + x];
-                out[y * n + x] = acc;
+        }
+        for (int x = 0; x < n; x++) {
+            float acc = 0;
+            for (int y = 0; y < Math.min(rad, n); y++) acc += t[y * n + x];
+            for (int y = 0; y < n; y++) {
+                if (y + rad < n) acc += t[(y + rad) * n + x];
+                if (y - rad - 1 >= 0) acc -= t[(y - rad - 1) * n + x];
+                out[y * n + x] = Math.max(acc, 0); // counts are integers, so float sums are exact; max() guards anyway
             }
+        }
         return out;
     }
 
