@@ -56,14 +56,19 @@ class MatMulTest {
                 mm.nt(a, bt, c, m, n, k, true);
             }
             int calls = 200;
-            long before = bean.getThreadAllocatedBytes(tid);
-            for (int i = 0; i < calls; i++) {
-                mm.nn(a, b, c, m, n, k, false);
-                mm.tn(a, b, c, m, n, k, true);
-                mm.nt(a, bt, c, m, n, k, true);
+            String[] names = {"nn", "tn", "nt"};
+            for (int op = 0; op < 3; op++) {
+                long before = bean.getThreadAllocatedBytes(tid);
+                for (int i = 0; i < calls; i++) {
+                    switch (op) {
+                        case 0 -> mm.nn(a, b, c, m, n, k, false);
+                        case 1 -> mm.tn(a, b, c, m, n, k, true);
+                        default -> mm.nt(a, bt, c, m, n, k, true);
+                    }
+                }
+                long perCall = (bean.getThreadAllocatedBytes(tid) - before) / calls;
+                assertTrue(perCall < 64, "MatMul." + names[op] + " allocates " + perCall + " bytes per call");
             }
-            long perCall = (bean.getThreadAllocatedBytes(tid) - before) / (3L * calls);
-            assertTrue(perCall < 64, "MatMul allocates " + perCall + " bytes per call");
         }
     }
 }
