@@ -128,69 +128,69 @@ public final class Elementwise {
     }
 
     /**
-     * Σ x. Four float vector accumulators cover a block of {@value #FOLD} elements (16 values per
-     * lane), then fold into a double: float error stays per block, the long sum is in double.
+     * Σ x. Blocks of {@value #FOLD} elements are summed with four float vector accumulators (16
+     * values per lane) and folded into a double: float error stays per block, the long sum is
+     * double. Each block is its own method returning a float, so no vector crosses a call or a
+     * loop merge (nested vector loops here got their vectors boxed by C2 on 256-bit species).
      */
     public static double sum(MemorySegment x, long n) {
         double total = 0;
-        long i = 0, vb = n - n % (4 * L);
-        while (i < vb) {
-            long end = Math.min(vb, i + FOLD);
-            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-            for (; i < end; i += 4 * L) {
-                s0 = s0.add(load(x, i));
-                s1 = s1.add(load(x, i + L));
-                s2 = s2.add(load(x, i + 2 * L));
-                s3 = s3.add(load(x, i + 3 * L));
-            }
-            total += fold(s0, s1, s2, s3);
-        }
-        for (; i < n; i++) total += get(x, i);
+        long vb = n - n % (4 * L);
+        for (long j = 0; j < vb; j += FOLD) total += sumBlock(x, j, Math.min(vb, j + FOLD));
+        for (long i = vb; i < n; i++) total += get(x, i);
         return total;
     }
 
-    private static double fold(FloatVector s0, FloatVector s1, FloatVector s2, FloatVector s3) {
-        return ((double) s0.reduceLanes(VectorOperators.ADD) + s1.reduceLanes(VectorOperators.ADD))
-                + ((double) s2.reduceLanes(VectorOperators.ADD) + s3.reduceLanes(VectorOperators.ADD));
+    private static float sumBlock(MemorySegment x, long from, long to) {
+        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
+        for (long i = from; i < to; i += 4 * L) {
+            s0 = s0.add(load(x, i));
+            s1 = s1.add(load(x, i + L));
+            s2 = s2.add(load(x, i + 2 * L));
+            s3 = s3.add(load(x, i + 3 * L));
+        }
+        return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
     }
 
     /** Σ x² (blocked like {@link #sum}). */
     public static double sumSquares(MemorySegment x, long n) {
         double total = 0;
-        long i = 0, vb = n - n % (4 * L);
-        while (i < vb) {
-            long end = Math.min(vb, i + FOLD);
-            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-            for (; i < end; i += 4 * L) {
-                FloatVector v0 = load(x, i), v1 = load(x, i + L), v2 = load(x, i + 2 * L), v3 = load(x, i + 3 * L);
-                s0 = v0.fma(v0, s0);
-                s1 = v1.fma(v1, s1);
-                s2 = v2.fma(v2, s2);
-                s3 = v3.fma(v3, s3);
-            }
-            total += fold(s0, s1, s2, s3);
-        }
-        for (; i < n; i++) { double v = get(x, i); total += v * v; }
+        long vb = n - n % (4 * L);
+        for (long j = 0; j < vb; j += FOLD) total += sumSquaresBlock(x, j, Math.min(vb, j + FOLD));
+        for (long i = vb; i < n; i++) { double v = get(x, i); total += v * v; }
         return total;
+    }
+
+    private static float sumSquaresBlock(MemorySegment x, long from, long to) {
+        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
+        for (long i = from; i < to; i += 4 * L) {
+            FloatVector v0 = load(x, i), v1 = load(x, i + L), v2 = load(x, i + 2 * L), v3 = load(x, i + 3 * L);
+            s0 = v0.fma(v0, s0);
+            s1 = v1.fma(v1, s1);
+            s2 = v2.fma(v2, s2);
+            s3 = v3.fma(v3, s3);
+        }
+        return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
     }
 
     /** Σ a·b (blocked like {@link #sum}). */
     public static double dot(MemorySegment a, MemorySegment b, long n) {
         double total = 0;
-        long i = 0, vb = n - n % (4 * L);
-        while (i < vb) {
-            long end = Math.min(vb, i + FOLD);
-            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-            for (; i < end; i += 4 * L) {
-                s0 = load(a, i).fma(load(b, i), s0);
-                s1 = load(a, i + L).fma(load(b, i + L), s1);
-                s2 = load(a, i + 2 * L).fma(load(b, i + 2 * L), s2);
-                s3 = load(a, i + 3 * L).fma(load(b, i + 3 * L), s3);
-            }
-            total += fold(s0, s1, s2, s3);
-        }
-        for (; i < n; i++) total += (double) get(a, i) * get(b, i);
+        long vb = n - n % (4 * L);
+        for (long j = 0; j < vb; j += FOLD) total += dotBlock(a, b, j, Math.min(vb, j + FOLD));
+        for (long i = vb; i < n; i++) total += (double) get(a, i) * get(b, i);
         return total;
+    }
+
+    private static float dotBlock(MemorySegment a, MemorySegment b, long from, long to) {
+        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
+        for (long i = from; i < to; i += 4 * L) {
+            s0 = load(a, i).fma(load(b, i), s0);
+            s1 = load(a, i + L).fma(load(b, i + L), s1);
+            s2 = load(a, i + 2 * L).fma(load(b, i + 2 * L), s2);
+            s3 = load(a, i + 3 * L).fma(load(b, i + 3 * L), s3);
+        }
+        return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
     }
 
     /**
