@@ -61,11 +61,11 @@ public final class Elementwise {
         long i = 0, b = vbound(n);
         for (; i < b; i += L) {
             FloatVector v = load(x, i);
-            store(v.div(v.neg().lanewise(VectorOperators.EXP).add(1f)), y, i);
+            store(v.div(ExpF.exp(v.neg()).add(1f)), y, i);
         }
         for (; i < n; i++) {
             float v = get(x, i);
-            set(y, i, v / (1f + (float) Math.exp(-v)));
+            set(y, i, v / (1f + ExpF.exp(-v)));
         }
     }
 
@@ -74,12 +74,12 @@ public final class Elementwise {
         long i = 0, b = vbound(n);
         for (; i < b; i += L) {
             FloatVector v = load(x, i);
-            FloatVector s = ONE.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector s = ONE.div(ExpF.exp(v.neg()).add(1f));
             FloatVector t = v.fma(ONE.sub(s), ONE);   // 1 + x(1−s)
             store(load(dy, i).mul(s).mul(t), dx, i);
         }
         for (; i < n; i++) {
-            float v = get(x, i), s = 1f / (1f + (float) Math.exp(-v));
+            float v = get(x, i), s = 1f / (1f + ExpF.exp(-v));
             set(dx, i, get(dy, i) * s * Math.fma(v, 1f - s, 1f));
         }
     }
