@@ -1,5 +1,6 @@
 package dev.panflow.ode;
 
+import dev.panflow.kernels.Elementwise;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -83,21 +84,21 @@ public final class Dopri5 extends AbstractSolver {
         boolean lastRejected = false;
         while (dir * (t1 - t) > 0) {
             if (accepted + rejected >= maxSteps)
-                throw new IllegalStateException("dopri5 gave up after " + maxSteps + " steps at t = " + t
+                throw new SolverFailure("dopri5 gave up after " + maxSteps + " steps at t = " + t
                         + " of [" + t0 + ", " + t1 + "]: the field is too stiff or not finite for atol=" + atol + ", rtol=" + rtol);
             // Land exactly on t1 rather than leave a sliver.
             boolean last = h >= Math.abs(t1 - t) * (1 - 1e-9);
             if (last) h = Math.abs(t1 - t);
             // A landing step may be tiny; any other step that small means h has collapsed.
             if (!last && h <= 4 * Math.ulp(Math.max(Math.abs(t), 1.0)))
-                throw new IllegalStateException("dopri5 step size underflow at t = " + t + " (h = " + h
+                throw new SolverFailure("dopri5 step size underflow at t = " + t + " (h = " + h
                         + "): the field is not finite or too stiff");
             double hs = dir * h;
             // Stages 2..7; stage 7 is evaluated at the candidate x_{n+1} = t + h (FSAL).
             for (int s = 1; s < 7; s++) {
                 float[] c = coef[s];
                 for (int j = 0; j < s; j++) c[j] = (float) (hs * A[s][j]);
-                StageMath.linComb(y, xs, c, ks, s, n);
+                Elementwise.linComb(y, xs, c, ks, s, n);
                 f.eval((float) (last && C[s] == 1 ? t1 : t + C[s] * hs), y, ks[s], rows);
                 nfe++;
             }
@@ -140,7 +141,7 @@ public final class Dopri5 extends AbstractSolver {
         h0 = Math.min(h0, span);
         float[] c = coef[1];
         c[0] = (float) (dir * h0);
-        StageMath.linComb(y, x, c, ks, 1, n);
+        Elementwise.linComb(y, x, c, ks, 1, n);
         f.eval((float) (t0 + dir * h0), y, f1, rows);
         double d2 = StageMath.scaledRms(f1, f0, x, atol, rtol, n) / h0;
         double h1 = Math.max(d1, d2) <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : Math.pow(0.01 / Math.max(d1, d2), 0.2);

@@ -1,5 +1,6 @@
 package dev.panflow.ode;
 
+import dev.panflow.kernels.Elementwise;
 import java.lang.foreign.MemorySegment;
 
 /** Forward Euler: x ← x + h·v_t(x). Order 1, 1 NFE per step. */
@@ -15,7 +16,7 @@ public final class Euler extends FixedStepSolver {
     void step(VelocityField f, MemorySegment x, int rows, long n, double t, double h) {
         f.eval((float) t, x, buf[0], rows);
         ks[0] = buf[0];
-        StageMath.linComb(x, x, c, ks, 1, n);
+        Elementwise.linComb(x, x, c, ks, 1, n);
     }
 
     @Override public String name() { return "euler"; }

@@ -1,5 +1,6 @@
 package dev.panflow.ode;
 
+import dev.panflow.kernels.Elementwise;
 import java.lang.foreign.MemorySegment;
 
 /** Heun (explicit trapezoid): k1 = v_t(x), k2 = v_{t+h}(x + h·k1), x ← x + h/2·(k1 + k2). Order 2. */
@@ -17,9 +18,9 @@ public final class Heun extends FixedStepSolver {
         f.eval((float) t, x, k1, rows);
         ks[0] = k1;
         ks[1] = k2;
-        StageMath.linComb(y, x, predict, ks, 1, n);
+        Elementwise.linComb(y, x, predict, ks, 1, n);
         f.eval((float) (t + h), y, k2, rows);
-        StageMath.linComb(x, x, correct, ks, 2, n);
+        Elementwise.linComb(x, x, correct, ks, 2, n);
     }
 
     @Override public String name() { return "heun"; }

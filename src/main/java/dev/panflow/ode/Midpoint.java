@@ -1,5 +1,6 @@
 package dev.panflow.ode;
 
+import dev.panflow.kernels.Elementwise;
 import java.lang.foreign.MemorySegment;
 
 /** Explicit midpoint: k1 = v_t(x), k2 = v_{t+h/2}(x + h/2·k1), x ← x + h·k2. Order 2. */
@@ -16,9 +17,9 @@ public final class Midpoint extends FixedStepSolver {
         MemorySegment k = buf[0], y = buf[1];
         f.eval((float) t, x, k, rows);
         ks[0] = k;
-        StageMath.linComb(y, x, half, ks, 1, n);
+        Elementwise.linComb(y, x, half, ks, 1, n);
         f.eval((float) (t + h / 2), y, k, rows);
-        StageMath.linComb(x, x, full, ks, 1, n);
+        Elementwise.linComb(x, x, full, ks, 1, n);
     }
 
     @Override public String name() { return "midpoint"; }

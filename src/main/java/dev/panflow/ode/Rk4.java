@@ -1,5 +1,6 @@
 package dev.panflow.ode;
 
+import dev.panflow.kernels.Elementwise;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -25,16 +26,16 @@ public final class Rk4 extends FixedStepSolver {
         float tm = (float) (t + h / 2);
         f.eval((float) t, x, k1, rows);
         one[0] = k1;
-        StageMath.linComb(y, x, half, one, 1, n);
+        Elementwise.linComb(y, x, half, one, 1, n);
         f.eval(tm, y, k2, rows);
         one[0] = k2;
-        StageMath.linComb(y, x, half, one, 1, n);
+        Elementwise.linComb(y, x, half, one, 1, n);
         f.eval(tm, y, k3, rows);
         one[0] = k3;
-        StageMath.linComb(y, x, full, one, 1, n);
+        Elementwise.linComb(y, x, full, one, 1, n);
         f.eval((float) (t + h), y, k4, rows);
         all[0] = k1; all[1] = k2; all[2] = k3; all[3] = k4;
-        StageMath.linComb(x, x, fin, all, 4, n);
+        Elementwise.linComb(x, x, fin, all, 4, n);
     }
 
     @Override public String name() { return "rk4"; }

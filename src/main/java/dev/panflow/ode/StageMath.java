@@ -4,22 +4,13 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Scalar stage updates. linComb has the signature of the SIMD kernel
- * dev.panflow.kernels.Elementwise.linComb, so it can be swapped in.
+ * Dopri5's error norms, in double (stage updates themselves use the SIMD kernel
+ * {@code Elementwise.linComb}).
  */
 final class StageMath {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private StageMath() {}
-
-    /** out = x + Σ_{i<terms} coef[i]·ks[i], elementwise over n floats; out may alias x. */
-    static void linComb(MemorySegment out, MemorySegment x, float[] coef, MemorySegment[] ks, int terms, long n) {
-        for (long i = 0; i < n; i++) {
-            float acc = 0;
-            for (int j = 0; j < terms; j++) acc += coef[j] * ks[j].getAtIndex(F32, i);
-            out.setAtIndex(F32, i, x.getAtIndex(F32, i) + acc);
-        }
-    }
 
     /**
      * RMS over n elements of err_i/(atol + rtol·max(|xOld_i|, |xNew_i|)), err = h·Σ e[j]·ks[j],
