@@ -129,10 +129,14 @@ public final class ScatterPlot {
         try {
             Graphics2D g = img.createGraphics();
             g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, Math.max(10, panelPx / 24)));
-            var fm = g.getFontMetrics();
             for (int q = 0; q < titles.length; q++) {
                 if (titles[q] == null || titles[q].isEmpty()) continue;
+                // Largest font up to panelPx/24 whose line fits the panel width.
+                int size = Math.max(10, panelPx / 24);
+                g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, size));
+                while (size > 8 && g.getFontMetrics().stringWidth(titles[q]) > panelPx - 8)
+                    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, --size));
+                var fm = g.getFontMetrics();
                 int x0 = q * (panelPx + GAP), w = fm.stringWidth(titles[q]);
                 int tx = x0 + Math.max(2, (panelPx - w) / 2), ty = 4 + fm.getAscent();
                 g.setColor(new Color(0, 0, 0, 140)); // a dark band keeps text readable over dense points

@@ -32,6 +32,12 @@ public final class Linear {
         rng.fillUniform(bias.value().segment(), bias.size(), -bound, bound);
     }
 
+    /** Re-draws input rows [from, to) of W from U(−bound, bound) (per-group fan-in init). */
+    public void initInputRows(Rng rng, int from, int to, float bound) {
+        var w = weight.value().segment();
+        rng.fillUniform(w.asSlice(4L * from * out, 4L * (to - from) * out), (long) (to - from) * out, -bound, bound);
+    }
+
     /** y[rows × out] = x[rows × in]·W + b. */
     public void forward(MemorySegment x, MemorySegment y, int rows) {
         mm.nn(x, weight.value().segment(), y, rows, out, in, false);

@@ -35,6 +35,13 @@ public final class Mlp {
 
     public void init(Rng rng) {
         for (Linear l : linears) l.init(rng);
+        if (embedding.frequencies() > 0) {
+            // x and emb(t) enter the first layer as if through two Linear maps, each initialised for
+            // its own fan-in: otherwise 2E time features drown D data coordinates at the start.
+            int d = config.dim(), e = embedding.width();
+            linears[0].initInputRows(rng, 0, d, (float) (1.0 / Math.sqrt(d)));
+            linears[0].initInputRows(rng, d, d + e, (float) (1.0 / Math.sqrt(e)));
+        }
     }
 
     public ParamStore params() { return store; }

@@ -84,6 +84,33 @@ class CliTest {
     }
 
     @Test
+    void resumeContinuesTheSameRunAndRefusesOtherFlags(@TempDir Path dir) throws Exception {
+        String[] common = {"train", "--data", "moons", "--hidden", "16", "--layers", "2", "--batch", "32",
+                "--steps", "40", "--samples", "0", "--threads", "1"};
+        Path straight = dir.resolve("a"), resumed = dir.resolve("b");
+        assertEquals(0, run(cat(common, "--out", straight.toString())).code());
+        // Intermediate checkpoints do not perturb the run: the final files are byte-identical.
+        // (Resuming from the middle of a run is checked bit for bit in CfmTrainerTest.)
+        Path ckpt = resumed.resolve("model.safetensors");
+        assertEquals(0, run(cat(common, "--out", resumed.toString(), "--checkpoint-every", "25")).code());
+        assertEquals(-1, Files.mismatch(straight.resolve("model.safetensors"), ckpt));
+        // Resuming a finished run loads it and changes nothing.
+        Run again = run(cat(common, "--out", resumed.toString(), "--resume"));
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.err().contains("resumed"), again.err());
+        assertEquals(-1, Files.mismatch(straight.resolve("model.safetensors"), ckpt));
+        assertUserError(run("train", "--data", "moons", "--hidden", "32", "--layers", "2", "--batch", "32",
+                "--steps", "40", "--resume", "--out", resumed.toString()), "another configuration");
+        assertUserError(run("train", "--resume", "--out", dir.resolve("empty").toString()), "no checkpoint");
+    }
+
+    static String[] cat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void nanInUserDataIsRefused(@TempDir Path dir) throws Exception {
         Path csv = dir.resolve("d.csv");
         Files.writeString(csv, "1,2\n3,NaN\n");
