@@ -97,7 +97,7 @@ class CliTest {
         assertSameTensors(straight.resolve("model.safetensors"), ckpt);
         byte[] before = Files.readAllBytes(ckpt);
         // Resuming a finished run loads it and changes nothing.
-        Run again = run(cat(common, "--out", resumed.toString(), "--resume"));
+        Run again = run(cat(common, "--out", resumed.toString(), "--checkpoint-every", "25", "--resume"));
         assertEquals(0, again.code(), again.err());
         assertTrue(again.err().contains("resumed"), again.err());
         assertArrayEquals(before, Files.readAllBytes(ckpt));
