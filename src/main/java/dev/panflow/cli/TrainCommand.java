@@ -42,6 +42,8 @@ final class TrainCommand implements Callable<Integer> {
     String timeEmbedding = "sinusoidal";
     @Option(names = "--frequencies", description = "Frequencies of the sinusoidal time embedding (default: ${DEFAULT-VALUE}).")
     int frequencies = 16;
+    @Option(names = "--time-sampling", description = "How t is drawn in training: uniform or logit-normal (default: ${DEFAULT-VALUE}).")
+    String timeSampling = "logit-normal";
     @Option(names = "--batch", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch = 1024;
     @Option(names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
@@ -78,7 +80,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         TrainConfig cfg = new TrainConfig(data, path, hidden, layers, timeEmbedding, frequencies, batch, steps, lr,
-                lrSchedule, warmup, weightDecay, ema, maxGradNorm, seed, checkpointEvery);
+                lrSchedule, warmup, weightDecay, ema, maxGradNorm, seed, checkpointEvery, timeSampling);
         if (samples < 0) throw new UserError("--samples must be ≥ 0, got " + samples);
         if (sampleSteps < 1) throw new UserError("--sample-steps must be ≥ 1, got " + sampleSteps);
         AffinePath p = Paths.byName(path);

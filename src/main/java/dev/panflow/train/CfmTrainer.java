@@ -14,7 +14,7 @@ import dev.panflow.tensor.Workspace;
 
 /**
  * Conditional Flow Matching training (Lipman et al. 2023, eq. 9 with Gaussian paths, Thm. 3):
- * per step, x1 ~ q, x0 ~ N(0, I), t ~ U[0, t_max), x_t = σ_t x0 + α_t x1 (so x_0 ~ N(α_0 x1, σ_0² I)),
+ * per step, x1 ~ q, x0 ~ N(0, I), t ~ U[0, t_max) (or logit-normal), x_t = σ_t x0 + α_t x1 (so x_0 ~ N(α_0 x1, σ_0² I)),
  * loss = mean_batch ‖v_θ(x_t, t) − (σ'_t x0 + α'_t x1)‖², then AdamW and EMA.
  * Every buffer is made once in the constructor: a step allocates nothing.
  */
@@ -30,6 +30,7 @@ public final class CfmTrainer implements AutoCloseable {
     private final Mlp.Activations acts;
     private final Tensor x0, x1, t, xt, ut, dv;
     private final int dim;
+    private final TimeSampling timeSampling;
     private double lastLoss = Double.NaN;
     private double lastGradNorm = Double.NaN;
 
@@ -38,6 +39,7 @@ public final class CfmTrainer implements AutoCloseable {
         this.data = data;
         this.path = path;
         this.dim = data.dim();
+        this.timeSampling = config.timeSampler();
         this.rng = new Rng(config.seed());
         this.mlp = new Mlp(config.mlp(dim), pool, ws);
         mlp.init(rng);
@@ -62,7 +64,7 @@ public final class CfmTrainer implements AutoCloseable {
         long n = (long) b * dim;
         data.sample(rng, x1.segment(), b);
         rng.fillGaussian(x0.segment(), n, 1f); // standard normal: σ_t scales it in x_t = σ_t x0 + α_t x1
-        rng.fillUniform(t.segment(), b, 0f, path.tMax());
+        timeSampling.fill(rng, t.segment(), b, path.tMax());
         path.sample(x0.segment(), x1.segment(), t.segment(), xt.segment(), ut.segment(), b, dim);
         var v = mlp.forward(acts, xt.segment(), t.segment(), b);
         // L = (1/B) Σ_rows ‖v − u‖²  ⇒  dL/dv = 2(v − u)/B

@@ -9,7 +9,7 @@ import java.util.Map;
 public record TrainConfig(
         String data, String path, int hidden, int layers, String timeEmbedding, int frequencies,
         int batch, long steps, float lr, String lrSchedule, long warmup, float weightDecay,
-        float emaDecay, float maxGradNorm, long seed, long checkpointEvery) {
+        float emaDecay, float maxGradNorm, long seed, long checkpointEvery, String timeSampling) {
 
     public TrainConfig {
         check(batch >= 1 && batch <= 1 << 22, "--batch must be in [1, 4194304], got " + batch);
@@ -21,12 +21,15 @@ public record TrainConfig(
         check(weightDecay >= 0 && weightDecay < 1, "--weight-decay must be in [0, 1), got " + weightDecay);
         check(emaDecay >= 0 && emaDecay < 1, "--ema must be in [0, 1), got " + emaDecay);
         check(maxGradNorm >= 0 && !Float.isNaN(maxGradNorm), "--max-grad-norm must be ≥ 0 (0 = off), got " + maxGradNorm);
+        TimeSampling.byName(timeSampling); // refuses unknown names
         check(checkpointEvery >= 0, "--checkpoint-every must be ≥ 0, got " + checkpointEvery);
     }
 
     private static void check(boolean ok, String message) {
         if (!ok) throw new UserError(message);
     }
+
+    public TimeSampling timeSampler() { return TimeSampling.byName(timeSampling); }
 
     public MlpConfig mlp(int dim) {
         return new MlpConfig(dim, hidden, layers, timeEmbedding, frequencies);
@@ -58,6 +61,7 @@ public record TrainConfig(
         m.put("max_grad_norm", Float.toString(maxGradNorm));
         m.put("seed", Long.toString(seed));
         m.put("checkpoint_every", Long.toString(checkpointEvery));
+        m.put("time_sampling", timeSampling);
         return m;
     }
 
@@ -70,7 +74,8 @@ public record TrainConfig(
                     Float.parseFloat(get(m, "lr", source)), get(m, "lr_schedule", source),
                     Long.parseLong(get(m, "warmup", source)), Float.parseFloat(get(m, "weight_decay", source)),
                     Float.parseFloat(get(m, "ema_decay", source)), Float.parseFloat(get(m, "max_grad_norm", source)),
-                    Long.parseLong(get(m, "seed", source)), Long.parseLong(get(m, "checkpoint_every", source)));
+                    Long.parseLong(get(m, "seed", source)), Long.parseLong(get(m, "checkpoint_every", source)),
+                    get(m, "time_sampling", source));
         } catch (NumberFormatException e) {
             throw new UserError(source + ": bad number in checkpoint metadata: " + e.getMessage());
         }
@@ -85,6 +90,6 @@ public record TrainConfig(
     /** Same run with other step count / seed, for --resume with a longer schedule etc. */
     public TrainConfig withSteps(long newSteps) {
         return new TrainConfig(data, path, hidden, layers, timeEmbedding, frequencies, batch, newSteps, lr,
-                lrSchedule, warmup, weightDecay, emaDecay, maxGradNorm, seed, checkpointEvery);
+                lrSchedule, warmup, weightDecay, emaDecay, maxGradNorm, seed, checkpointEvery, timeSampling);
     }
 }
