@@ -44,12 +44,14 @@ final class TrainCommand implements Callable<Integer> {
     int frequencies = 16;
     @Option(names = "--time-sampling", description = "How t is drawn in training: uniform or logit-normal (default: ${DEFAULT-VALUE}).")
     String timeSampling = "logit-normal";
+    @Option(names = "--time-location", paramLabel = "M", description = "Location m of the logit-normal t = σ(m + z); m > 0 favours t near 1 (data) (default: ${DEFAULT-VALUE}).")
+    float timeLocation = 1f;
     @Option(names = "--batch", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch = 1024;
     @Option(names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
     long steps = 3000;
     @Option(names = "--lr", description = "Peak learning rate of AdamW (default: ${DEFAULT-VALUE}).")
-    float lr = 2e-3f;
+    float lr = 8e-3f;
     @Option(names = "--lr-schedule", description = "constant or cosine (decays to lr/10) (default: ${DEFAULT-VALUE}).")
     String lrSchedule = "cosine";
     @Option(names = "--warmup", description = "Linear warm-up steps (default: ${DEFAULT-VALUE}).")
@@ -80,7 +82,8 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         TrainConfig cfg = new TrainConfig(data, path, hidden, layers, timeEmbedding, frequencies, batch, steps, lr,
-                lrSchedule, warmup, weightDecay, ema, maxGradNorm, seed, checkpointEvery, timeSampling);
+                lrSchedule, warmup, weightDecay, ema, maxGradNorm, seed, checkpointEvery, timeSampling,
+                timeLocation);
         if (samples < 0) throw new UserError("--samples must be ≥ 0, got " + samples);
         if (sampleSteps < 1) throw new UserError("--sample-steps must be ≥ 1, got " + sampleSteps);
         AffinePath p = Paths.byName(path);

@@ -64,7 +64,7 @@ public final class CfmTrainer implements AutoCloseable {
         long n = (long) b * dim;
         data.sample(rng, x1.segment(), b);
         rng.fillGaussian(x0.segment(), n, 1f); // standard normal: σ_t scales it in x_t = σ_t x0 + α_t x1
-        timeSampling.fill(rng, t.segment(), b, path.tMax());
+        timeSampling.fill(rng, t.segment(), b, path.tMax(), config.timeLocation());
         path.sample(x0.segment(), x1.segment(), t.segment(), xt.segment(), ut.segment(), b, dim);
         var v = mlp.forward(acts, xt.segment(), t.segment(), b);
         // L = (1/B) Σ_rows ‖v − u‖²  ⇒  dL/dv = 2(v − u)/B

@@ -9,7 +9,8 @@ import java.util.Map;
 public record TrainConfig(
         String data, String path, int hidden, int layers, String timeEmbedding, int frequencies,
         int batch, long steps, float lr, String lrSchedule, long warmup, float weightDecay,
-        float emaDecay, float maxGradNorm, long seed, long checkpointEvery, String timeSampling) {
+        float emaDecay, float maxGradNorm, long seed, long checkpointEvery, String timeSampling,
+        float timeLocation) {
 
     public TrainConfig {
         check(batch >= 1 && batch <= 1 << 22, "--batch must be in [1, 4194304], got " + batch);
@@ -22,6 +23,7 @@ public record TrainConfig(
         check(emaDecay >= 0 && emaDecay < 1, "--ema must be in [0, 1), got " + emaDecay);
         check(maxGradNorm >= 0 && !Float.isNaN(maxGradNorm), "--max-grad-norm must be ≥ 0 (0 = off), got " + maxGradNorm);
         TimeSampling.byName(timeSampling); // refuses unknown names
+        check(Math.abs(timeLocation) <= 5, "--time-location must be in [-5, 5], got " + timeLocation);
         check(checkpointEvery >= 0, "--checkpoint-every must be ≥ 0, got " + checkpointEvery);
     }
 
@@ -62,6 +64,7 @@ public record TrainConfig(
         m.put("seed", Long.toString(seed));
         m.put("checkpoint_every", Long.toString(checkpointEvery));
         m.put("time_sampling", timeSampling);
+        m.put("time_location", Float.toString(timeLocation));
         return m;
     }
 
@@ -75,7 +78,7 @@ public record TrainConfig(
                     Long.parseLong(get(m, "warmup", source)), Float.parseFloat(get(m, "weight_decay", source)),
                     Float.parseFloat(get(m, "ema_decay", source)), Float.parseFloat(get(m, "max_grad_norm", source)),
                     Long.parseLong(get(m, "seed", source)), Long.parseLong(get(m, "checkpoint_every", source)),
-                    get(m, "time_sampling", source));
+                    get(m, "time_sampling", source), Float.parseFloat(get(m, "time_location", source)));
         } catch (NumberFormatException e) {
             throw new UserError(source + ": bad number in checkpoint metadata: " + e.getMessage());
         }
@@ -90,6 +93,7 @@ public record TrainConfig(
     /** Same run with other step count / seed, for --resume with a longer schedule etc. */
     public TrainConfig withSteps(long newSteps) {
         return new TrainConfig(data, path, hidden, layers, timeEmbedding, frequencies, batch, newSteps, lr,
-                lrSchedule, warmup, weightDecay, emaDecay, maxGradNorm, seed, checkpointEvery, timeSampling);
+                lrSchedule, warmup, weightDecay, emaDecay, maxGradNorm, seed, checkpointEvery, timeSampling,
+                timeLocation);
     }
 }
