@@ -1,0 +1,43 @@
+package dev.panflow.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panflow.data.Datasets;
+import dev.panflow.kernels.Pool;
+import dev.panflow.path.Paths;
+import java.lang.foreign.Arena;
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs in a JVM of its own (tag "isolated", see pom.xml): whether C2 keeps Vector API values in
+ * registers depends on the type profiles of shared kernel helpers, which the other tests' mixed
+ * shapes and call sites pollute; the CLI's JVM, like this one, sees only the training loop.
+ */
+@Tag("isolated")
+class TrainStepAllocationTest {
+    @Test
+    void steadyStateStepAllocatesNothingOnTheHeap() {
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long me = Thread.currentThread().threadId();
+        try (Arena arena = Arena.ofShared(); Pool pool = new Pool(2);
+             CfmTrainer tr = new CfmTrainer(CfmTrainerTest.small("checkerboard", "ot", 100000, 1e-3f), Datasets.open("checkerboard", arena),
+                     Paths.byName("ot"), pool)) {
+            // Until C2 has compiled the Vector API kernels, vectors are boxed on the heap; on two
+            // busy cores that can take a while. Steady state = a round of steps that allocates nothing.
+            long bytesBefore = tr.workspaceBytes();
+            long perStep = Long.MAX_VALUE;
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            for (int round = 0; round < 200 && perStep >= 64 && System.nanoTime() < deadline; round++) {
+                long before = mx.getThreadAllocatedBytes(me);
+                for (int i = 0; i < 1000; i++) tr.trainStep();
+                perStep = (mx.getThreadAllocatedBytes(me) - before) / 1000;
+            }
+            assertTrue(perStep < 64, "a warmed-up training step still allocated " + perStep + " bytes on the heap");
+            assertEquals(bytesBefore, tr.workspaceBytes(), "off-heap workspace grew");
+        }
+    }
+
+}
