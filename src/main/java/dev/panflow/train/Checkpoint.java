@@ -3,7 +3,6 @@ package dev.panflow.train;
 import dev.panflow.UserError;
 import dev.panflow.io.Safetensors;
 import dev.panflow.io.SafetensorsFile;
-import dev.panflow.nn.Param;
 import dev.panflow.nn.ParamStore;
 import dev.panflow.tensor.Tensor;
 import java.lang.foreign.Arena;
@@ -82,25 +81,22 @@ public final class Checkpoint {
 
     /** Copies named weights into a store's values, checking every shape. */
     public static void loadWeights(ParamStore ps, Map<String, Tensor> weights, Path file) {
-        for (Param p : ps.params()) {
-            Tensor src = weights.get(p.name());
-            if (src == null) throw new UserError(file + " has no tensor '" + p.name() + "' (the model's flags do not match this file)");
-            if (!Arrays.equals(src.shape(), p.shape()))
-                throw new UserError(file + ": tensor '" + p.name() + "' has shape " + Arrays.toString(src.shape())
-                        + ", the model needs " + Arrays.toString(p.shape()));
-            p.value().copyFrom(src);
-        }
+        copyNamed(ps.views(ps.values(), ""), weights, file);
     }
 
     private static void load(ParamStore ps, Tensor flat, SafetensorsFile f, String prefix, Path file) {
-        Map<String, Tensor> dst = ps.views(flat, prefix);
+        copyNamed(ps.views(flat, prefix), f.tensors(), file);
+    }
+
+    /** dst[name] ← src[name] for every name of dst; a missing name or another shape is the user's error. */
+    private static void copyNamed(Map<String, Tensor> dst, Map<String, Tensor> src, Path file) {
         for (var e : dst.entrySet()) {
-            Tensor src = f.tensors().get(e.getKey());
-            if (src == null) throw new UserError(file + " has no tensor '" + e.getKey() + "'");
-            if (!Arrays.equals(src.shape(), e.getValue().shape()))
-                throw new UserError(file + ": tensor '" + e.getKey() + "' has shape " + Arrays.toString(src.shape())
-                        + ", expected " + Arrays.toString(e.getValue().shape()));
-            e.getValue().copyFrom(src);
+            Tensor from = src.get(e.getKey());
+            if (from == null) throw new UserError(file + " has no tensor '" + e.getKey() + "' (the model's flags do not match this file)");
+            if (!Arrays.equals(from.shape(), e.getValue().shape()))
+                throw new UserError(file + ": tensor '" + e.getKey() + "' has shape " + Arrays.toString(from.shape())
+                        + ", the model needs " + Arrays.toString(e.getValue().shape()));
+            e.getValue().copyFrom(from);
         }
     }
 
