@@ -142,10 +142,4 @@ public final class Mlp {
         }
     }
 
-    /** Floating-point operations of one forward pass over {@code rows} rows (2 per multiply-add). */
-    public double forwardFlops(int rows) {
-        double macs = 0;
-        for (Linear l : linears) macs += (double) l.in * l.out;
-        return 2.0 * rows * macs;
-    }
 }

@@ -96,20 +96,7 @@ public final class Tensor {
         return out;
     }
 
-    /** Rows [from, to) of a matrix as a tensor sharing this memory. */
-    public Tensor rowSlice(int from, int to) {
-        int[] s = shape.clone();
-        s[0] = to - from;
-        return new Tensor(segment.asSlice(4L * from * strides[0], 4L * (to - from) * strides[0]), s);
-    }
 
-    /** The same memory seen with another shape of the same size. */
-    public Tensor reshape(int... newShape) {
-        long n = 1;
-        for (int d : newShape) n *= d;
-        if (n != size) throw new IllegalArgumentException("cannot reshape " + Arrays.toString(shape) + " to " + Arrays.toString(newShape));
-        return new Tensor(segment, newShape);
-    }
 
     @Override
     public String toString() {

@@ -32,7 +32,6 @@ public final class CfmTrainer implements AutoCloseable {
     private final int dim;
     private final TimeSampling timeSampling;
     private double lastLoss = Double.NaN;
-    private double lastGradNorm = Double.NaN;
 
     public CfmTrainer(TrainConfig config, DataSource data, AffinePath path, Pool pool) {
         this.config = config;
@@ -81,12 +80,10 @@ public final class CfmTrainer implements AutoCloseable {
         optimizer.step(config.lrAt(k));
         ema.update(k);
         lastLoss = loss;
-        lastGradNorm = norm;
         return loss;
     }
 
     public double lastLoss() { return lastLoss; }
-    public double lastGradNorm() { return lastGradNorm; }
     public int dim() { return dim; }
 
     /** Bytes of off-heap buffers held by this trainer (flat once built). */

@@ -90,10 +90,4 @@ public record TrainConfig(
         return v;
     }
 
-    /** Same run with other step count / seed, for --resume with a longer schedule etc. */
-    public TrainConfig withSteps(long newSteps) {
-        return new TrainConfig(data, path, hidden, layers, timeEmbedding, frequencies, batch, newSteps, lr,
-                lrSchedule, warmup, weightDecay, emaDecay, maxGradNorm, seed, checkpointEvery, timeSampling,
-                timeLocation);
-    }
 }
