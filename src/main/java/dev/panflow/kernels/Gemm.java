@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Single-threaded GEMM over row-major float32 segments, writing only rows [r0, r1) of C.
  *
  * <p>Register-blocked broadcast-FMA micro-kernels: one element of A is broadcast and multiplied
- * into vectors of a B row, accumulating a 4×2L (or 4×L, 1×2L, 1×L; L = lanes) tile of C in registers, so
+ * into vectors of a B row, accumulating a 4×2L (or 4×L; L = lanes) tile of C in registers, so
  * there are no horizontal reductions. Columns beyond the last full vector use scalar
  * {@link Math#fma}. For {@code nt}, a k×2L panel of Bᵀ is packed into a per-thread buffer first.
  *
@@ -70,17 +70,21 @@ public final class Gemm {
             MemorySegment bs = b;
             long bBase = j, ldb = n;
             if (bt) { packT(b, k, j, W, panel); bs = panel; bBase = 0; ldb = W; }
-            int i = r0;
-            for (; i + MR <= r1; i += MR) tile4xW(a, i * ars, ars, acs, bs, bBase, ldb, c, (long) i * n + j, n, k);
-            for (; i < r1; i++) tile1xW(a, i * ars, acs, bs, bBase, ldb, c, (long) i * n + j, k);
+            for (int i = r0; i < r1; i += MR) {
+                int i1 = rowOrLast(i + 1, r1), i2 = rowOrLast(i + 2, r1), i3 = rowOrLast(i + 3, r1);
+                tile4xW(a, i * ars, i1 * ars, i2 * ars, i3 * ars, acs, bs, bBase, ldb,
+                        c, (long) i * n + j, (long) i1 * n + j, (long) i2 * n + j, (long) i3 * n + j, k);
+            }
         }
         for (; j + L <= n; j += L) {
             MemorySegment bs = b;
             long bBase = j, ldb = n;
             if (bt) { packT(b, k, j, L, panel); bs = panel; bBase = 0; ldb = L; }
-            int i = r0;
-            for (; i + MR <= r1; i += MR) tile4x1(a, i * ars, ars, acs, bs, bBase, ldb, c, (long) i * n + j, n, k);
-            for (; i < r1; i++) tile1x1(a, i * ars, acs, bs, bBase, ldb, c, (long) i * n + j, k);
+            for (int i = r0; i < r1; i += MR) {
+                int i1 = rowOrLast(i + 1, r1), i2 = rowOrLast(i + 2, r1), i3 = rowOrLast(i + 3, r1);
+                tile4x1(a, i * ars, i1 * ars, i2 * ars, i3 * ars, acs, bs, bBase, ldb,
+                        c, (long) i * n + j, (long) i1 * n + j, (long) i2 * n + j, (long) i3 * n + j, k);
+            }
         }
         // Fewer than L columns left: one fma chain per element.
         long bjs = bt ? k : 1, bps = bt ? 1 : n;
@@ -117,15 +121,24 @@ public final class Gemm {
         return FloatVector.broadcast(S, s.getAtIndex(F, index));
     }
 
-    /** C[4×2L] tile at c[ci..] (row stride ldc) += A rows at a[ai + r·ars] times B rows at b[bi + p·ldb]. */
-    private static void tile4xW(MemorySegment a, long ai, long ars, long acs, MemorySegment b, long bi, long ldb,
-                                 MemorySegment c, long ci, long ldc, int k) {
-        long c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-        FloatVector x00 = ld(c, ci), x01 = ld(c, ci + L);
+    /**
+     * Row {@code i} of the current 4-row tile, or the range's last row when {@code i} is past it.
+     * A ragged last tile repeats its last row: the repeats load, compute and store the same values,
+     * so every call goes through the same two micro-kernels. A 1-row kernel used only for the
+     * ragged rows ran too rarely for C2 to compile it (it stayed in C1 code, boxing every vector).
+     */
+    private static int rowOrLast(int i, int r1) {
+        return Math.min(i, r1 - 1);
+    }
+
+    /** C rows at c0..c3, 2L columns, += A rows at a0..a3 (column stride acs) times B rows at b[bi + p·ldb]. */
+    private static void tile4xW(MemorySegment a, long a0, long a1, long a2, long a3, long acs,
+                                 MemorySegment b, long bi, long ldb,
+                                 MemorySegment c, long c0, long c1, long c2, long c3, int k) {
+        FloatVector x00 = ld(c, c0), x01 = ld(c, c0 + L);
         FloatVector x10 = ld(c, c1), x11 = ld(c, c1 + L);
         FloatVector x20 = ld(c, c2), x21 = ld(c, c2 + L);
         FloatVector x30 = ld(c, c3), x31 = ld(c, c3 + L);
-        long a0 = ai, a1 = ai + ars, a2 = a1 + ars, a3 = a2 + ars;
         for (int p = 0; p < k; p++, bi += ldb, a0 += acs, a1 += acs, a2 += acs, a3 += acs) {
             FloatVector b0 = ld(b, bi), b1 = ld(b, bi + L);
             FloatVector v = bc(a, a0);
@@ -137,27 +150,17 @@ public final class Gemm {
             v = bc(a, a3);
             x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
         }
-        st(x00, c, ci); st(x01, c, ci + L);
+        st(x00, c, c0); st(x01, c, c0 + L);
         st(x10, c, c1); st(x11, c, c1 + L);
         st(x20, c, c2); st(x21, c, c2 + L);
         st(x30, c, c3); st(x31, c, c3 + L);
     }
 
-    private static void tile1xW(MemorySegment a, long ai, long acs, MemorySegment b, long bi, long ldb,
-                                 MemorySegment c, long ci, int k) {
-        FloatVector x0 = ld(c, ci), x1 = ld(c, ci + L);
-        for (int p = 0; p < k; p++, bi += ldb, ai += acs) {
-            FloatVector v = bc(a, ai);
-            x0 = v.fma(ld(b, bi), x0); x1 = v.fma(ld(b, bi + L), x1);
-        }
-        st(x0, c, ci); st(x1, c, ci + L);
-    }
-
-    private static void tile4x1(MemorySegment a, long ai, long ars, long acs, MemorySegment b, long bi, long ldb,
-                                MemorySegment c, long ci, long ldc, int k) {
-        long c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-        FloatVector x0 = ld(c, ci), x1 = ld(c, c1), x2 = ld(c, c2), x3 = ld(c, c3);
-        long a0 = ai, a1 = ai + ars, a2 = a1 + ars, a3 = a2 + ars;
+    /** As {@link #tile4xW} for L columns. */
+    private static void tile4x1(MemorySegment a, long a0, long a1, long a2, long a3, long acs,
+                                MemorySegment b, long bi, long ldb,
+                                MemorySegment c, long c0, long c1, long c2, long c3, int k) {
+        FloatVector x0 = ld(c, c0), x1 = ld(c, c1), x2 = ld(c, c2), x3 = ld(c, c3);
         for (int p = 0; p < k; p++, bi += ldb, a0 += acs, a1 += acs, a2 += acs, a3 += acs) {
             FloatVector b0 = ld(b, bi);
             x0 = bc(a, a0).fma(b0, x0);
@@ -165,14 +168,7 @@ public final class Gemm {
             x2 = bc(a, a2).fma(b0, x2);
             x3 = bc(a, a3).fma(b0, x3);
         }
-        st(x0, c, ci); st(x1, c, c1); st(x2, c, c2); st(x3, c, c3);
-    }
-
-    private static void tile1x1(MemorySegment a, long ai, long acs, MemorySegment b, long bi, long ldb,
-                                MemorySegment c, long ci, int k) {
-        FloatVector x = ld(c, ci);
-        for (int p = 0; p < k; p++, bi += ldb, ai += acs) x = bc(a, ai).fma(ld(b, bi), x);
-        st(x, c, ci);
+        st(x0, c, c0); st(x1, c, c1); st(x2, c, c2); st(x3, c, c3);
     }
 
     /**
