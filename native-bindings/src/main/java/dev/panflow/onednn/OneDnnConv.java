@@ -36,7 +36,9 @@ public final class OneDnnConv implements ConvKernels {
     private final Layout layout;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment engine, stream, attr;
-    private final Map<Key, Op> ops = new HashMap<>();
+    /** Built primitives, one map per (kind, bias) so that a lookup allocates no key. */
+    private final List<Map<ConvShape, Op>> ops = List.of(new HashMap<>(), new HashMap<>(), new HashMap<>(),
+            new HashMap<>(), new HashMap<>(), new HashMap<>());
     private final Map<ConvShape, MemorySegment> forwardHints = new HashMap<>();
     private final List<Runnable> destroy = new ArrayList<>();
     private boolean closed;
@@ -81,18 +83,18 @@ public final class OneDnnConv implements ConvKernels {
 
     /** oneDNN's implementation name for {@code sh}'s forward pass, e.g. "jit:avx2" (for benchmarks). */
     public synchronized String implementation(ConvShape sh) {
-        return op(new Key(sh, Kind.FORWARD, false)).impl;
+        return op(sh, Kind.FORWARD, false).impl;
     }
 
     /** Primitives built so far (tests check that a repeated shape builds none). */
     synchronized int cachedOps() {
-        return ops.size();
+        return ops.stream().mapToInt(Map::size).sum();
     }
 
     @Override
     public synchronized void forward(ConvShape sh, MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y) {
         boolean hasBias = !MemorySegment.NULL.equals(bias);
-        Op op = op(new Key(sh, Kind.FORWARD, hasBias));
+        Op op = op(sh, Kind.FORWARD, hasBias);
         op.bind(0, x, 4 * sh.xSize(), "x");
         op.bind(1, w, 4 * sh.wSize(), "w");
         op.bind(2, y, 4 * sh.ySize(), "y");
@@ -102,7 +104,7 @@ public final class OneDnnConv implements ConvKernels {
 
     @Override
     public synchronized void backwardData(ConvShape sh, MemorySegment dy, MemorySegment w, MemorySegment dx) {
-        Op op = op(new Key(sh, Kind.BACKWARD_DATA, false));
+        Op op = op(sh, Kind.BACKWARD_DATA, false);
         op.bind(0, dy, 4 * sh.ySize(), "dy");
         op.bind(1, w, 4 * sh.wSize(), "w");
         op.bind(2, dx, 4 * sh.xSize(), "dx");
@@ -112,7 +114,7 @@ public final class OneDnnConv implements ConvKernels {
     @Override
     public synchronized void backwardWeights(ConvShape sh, MemorySegment x, MemorySegment dy, MemorySegment dw, MemorySegment db) {
         boolean hasBias = !MemorySegment.NULL.equals(db);
-        Op op = op(new Key(sh, Kind.BACKWARD_WEIGHTS, hasBias));
+        Op op = op(sh, Kind.BACKWARD_WEIGHTS, hasBias);
         op.bind(0, x, 4 * sh.xSize(), "x");
         op.bind(1, dy, 4 * sh.ySize(), "dy");
         op.bind(2, dw, 4 * sh.wSize(), "dw");
@@ -126,19 +128,20 @@ public final class OneDnnConv implements ConvKernels {
         closed = true;
         for (int i = destroy.size() - 1; i >= 0; i--) destroy.get(i).run();
         destroy.clear();
-        ops.clear();
+        ops.forEach(Map::clear);
         forwardHints.clear();
         arena.close();
     }
 
     // ---- building primitives (once per shape) ----
 
-    private Op op(Key key) {
+    private Op op(ConvShape sh, Kind kind, boolean bias) {
         if (closed) throw new IllegalStateException("OneDnnConv is closed");
-        Op op = ops.get(key);
+        Map<ConvShape, Op> m = ops.get(2 * kind.ordinal() + (bias ? 1 : 0));
+        Op op = m.get(sh);
         if (op == null) {
-            op = build(key);
-            ops.put(key, op);
+            op = build(new Key(sh, kind, bias));
+            m.put(sh, op);
         }
         return op;
     }

@@ -67,6 +67,36 @@ class OneDnnConvTest {
     }
 
     @Test
+    void steadyStateCallsDoNotAllocate() {
+        var bean = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().threadId();
+        try (var conv = OneDnnConv.open(1); var arena = Arena.ofConfined()) {
+            ConvShape sh = new ConvShape(1, 2, 4, 4, 2, 3, 3, 1, 1);
+            MemorySegment x = arena.allocate(4 * sh.xSize()), w = arena.allocate(4 * sh.wSize()),
+                    y = arena.allocate(4 * sh.ySize()), b = arena.allocate(4L * sh.k());
+            Runnable step = () -> {
+                conv.forward(sh, x, w, b, y);
+                conv.backwardData(sh, y, w, x);
+                conv.backwardWeights(sh, x, y, w, b);
+            };
+            for (int i = 0; i < 3000; i++) step.run();
+            long best = Long.MAX_VALUE; // JIT may still be compiling on a busy machine: best of rounds
+            for (int round = 0; round < 20 && best >= 64; round++) {
+                long before = bean.getThreadAllocatedBytes(tid);
+                for (int i = 0; i < 200; i++) step.run();
+                best = Math.min(best, (bean.getThreadAllocatedBytes(tid) - before) / 200);
+            }
+            assertTrue(best < 64, "a training step's oneDNN calls allocate " + best + " bytes");
+        }
+    }
+
+    @Test
+    void threadCountReachesOpenMp() {
+        // Debian's oneDNN 2.6 runs on libgomp; the backend sets its thread count per calling thread.
+        assertTrue(Dnnl.load().ompSetNumThreads != null, "omp_set_num_threads not found next to libdnnl");
+    }
+
+    @Test
     void heapOrShortSegmentsAreRejected() {
         try (var conv = OneDnnConv.open(1); var arena = Arena.ofConfined()) {
             ConvShape sh = new ConvShape(1, 2, 4, 4, 2, 3, 3, 1, 1);
