@@ -52,6 +52,14 @@ class OneDnnConvTest {
     }
 
     @Test
+    void autoLayoutAgreesWithReference() {
+        try (var conv = OneDnnConv.open(2)) {
+            assertEquals(OneDnnConv.Layout.AUTO, conv.layout());
+            for (ConvShape sh : shapes()) checkAll(conv, sh);
+        }
+    }
+
+    @Test
     void primitivesAreCachedPerShape() {
         try (var conv = OneDnnConv.open(1); var arena = Arena.ofConfined()) {
             ConvShape sh = new ConvShape(2, 4, 6, 6, 3, 3, 3, 1, 1);
