@@ -44,6 +44,14 @@ public final class OneDnnConv implements ConvKernels {
     private final int threads;
     private final Layout layout;
     private final Arena arena = Arena.ofShared();
+    /**
+     * Buffers for blocked copies (one per argument position) and the scratchpad (last), shared by
+     * all primitives: calls are serialised, so one set, grown to the largest shape, serves them
+     * all instead of a set per primitive.
+     */
+    private final MemorySegment[] shared = new MemorySegment[MAX_SLOTS + 1];
+    private final Arena[] sharedArenas = new Arena[MAX_SLOTS + 1];
+    private static final int MAX_SLOTS = 4, SCRATCH = MAX_SLOTS;
     private final MemorySegment engine, stream, attr;
     /** Built primitives, one map per (kind, bias) so that a lookup allocates no key. */
     private final List<Map<ConvShape, Op>> ops = List.of(new HashMap<>(), new HashMap<>(), new HashMap<>(),
@@ -143,6 +151,7 @@ public final class OneDnnConv implements ConvKernels {
         destroy.clear();
         ops.forEach(Map::clear);
         forwardHints.clear();
+        for (Arena a : sharedArenas) if (a != null) a.close();
         arena.close();
     }
 
@@ -275,6 +284,14 @@ public final class OneDnnConv implements ConvKernels {
         return md.reinterpret(MEMORY_DESC_BYTES);
     }
 
+    /** Grows shared buffer {@code i} to at least {@code bytes} (no call is in flight while building). */
+    private void reserve(int i, long bytes) {
+        if (shared[i] != null && shared[i].byteSize() >= bytes) return;
+        if (sharedArenas[i] != null) sharedArenas[i].close();
+        sharedArenas[i] = Arena.ofShared();
+        shared[i] = sharedArenas[i].allocate(bytes, 64);
+    }
+
     private long size(MemorySegment md) {
         return (long) value(d.memoryDescGetSize, md);
     }
@@ -297,6 +314,7 @@ public final class OneDnnConv implements ConvKernels {
         final MemorySegment primitive, args;
         final int nargs;
         final MemorySegment[] user;          // memory objects over the caller's segments, per slot
+        final MemorySegment[] internal;      // memory objects over the shared buffers, null when not needed (per slot, then scratchpad)
         final MemorySegment[] reorder, reorderArgs; // per slot, null when the primitive takes the plain layout
         final boolean[] output;
 
@@ -305,10 +323,12 @@ public final class OneDnnConv implements ConvKernels {
             List<Slot> slots = new ArrayList<>();
             for (Slot s : slotsWithNull) if (s != null) slots.add(s);
             int n = slots.size();
+            if (n > MAX_SLOTS) throw new IllegalStateException("more than " + MAX_SLOTS + " tensor arguments");
             user = new MemorySegment[n];
             reorder = new MemorySegment[n];
             reorderArgs = new MemorySegment[n];
             output = new boolean[n];
+            internal = new MemorySegment[MAX_SLOTS + 1];
             MemorySegment scratchMd = queryMd(pd, QUERY_SCRATCHPAD_MD);
             long scratchBytes = scratchMd.address() == 0 ? 0 : size(scratchMd);
             nargs = n + (scratchBytes > 0 ? 1 : 0);
@@ -320,7 +340,8 @@ public final class OneDnnConv implements ConvKernels {
                 MemorySegment wanted = s.query() < 0 ? s.plainMd() : queryMd(pd, s.query());
                 MemorySegment argMemory = user[i];
                 if ((int) value(d.memoryDescEqual, wanted, s.plainMd()) == 0) {
-                    argMemory = memory(wanted, arena.allocate(size(wanted), 64));
+                    reserve(i, size(wanted));
+                    argMemory = internal[i] = memory(wanted, MemorySegment.NULL);
                     MemorySegment from = s.output() ? wanted : s.plainMd(), to = s.output() ? s.plainMd() : wanted;
                     MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
                     call(d.reorderPrimitiveDescCreate, "dnnl_reorder_primitive_desc_create", out, from, engine, to, engine,
@@ -334,7 +355,10 @@ public final class OneDnnConv implements ConvKernels {
                 }
                 setArg(args, i, s.arg(), argMemory);
             }
-            if (scratchBytes > 0) setArg(args, n, ARG_SCRATCHPAD, memory(scratchMd, arena.allocate(scratchBytes, 64)));
+            if (scratchBytes > 0) {
+                reserve(SCRATCH, scratchBytes);
+                setArg(args, n, ARG_SCRATCHPAD, internal[SCRATCH] = memory(scratchMd, MemorySegment.NULL));
+            }
             MemorySegment implOut = arena.allocate(ValueLayout.ADDRESS);
             call(d.primitiveDescQuery, "dnnl_primitive_desc_query(impl_info_str)", pd, QUERY_IMPL_INFO_STR, 0, implOut);
             impl = implOut.get(ValueLayout.ADDRESS, 0).reinterpret(256).getString(0);
@@ -351,6 +375,7 @@ public final class OneDnnConv implements ConvKernels {
 
         void run() {
             d.setThreads(threads);
+            for (int i = 0; i <= MAX_SLOTS; i++) if (internal[i] != null) d.setDataHandle(internal[i], shared[i]);
             int n = user.length;
             for (int i = 0; i < n; i++)
                 if (reorder[i] != null && !output[i]) d.execute(reorder[i], stream, 2, reorderArgs[i], "reorder");

@@ -48,6 +48,8 @@ class OneDnnConvTest {
     void blockedLayoutAgreesWithReference() {
         try (var conv = OneDnnConv.open(2, OneDnnConv.Layout.BLOCKED)) {
             for (ConvShape sh : shapes()) checkAll(conv, sh);
+            // again, after the shared reorder/scratchpad buffers grew for larger shapes
+            for (ConvShape sh : shapes().subList(0, 3)) checkAll(conv, sh);
         }
     }
 
