@@ -46,14 +46,16 @@ public final class MatMul implements Pool.RangeBody {
         this.n = n;
         this.k = k;
         this.accumulate = accumulate;
-        long perRow = Math.max(1L, (long) n * k);
-        int grain = (int) Math.min(Integer.MAX_VALUE, (MIN_WORK_PER_CHUNK + perRow - 1) / perRow);
-        pool.parallelFor(m, grain, this);
+        // Threads get whole micro-tiles of rows (MR each), so only the last one has a ragged tile.
+        long perBlock = Math.max(1L, (long) Gemm.MR * n * k);
+        int grain = (int) Math.min(Integer.MAX_VALUE, (MIN_WORK_PER_CHUNK + perBlock - 1) / perBlock);
+        pool.parallelFor((m + Gemm.MR - 1) / Gemm.MR, grain, this);
     }
 
-    /** Pool callback: rows [from, to) of C. */
+    /** Pool callback: row tiles [fromTile, toTile) of C. */
     @Override
-    public void range(int from, int to) {
+    public void range(int fromTile, int toTile) {
+        int from = fromTile * Gemm.MR, to = Math.min(m, toTile * Gemm.MR);
         switch (mode) {
             case NN -> Gemm.nn(a, b, c, m, n, k, accumulate, from, to);
             case TN -> Gemm.tn(a, b, c, m, n, k, accumulate, from, to);

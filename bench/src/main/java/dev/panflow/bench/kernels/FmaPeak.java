@@ -52,6 +52,11 @@ public final class FmaPeak {
      * lets C2 compile {@link #kernel}.
      */
     public static double measure(int samples) {
+        return measure(samples, Clock.WALL);
+    }
+
+    /** As {@link #measure(int)}, timed by {@code clock}. */
+    public static double measure(int samples, Clock clock) {
         long iters = 1L << 20;
         float sink = 0;
         for (int w = 0; w < 200; w++) sink += kernel(1 << 14, w);   // C2 compiles the method
@@ -61,18 +66,19 @@ public final class FmaPeak {
         iters = Math.max(1 << 16, (long) (iters * 0.02 / sec));
         double[] g = new double[samples];
         for (int s = 0; s < samples; s++) {
-            long t = System.nanoTime();
+            long t = clock.now();
             sink += kernel(iters, s);
-            g[s] = flops(iters) / ((System.nanoTime() - t) * 1e-9) * 1e-9;
+            g[s] = flops(iters) / ((clock.now() - t) * 1e-9) * 1e-9;
         }
         if (sink == 42.4242f) System.out.print("");
         return Stats.median(g);
     }
 
-    /** Prints the peak: {@code java ... FmaPeak [samples]}. */
+    /** Prints the peak: {@code java ... FmaPeak [samples [wall|cpu]]}. */
     public static void main(String[] args) {
         int samples = args.length > 0 ? Integer.parseInt(args[0]) : 25;
-        System.out.printf("FMA peak, 1 thread, %d-bit vectors: %.1f GFLOP/s (median of %d)%n",
-                vectorBits(), measure(samples), samples);
+        Clock clock = args.length > 1 ? Clock.parse(args[1]) : Clock.WALL;
+        System.out.printf("FMA peak, 1 thread, %d-bit vectors: %.1f GFLOP/s (median of %d, %s time)%n",
+                vectorBits(), measure(samples, clock), samples, clock.name().toLowerCase());
     }
 }
