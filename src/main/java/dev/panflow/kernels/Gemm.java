@@ -54,6 +54,7 @@ public final class Gemm {
         final float[] a = new float[MC * KC];
         final float[] b = new float[KC * NC];
         final float[] tile = new float[MR * NR];
+        final float[] staging = new float[NR * KC];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -88,11 +89,11 @@ public final class Gemm {
             int nc = Math.min(NC, n - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
-                if (bt) packBt(b, k, pc, kc, jc, nc, s.b);
+                if (bt) packBt(b, k, pc, kc, jc, nc, s.b, s.staging);
                 else packB(b, n, pc, kc, jc, nc, s.b);
                 for (int ic = r0; ic < r1; ic += MC) {
                     int mc = Math.min(MC, r1 - ic);
-                    packA(a, ars, acs, ic, mc, pc, kc, s.a);
+                    packA(a, ars, acs, ic, mc, pc, kc, s.a, s.staging);
                     block(s, c, n, ic, mc, jc, nc, kc);
                 }
             }
@@ -197,30 +198,41 @@ public final class Gemm {
         }
     }
 
-    /** As {@link #packB} for B stored [n×k] (Bᵀ given): B(p, j) = b[j·k + p]. */
-    private static void packBt(MemorySegment b, int k, int pc, int kc, int jc, int nc, float[] packed) {
+    /**
+     * As {@link #packB} for B stored [n×k] (Bᵀ given): B(p, j) = b[j·k + p]. Each micro-panel's
+     * NR rows of b are bulk-copied into the staging array, then transposed array to array
+     * (element-wise segment reads at stride k cost several times more).
+     */
+    private static void packBt(MemorySegment b, int k, int pc, int kc, int jc, int nc, float[] packed, float[] staging) {
         for (int jr = 0; jr < nc; jr += NR) {
-            int cols = Math.min(NR, nc - jr), o = jr * kc;
+            int cols = Math.min(NR, nc - jr);
             long src = (long) (jc + jr) * k + pc;
-            if (cols == NR) {
-                for (int p = 0; p < kc; p++, o += NR, src++)
-                    for (int j = 0; j < NR; j++) packed[o + j] = b.getAtIndex(F, src + (long) j * k);
-            } else {
-                for (int p = 0; p < kc; p++, o += NR, src++)
-                    for (int j = 0; j < NR; j++) packed[o + j] = j < cols ? b.getAtIndex(F, src + (long) j * k) : 0f;
-            }
+            for (int j = 0; j < cols; j++) MemorySegment.copy(b, F, 4 * (src + (long) j * k), staging, j * kc, kc);
+            if (cols < NR) java.util.Arrays.fill(staging, cols * kc, NR * kc, 0f);
+            transpose(staging, kc, NR, packed, jr * kc);
         }
+    }
+
+    /** packed[o + p·w + r] = staging[r·kc + p] for r < w, p < kc. */
+    private static void transpose(float[] staging, int kc, int w, float[] packed, int o) {
+        for (int p = 0; p < kc; p++, o += w)
+            for (int r = 0, si = p; r < w; r++, si += kc) packed[o + r] = staging[si];
     }
 
     /**
      * packed[ir·kc + p·MR + r] = A(ic + ir + r, pc + p) with A(i, p) = a[i·ars + p·acs]; rows
-     * past the block are zero-padded. Full micro-panels name their MR rows explicitly.
+     * past the block are zero-padded. Rows contiguous in p (acs = 1) go through the staging
+     * array as in {@link #packBt}; otherwise a full micro-panel names its MR rows explicitly.
      */
-    private static void packA(MemorySegment a, long ars, long acs, int ic, int mc, int pc, int kc, float[] packed) {
+    private static void packA(MemorySegment a, long ars, long acs, int ic, int mc, int pc, int kc, float[] packed, float[] staging) {
         for (int ir = 0; ir < mc; ir += MR) {
             int rows = Math.min(MR, mc - ir), o = ir * kc;
             long src = (ic + ir) * ars + pc * acs;
-            if (rows == MR) {
+            if (acs == 1) {
+                for (int r = 0; r < rows; r++) MemorySegment.copy(a, F, 4 * (src + r * ars), staging, r * kc, kc);
+                if (rows < MR) java.util.Arrays.fill(staging, rows * kc, MR * kc, 0f);
+                transpose(staging, kc, MR, packed, o);
+            } else if (rows == MR) {
                 long s1 = src + ars, s2 = s1 + ars, s3 = s2 + ars;
                 for (int p = 0; p < kc; p++, o += MR, src += acs, s1 += acs, s2 += acs, s3 += acs) {
                     packed[o] = a.getAtIndex(F, src);
