@@ -64,29 +64,53 @@ public final class Gemm {
     /** C[m×n] (+)= A[m×k]·B[k×n]. */
     public static void nn(MemorySegment a, MemorySegment b, MemorySegment c, int m, int n, int k,
                           boolean accumulate, int r0, int r1) {
-        run(a, k, 1, b, false, c, n, k, accumulate, r0, r1);
+        nn(a, b, c, m, n, k, accumulate, r0, r1, 0, n);
     }
 
     /** C[m×n] (+)= Aᵀ·B, A stored [k×m], B [k×n]. */
     public static void tn(MemorySegment a, MemorySegment b, MemorySegment c, int m, int n, int k,
                           boolean accumulate, int r0, int r1) {
-        run(a, 1, m, b, false, c, n, k, accumulate, r0, r1);
+        tn(a, b, c, m, n, k, accumulate, r0, r1, 0, n);
     }
 
     /** C[m×n] (+)= A·Bᵀ, A [m×k], B stored [n×k]. */
     public static void nt(MemorySegment a, MemorySegment b, MemorySegment c, int m, int n, int k,
                           boolean accumulate, int r0, int r1) {
-        run(a, k, 1, b, true, c, n, k, accumulate, r0, r1);
+        nt(a, b, c, m, n, k, accumulate, r0, r1, 0, n);
     }
 
-    /** A(i,p) = a[i·ars + p·acs]; B(p,j) = b[p·n + j], or b[j·k + p] when {@code bt}. */
+    /** As {@link #nn(MemorySegment, MemorySegment, MemorySegment, int, int, int, boolean, int, int)}, only columns [j0, j1) of those rows. */
+    public static void nn(MemorySegment a, MemorySegment b, MemorySegment c, int m, int n, int k,
+                          boolean accumulate, int r0, int r1, int j0, int j1) {
+        run(a, k, 1, b, false, c, n, k, accumulate, r0, r1, j0, j1);
+    }
+
+    /** As {@link #tn(MemorySegment, MemorySegment, MemorySegment, int, int, int, boolean, int, int)}, only columns [j0, j1) of those rows. */
+    public static void tn(MemorySegment a, MemorySegment b, MemorySegment c, int m, int n, int k,
+                          boolean accumulate, int r0, int r1, int j0, int j1) {
+        run(a, 1, m, b, false, c, n, k, accumulate, r0, r1, j0, j1);
+    }
+
+    /** As {@link #nt(MemorySegment, MemorySegment, MemorySegment, int, int, int, boolean, int, int)}, only columns [j0, j1) of those rows. */
+    public static void nt(MemorySegment a, MemorySegment b, MemorySegment c, int m, int n, int k,
+                          boolean accumulate, int r0, int r1, int j0, int j1) {
+        run(a, k, 1, b, true, c, n, k, accumulate, r0, r1, j0, j1);
+    }
+
+    /**
+     * Rows [r0, r1) × columns [j0, j1) of C. A(i,p) = a[i·ars + p·acs]; B(p,j) = b[p·n + j], or
+     * b[j·k + p] when {@code bt}.
+     */
     private static void run(MemorySegment a, long ars, long acs, MemorySegment b, boolean bt,
-                            MemorySegment c, int n, int k, boolean acc, int r0, int r1) {
-        if (r1 <= r0 || n <= 0) return;
-        if (!acc) zero(c, (long) r0 * n, (long) r1 * n);   // then C (+)= A·B with C = 0
+                            MemorySegment c, int n, int k, boolean acc, int r0, int r1, int j0, int j1) {
+        if (r1 <= r0 || j1 <= j0) return;
+        if (!acc) {   // then C (+)= A·B with C = 0
+            if (j0 == 0 && j1 == n) zero(c, (long) r0 * n, (long) r1 * n);
+            else for (int i = r0; i < r1; i++) zero(c, (long) i * n + j0, (long) i * n + j1);
+        }
         Scratch s = SCRATCH.get();
-        for (int jc = 0; jc < n; jc += NC) {
-            int nc = Math.min(NC, n - jc);
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 if (bt) packBt(b, k, pc, kc, jc, nc, s.b, s.staging);
