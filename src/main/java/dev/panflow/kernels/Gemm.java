@@ -26,7 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Determinism: every C element is init (old C, or zero when not accumulating) followed by one
  * fused multiply-add per k, in increasing k (KC slices in order, the tile stored and reloaded
  * exactly in between). Zero padding only feeds lanes that are thrown away. So results do not
- * depend on how rows are split between threads.
+ * depend on how rows or columns are split between threads.
  */
 public final class Gemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -54,7 +54,7 @@ public final class Gemm {
         final float[] a = new float[MC * KC];
         final float[] b = new float[KC * NC];
         final float[] tile = new float[MR * NR];
-        final float[] staging = new float[NR * KC];
+        final float[] staging = new float[Math.max(NR * KC, NC + NR)];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -104,7 +104,7 @@ public final class Gemm {
     private static void run(MemorySegment a, long ars, long acs, MemorySegment b, boolean bt,
                             MemorySegment c, int n, int k, boolean acc, int r0, int r1, int j0, int j1) {
         if (r1 <= r0 || j1 <= j0) return;
-        if (!acc) {   // then C (+)= A·B with C = 0
+        if (!acc) {   // then C (+)= A·B with C = 0: every tile starts from C, one path for all
             if (j0 == 0 && j1 == n) zero(c, (long) r0 * n, (long) r1 * n);
             else for (int i = r0; i < r1; i++) zero(c, (long) i * n + j0, (long) i * n + j1);
         }
@@ -114,7 +114,7 @@ public final class Gemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 if (bt) packBt(b, k, pc, kc, jc, nc, s.b, s.staging);
-                else packB(b, n, pc, kc, jc, nc, s.b);
+                else packB(b, n, pc, kc, jc, nc, s.b, s.staging);
                 for (int ic = r0; ic < r1; ic += MC) {
                     int mc = Math.min(MC, r1 - ic);
                     packA(a, ars, acs, ic, mc, pc, kc, s.a, s.staging);
@@ -124,7 +124,11 @@ public final class Gemm {
         }
     }
 
-    /** C[ic.., jc..] += packed A block · packed B panel, one MR×NR tile at a time. */
+    /**
+     * C[ic.., jc..] += packed A block · packed B panel, one MR×NR tile at a time. Tiles always
+     * start from C (zeroed first when not accumulating): starting the first k slice from zero
+     * instead made loading C a rarely taken path, left in C1 code that boxes its vectors.
+     */
     private static void block(Scratch s, MemorySegment c, int n, int ic, int mc, int jc, int nc, int kc) {
         float[] t = s.tile;
         for (int jr = 0; jr < nc; jr += NR) {
@@ -201,24 +205,17 @@ public final class Gemm {
 
     /**
      * packed[jr·kc + p·NR + j] = B(pc + p, jc + jr + j) for B stored [k×n] (rows contiguous):
-     * two vector copies per row of a full micro-panel; ragged columns are zero-padded.
+     * each row slice is bulk-copied into the staging array, then dealt out NR floats per
+     * micro-panel; ragged columns are zero-padded. (No vectors here: a vector copy in this method
+     * was left boxed by C2 in small training steps.)
      */
-    private static void packB(MemorySegment b, int n, int pc, int kc, int jc, int nc, float[] packed) {
+    private static void packB(MemorySegment b, int n, int pc, int kc, int jc, int nc, float[] packed, float[] staging) {
         int full = nc - nc % NR;
-        for (int jr = 0; jr < full; jr += NR) {
-            int o = jr * kc;
-            long src = (long) pc * n + jc + jr;
-            for (int p = 0; p < kc; p++, o += NR, src += n) {
-                ld(b, src).intoArray(packed, o);
-                ld(b, src + L).intoArray(packed, o + L);
-            }
-        }
-        if (full < nc) {
-            int o = full * kc, cols = nc - full;
-            for (int p = 0; p < kc; p++, o += NR) {
-                long src = (long) (pc + p) * n + jc + full;
-                for (int j = 0; j < NR; j++) packed[o + j] = j < cols ? b.getAtIndex(F, src + j) : 0f;
-            }
+        if (full < nc) java.util.Arrays.fill(staging, nc, full + NR, 0f);
+        for (int p = 0; p < kc; p++) {
+            MemorySegment.copy(b, F, 4 * ((long) (pc + p) * n + jc), staging, 0, nc);
+            for (int jr = 0, o = p * NR; jr < nc; jr += NR, o += NR * kc)
+                for (int j = 0; j < NR; j++) packed[o + j] = staging[jr + j];   // C2 vectorizes this loop
         }
     }
 
