@@ -10,30 +10,53 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Single-threaded GEMM over row-major float32 segments, writing only rows [r0, r1) of C.
  *
- * <p>Register-blocked broadcast-FMA micro-kernels: one element of A is broadcast and multiplied
- * into vectors of a B row, accumulating a 4×2L (or 4×L; L = lanes) tile of C in registers, so
- * there are no horizontal reductions. Columns beyond the last full vector use scalar
- * {@link Math#fma}. For {@code nt}, a k×2L panel of Bᵀ is packed into a per-thread buffer first.
+ * <p>BLIS-style: for each KC-deep slice of k, a KC×NC panel of op(B) is packed into NR-column
+ * micro-panels and an MC×KC block of op(A) into MR-row micro-panels (per-thread heap scratch,
+ * zero-padded at ragged edges); a register-blocked micro-kernel then broadcasts one packed A
+ * element against the two vectors of a packed B row and accumulates an MR×NR tile of C in
+ * registers (no horizontal reductions). Packing makes every layout look the same to the kernel
+ * and keeps its loads sequential: the B micro-panel (KC·NR floats) stays in L1 while the A block
+ * streams from L2.
  *
- * <p>Determinism: every C element is computed as init (old C, or C zeroed first when not
- * accumulating) followed by one fused multiply-add per k, in increasing k, whichever kernel or tail handles it. Vector
- * FMA and Math.fma round identically, so results do not depend on how rows are split.
+ * <p>Ragged tiles (fewer than MR rows or NR columns of C left) copy their part of C into a small
+ * scratch tile and run the same micro-kernel on it: there is one vector kernel, always hot. (A
+ * separate edge kernel runs too rarely for C2 to compile it and stays in C1 code, which boxes
+ * every vector.)
+ *
+ * <p>Determinism: every C element is init (old C, or zero when not accumulating) followed by one
+ * fused multiply-add per k, in increasing k (KC slices in order, the tile stored and reloaded
+ * exactly in between). Zero padding only feeds lanes that are thrown away. So results do not
+ * depend on how rows or columns are split between threads.
  */
 public final class Gemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     /**
-     * Columns of the wide micro-kernel: 4 rows × 2 vectors = 8 accumulators. A 4×3-vector tile
-     * was faster when compiled well but crossed C2's inlining node budget and boxed vectors.
+     * Micro-tile: MR rows × NR = 2 vectors, 8 accumulators, as many as FMA latency × ports (4 × 2).
+     * C2 schedules all of an iteration's broadcasts before its FMAs, so 6×2 or 4×3 tiles need
+     * more than AVX2's 16 vector registers and spill an accumulator to the stack (a store-load
+     * in its chain: about 55 % of peak measured); 4×2 uses 14 registers and runs at peak.
      */
-    private static final int W = 2 * L;
-    private static final int MR = 4;              // rows of the micro-kernels
+    static final int MR = 4;
+    static final int NR = 2 * L;
+    /** k slice: the B micro-panel (KC·NR floats, 16 KiB) fits L1 beside the A stream. */
+    static final int KC = 4096 / NR;
+    /** Rows per packed A block (MC·KC floats, 120 KiB at AVX2: L2). */
+    static final int MC = 30 * MR;
+    /** Columns per packed B panel (KC·NC floats, 1 MiB). */
+    static final int NC = (1 << 18) / KC;
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final MemorySegment ZEROS = Arena.global().allocate(4096, 64);
 
-    /** Per-thread scratch for packed Bᵀ panels; grows (allocates) only when k grows. */
-    private static final class Scratch { MemorySegment seg = MemorySegment.NULL; }
+    /** Per-thread packing buffers, made once per thread at their final size. */
+    private static final class Scratch {
+        final float[] a = new float[MC * KC];
+        final float[] b = new float[KC * NC];
+        final float[] tile = new float[MR * NR];
+        final float[] staging = new float[Math.max(NR * KC, NC + NR)];
+    }
+
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private Gemm() {}
@@ -41,75 +64,207 @@ public final class Gemm {
     /** C[m×n] (+)= A[m×k]·B[k×n]. */
     public static void nn(MemorySegment a, MemorySegment b, MemorySegment c, int m, int n, int k,
                           boolean accumulate, int r0, int r1) {
-        run(a, k, 1, b, false, c, n, k, accumulate, r0, r1);
+        nn(a, b, c, m, n, k, accumulate, r0, r1, 0, n);
     }
 
     /** C[m×n] (+)= Aᵀ·B, A stored [k×m], B [k×n]. */
     public static void tn(MemorySegment a, MemorySegment b, MemorySegment c, int m, int n, int k,
                           boolean accumulate, int r0, int r1) {
-        run(a, 1, m, b, false, c, n, k, accumulate, r0, r1);
+        tn(a, b, c, m, n, k, accumulate, r0, r1, 0, n);
     }
 
     /** C[m×n] (+)= A·Bᵀ, A [m×k], B stored [n×k]. */
     public static void nt(MemorySegment a, MemorySegment b, MemorySegment c, int m, int n, int k,
                           boolean accumulate, int r0, int r1) {
-        run(a, k, 1, b, true, c, n, k, accumulate, r0, r1);
+        nt(a, b, c, m, n, k, accumulate, r0, r1, 0, n);
+    }
+
+    /** As {@link #nn(MemorySegment, MemorySegment, MemorySegment, int, int, int, boolean, int, int)}, only columns [j0, j1) of those rows. */
+    public static void nn(MemorySegment a, MemorySegment b, MemorySegment c, int m, int n, int k,
+                          boolean accumulate, int r0, int r1, int j0, int j1) {
+        run(a, k, 1, b, false, c, n, k, accumulate, r0, r1, j0, j1);
+    }
+
+    /** As {@link #tn(MemorySegment, MemorySegment, MemorySegment, int, int, int, boolean, int, int)}, only columns [j0, j1) of those rows. */
+    public static void tn(MemorySegment a, MemorySegment b, MemorySegment c, int m, int n, int k,
+                          boolean accumulate, int r0, int r1, int j0, int j1) {
+        run(a, 1, m, b, false, c, n, k, accumulate, r0, r1, j0, j1);
+    }
+
+    /** As {@link #nt(MemorySegment, MemorySegment, MemorySegment, int, int, int, boolean, int, int)}, only columns [j0, j1) of those rows. */
+    public static void nt(MemorySegment a, MemorySegment b, MemorySegment c, int m, int n, int k,
+                          boolean accumulate, int r0, int r1, int j0, int j1) {
+        run(a, k, 1, b, true, c, n, k, accumulate, r0, r1, j0, j1);
     }
 
     /**
-     * A(i,p) = a[i·ars + p·acs]; B(p,j) = b[p·n + j], or b[j·k + p] when {@code bt}.
-     * Column blocks outside, row tiles inside, so a B panel is reused by every row of the range.
+     * Rows [r0, r1) × columns [j0, j1) of C. A(i,p) = a[i·ars + p·acs]; B(p,j) = b[p·n + j], or
+     * b[j·k + p] when {@code bt}.
      */
     private static void run(MemorySegment a, long ars, long acs, MemorySegment b, boolean bt,
-                            MemorySegment c, int n, int k, boolean acc, int r0, int r1) {
-        if (r1 <= r0 || n <= 0) return;
-        if (!acc) zero(c, (long) r0 * n, (long) r1 * n);   // then C (+)= A·B with C = 0
-        MemorySegment panel = bt ? scratch((long) k * W) : null;
-        int j = 0;
-        for (; j + W <= n; j += W) {
-            MemorySegment bs = b;
-            long bBase = j, ldb = n;
-            if (bt) { packT(b, k, j, W, panel); bs = panel; bBase = 0; ldb = W; }
-            for (int i = r0; i < r1; i += MR) {
-                int i1 = rowOrLast(i + 1, r1), i2 = rowOrLast(i + 2, r1), i3 = rowOrLast(i + 3, r1);
-                tile4xW(a, i * ars, i1 * ars, i2 * ars, i3 * ars, acs, bs, bBase, ldb,
-                        c, (long) i * n + j, (long) i1 * n + j, (long) i2 * n + j, (long) i3 * n + j, k);
-            }
+                            MemorySegment c, int n, int k, boolean acc, int r0, int r1, int j0, int j1) {
+        if (r1 <= r0 || j1 <= j0) return;
+        if (!acc) {   // then C (+)= A·B with C = 0: every tile starts from C, one path for all
+            if (j0 == 0 && j1 == n) zero(c, (long) r0 * n, (long) r1 * n);
+            else for (int i = r0; i < r1; i++) zero(c, (long) i * n + j0, (long) i * n + j1);
         }
-        for (; j + L <= n; j += L) {
-            MemorySegment bs = b;
-            long bBase = j, ldb = n;
-            if (bt) { packT(b, k, j, L, panel); bs = panel; bBase = 0; ldb = L; }
-            for (int i = r0; i < r1; i += MR) {
-                int i1 = rowOrLast(i + 1, r1), i2 = rowOrLast(i + 2, r1), i3 = rowOrLast(i + 3, r1);
-                tile4x1(a, i * ars, i1 * ars, i2 * ars, i3 * ars, acs, bs, bBase, ldb,
-                        c, (long) i * n + j, (long) i1 * n + j, (long) i2 * n + j, (long) i3 * n + j, k);
-            }
-        }
-        // Fewer than L columns left: one fma chain per element.
-        long bjs = bt ? k : 1, bps = bt ? 1 : n;
-        for (; j < n; j++)
-            for (int i = r0; i < r1; i++) {
-                long ci = (long) i * n + j;
-                float s = c.getAtIndex(F, ci);
-                long ai = i * ars, bi = j * bjs;
-                for (int p = 0; p < k; p++, ai += acs, bi += bps)
-                    s = Math.fma(a.getAtIndex(F, ai), b.getAtIndex(F, bi), s);
-                c.setAtIndex(F, ci, s);
-            }
-    }
-
-    private static MemorySegment scratch(long floats) {
         Scratch s = SCRATCH.get();
-        if (s.seg.byteSize() < 4 * floats) s.seg = Arena.ofAuto().allocate(Math.max(4 * floats, 4096), 64);
-        return s.seg;
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                if (bt) packBt(b, k, pc, kc, jc, nc, s.b, s.staging);
+                else packB(b, n, pc, kc, jc, nc, s.b, s.staging);
+                for (int ic = r0; ic < r1; ic += MC) {
+                    int mc = Math.min(MC, r1 - ic);
+                    packA(a, ars, acs, ic, mc, pc, kc, s.a, s.staging);
+                    block(s, c, n, ic, mc, jc, nc, kc);
+                }
+            }
+        }
     }
 
-    /** panel[p·w + jj] = B[(j0+jj)·k + p]: columns j0..j0+w of Bᵀ, row-major with stride w. */
-    private static void packT(MemorySegment b, int k, int j0, int w, MemorySegment panel) {
-        for (int jj = 0; jj < w; jj++) {
-            long src = (long) (j0 + jj) * k;
-            for (int p = 0; p < k; p++) panel.setAtIndex(F, (long) p * w + jj, b.getAtIndex(F, src + p));
+    /**
+     * C[ic.., jc..] += packed A block · packed B panel, one MR×NR tile at a time. Tiles always
+     * start from C (zeroed first when not accumulating): starting the first k slice from zero
+     * instead made loading C a rarely taken path, left in C1 code that boxes its vectors.
+     */
+    private static void block(Scratch s, MemorySegment c, int n, int ic, int mc, int jc, int nc, int kc) {
+        float[] t = s.tile;
+        for (int jr = 0; jr < nc; jr += NR) {
+            int bo = jr * kc;
+            for (int ir = 0; ir < mc; ir += MR) {
+                long co = (long) (ic + ir) * n + jc + jr;
+                boolean full = ir + MR <= mc && jr + NR <= nc;
+                int rows = Math.min(MR, mc - ir), cols = Math.min(NR, nc - jr);
+                if (full) loadTile(c, co, n, t);
+                else copyIn(c, co, n, t, rows, cols);
+                kernel(s.a, ir * kc, s.b, bo, kc, t);
+                if (full) storeTile(t, c, co, n);
+                else copyOut(t, c, co, n, rows, cols);
+            }
+        }
+    }
+
+    /**
+     * The micro-kernel: tile[r·NR + j] += Σ_p ap[ao + p·MR + r] · bp[bo + p·NR + j], p in [0, kc),
+     * one fma per p in increasing p. It touches heap arrays only: memory-segment accesses cost C2
+     * many more IR nodes, and a kernel over its inlining node budget leaves calls un-inlined and
+     * boxes their vectors.
+     */
+    private static void kernel(float[] ap, int ao, float[] bp, int bo, int kc, float[] t) {
+        FloatVector x00 = FloatVector.fromArray(S, t, 0), x01 = FloatVector.fromArray(S, t, L);
+        FloatVector x10 = FloatVector.fromArray(S, t, NR), x11 = FloatVector.fromArray(S, t, NR + L);
+        FloatVector x20 = FloatVector.fromArray(S, t, 2 * NR), x21 = FloatVector.fromArray(S, t, 2 * NR + L);
+        FloatVector x30 = FloatVector.fromArray(S, t, 3 * NR), x31 = FloatVector.fromArray(S, t, 3 * NR + L);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR, ai = ao + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector v = FloatVector.broadcast(S, ap[ai]);
+            x00 = v.fma(b0, x00); x01 = v.fma(b1, x01);
+            v = FloatVector.broadcast(S, ap[ai + 1]);
+            x10 = v.fma(b0, x10); x11 = v.fma(b1, x11);
+            v = FloatVector.broadcast(S, ap[ai + 2]);
+            x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
+            v = FloatVector.broadcast(S, ap[ai + 3]);
+            x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
+        }
+        x00.intoArray(t, 0); x01.intoArray(t, L);
+        x10.intoArray(t, NR); x11.intoArray(t, NR + L);
+        x20.intoArray(t, 2 * NR); x21.intoArray(t, 2 * NR + L);
+        x30.intoArray(t, 3 * NR); x31.intoArray(t, 3 * NR + L);
+    }
+
+    /** tile[r·NR + j] = C[co + r·ldc + j], a full MR×NR tile, one row (two vectors) at a time. */
+    private static void loadTile(MemorySegment c, long co, long ldc, float[] t) {
+        for (int r = 0, o = 0; r < MR; r++, o += NR, co += ldc) {
+            ld(c, co).intoArray(t, o);
+            ld(c, co + L).intoArray(t, o + L);
+        }
+    }
+
+    /** The inverse of {@link #loadTile}. */
+    private static void storeTile(float[] t, MemorySegment c, long co, long ldc) {
+        for (int r = 0, o = 0; r < MR; r++, o += NR, co += ldc) {
+            st(FloatVector.fromArray(S, t, o), c, co);
+            st(FloatVector.fromArray(S, t, o + L), c, co + L);
+        }
+    }
+
+    /** Ragged tile: its rows × cols part of C into the tile (scalar; the rest is ignored). */
+    private static void copyIn(MemorySegment c, long co, long ldc, float[] t, int rows, int cols) {
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < cols; j++) t[r * NR + j] = c.getAtIndex(F, co + r * ldc + j);
+    }
+
+    /** The inverse of {@link #copyIn}. */
+    private static void copyOut(float[] t, MemorySegment c, long co, long ldc, int rows, int cols) {
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < cols; j++) c.setAtIndex(F, co + r * ldc + j, t[r * NR + j]);
+    }
+
+    /**
+     * packed[jr·kc + p·NR + j] = B(pc + p, jc + jr + j) for B stored [k×n] (rows contiguous):
+     * each row slice is bulk-copied into the staging array, then dealt out NR floats per
+     * micro-panel; ragged columns are zero-padded. (No vectors here: a vector copy in this method
+     * was left boxed by C2 in small training steps.)
+     */
+    private static void packB(MemorySegment b, int n, int pc, int kc, int jc, int nc, float[] packed, float[] staging) {
+        int full = nc - nc % NR;
+        if (full < nc) java.util.Arrays.fill(staging, nc, full + NR, 0f);
+        for (int p = 0; p < kc; p++) {
+            MemorySegment.copy(b, F, 4 * ((long) (pc + p) * n + jc), staging, 0, nc);
+            for (int jr = 0, o = p * NR; jr < nc; jr += NR, o += NR * kc)
+                for (int j = 0; j < NR; j++) packed[o + j] = staging[jr + j];   // C2 vectorizes this loop
+        }
+    }
+
+    /**
+     * As {@link #packB} for B stored [n×k] (Bᵀ given): B(p, j) = b[j·k + p]. Each micro-panel's
+     * NR rows of b are bulk-copied into the staging array, then transposed array to array
+     * (element-wise segment reads at stride k cost several times more).
+     */
+    private static void packBt(MemorySegment b, int k, int pc, int kc, int jc, int nc, float[] packed, float[] staging) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int cols = Math.min(NR, nc - jr);
+            long src = (long) (jc + jr) * k + pc;
+            for (int j = 0; j < cols; j++) MemorySegment.copy(b, F, 4 * (src + (long) j * k), staging, j * kc, kc);
+            if (cols < NR) java.util.Arrays.fill(staging, cols * kc, NR * kc, 0f);
+            transpose(staging, kc, NR, packed, jr * kc);
+        }
+    }
+
+    /** packed[o + p·w + r] = staging[r·kc + p] for r < w, p < kc. */
+    private static void transpose(float[] staging, int kc, int w, float[] packed, int o) {
+        for (int p = 0; p < kc; p++, o += w)
+            for (int r = 0, si = p; r < w; r++, si += kc) packed[o + r] = staging[si];
+    }
+
+    /**
+     * packed[ir·kc + p·MR + r] = A(ic + ir + r, pc + p) with A(i, p) = a[i·ars + p·acs]; rows
+     * past the block are zero-padded. Rows contiguous in p (acs = 1) go through the staging
+     * array as in {@link #packBt}; otherwise a full micro-panel names its MR rows explicitly.
+     */
+    private static void packA(MemorySegment a, long ars, long acs, int ic, int mc, int pc, int kc, float[] packed, float[] staging) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int rows = Math.min(MR, mc - ir), o = ir * kc;
+            long src = (ic + ir) * ars + pc * acs;
+            if (acs == 1) {
+                for (int r = 0; r < rows; r++) MemorySegment.copy(a, F, 4 * (src + r * ars), staging, r * kc, kc);
+                if (rows < MR) java.util.Arrays.fill(staging, rows * kc, MR * kc, 0f);
+                transpose(staging, kc, MR, packed, o);
+            } else if (rows == MR) {
+                long s1 = src + ars, s2 = s1 + ars, s3 = s2 + ars;
+                for (int p = 0; p < kc; p++, o += MR, src += acs, s1 += acs, s2 += acs, s3 += acs) {
+                    packed[o] = a.getAtIndex(F, src);
+                    packed[o + 1] = a.getAtIndex(F, s1);
+                    packed[o + 2] = a.getAtIndex(F, s2);
+                    packed[o + 3] = a.getAtIndex(F, s3);
+                }
+            } else {
+                for (int p = 0; p < kc; p++, o += MR, src += acs)
+                    for (int r = 0; r < MR; r++) packed[o + r] = r < rows ? a.getAtIndex(F, src + r * ars) : 0f;
+            }
         }
     }
 
@@ -117,65 +272,11 @@ public final class Gemm {
         return FloatVector.fromMemorySegment(S, s, 4 * index, NO);
     }
 
-    private static FloatVector bc(MemorySegment s, long index) {
-        return FloatVector.broadcast(S, s.getAtIndex(F, index));
+    private static void st(FloatVector v, MemorySegment c, long index) {
+        v.intoMemorySegment(c, 4 * index, NO);
     }
 
-    /**
-     * Row {@code i} of the current 4-row tile, or the range's last row when {@code i} is past it.
-     * A ragged last tile repeats its last row: the repeats load, compute and store the same values,
-     * so every call goes through the same two micro-kernels. A 1-row kernel used only for the
-     * ragged rows ran too rarely for C2 to compile it (it stayed in C1 code, boxing every vector).
-     */
-    private static int rowOrLast(int i, int r1) {
-        return Math.min(i, r1 - 1);
-    }
-
-    /** C rows at c0..c3, 2L columns, += A rows at a0..a3 (column stride acs) times B rows at b[bi + p·ldb]. */
-    private static void tile4xW(MemorySegment a, long a0, long a1, long a2, long a3, long acs,
-                                 MemorySegment b, long bi, long ldb,
-                                 MemorySegment c, long c0, long c1, long c2, long c3, int k) {
-        FloatVector x00 = ld(c, c0), x01 = ld(c, c0 + L);
-        FloatVector x10 = ld(c, c1), x11 = ld(c, c1 + L);
-        FloatVector x20 = ld(c, c2), x21 = ld(c, c2 + L);
-        FloatVector x30 = ld(c, c3), x31 = ld(c, c3 + L);
-        for (int p = 0; p < k; p++, bi += ldb, a0 += acs, a1 += acs, a2 += acs, a3 += acs) {
-            FloatVector b0 = ld(b, bi), b1 = ld(b, bi + L);
-            FloatVector v = bc(a, a0);
-            x00 = v.fma(b0, x00); x01 = v.fma(b1, x01);
-            v = bc(a, a1);
-            x10 = v.fma(b0, x10); x11 = v.fma(b1, x11);
-            v = bc(a, a2);
-            x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
-            v = bc(a, a3);
-            x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
-        }
-        st(x00, c, c0); st(x01, c, c0 + L);
-        st(x10, c, c1); st(x11, c, c1 + L);
-        st(x20, c, c2); st(x21, c, c2 + L);
-        st(x30, c, c3); st(x31, c, c3 + L);
-    }
-
-    /** As {@link #tile4xW} for L columns. */
-    private static void tile4x1(MemorySegment a, long a0, long a1, long a2, long a3, long acs,
-                                MemorySegment b, long bi, long ldb,
-                                MemorySegment c, long c0, long c1, long c2, long c3, int k) {
-        FloatVector x0 = ld(c, c0), x1 = ld(c, c1), x2 = ld(c, c2), x3 = ld(c, c3);
-        for (int p = 0; p < k; p++, bi += ldb, a0 += acs, a1 += acs, a2 += acs, a3 += acs) {
-            FloatVector b0 = ld(b, bi);
-            x0 = bc(a, a0).fma(b0, x0);
-            x1 = bc(a, a1).fma(b0, x1);
-            x2 = bc(a, a2).fma(b0, x2);
-            x3 = bc(a, a3).fma(b0, x3);
-        }
-        st(x0, c, c0); st(x1, c, c1); st(x2, c, c2); st(x3, c, c3);
-    }
-
-    /**
-     * Zeroes C[from..to) (float indices) so every tile can start from its accumulators from C.
-     * Tiles that chose between loading C and a zero vector made C2 box the merged vectors, and
-     * zeroing inside the tile pushed it over C2's inlining node budget (boxing again).
-     */
+    /** Zeroes C[from..to) (float indices) so every tile can start its accumulators from C. */
     private static void zero(MemorySegment c, long from, long to) {
         long off = 4 * from, end = 4 * to, chunk = ZEROS.byteSize();
         while (off < end) {
@@ -183,9 +284,5 @@ public final class Gemm {
             MemorySegment.copy(ZEROS, 0, c, off, len);
             off += len;
         }
-    }
-
-    private static void st(FloatVector v, MemorySegment c, long index) {
-        v.intoMemorySegment(c, 4 * index, NO);
     }
 }

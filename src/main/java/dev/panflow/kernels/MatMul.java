@@ -3,7 +3,8 @@ package dev.panflow.kernels;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Multi-threaded GEMM: splits the rows of C over a {@link Pool} and calls {@link Gemm}.
+ * Multi-threaded GEMM: splits the rows (or, when C is wider than tall, the columns) of C over a
+ * {@link Pool} and calls {@link Gemm}.
  * Allocation-free: the arguments of the current call live in fields and this object is the
  * loop body. One instance serves one caller, sequentially. Results are bitwise independent of
  * the pool size because every element of C is computed the same way whatever rows a thread gets.
@@ -16,7 +17,7 @@ public final class MatMul implements Pool.RangeBody {
     private final Pool pool;
     private MemorySegment a, b, c;
     private int m, n, k, mode;
-    private boolean accumulate;
+    private boolean accumulate, byColumns;
 
     public MatMul(Pool pool) {
         this.pool = pool;
@@ -46,18 +47,26 @@ public final class MatMul implements Pool.RangeBody {
         this.n = n;
         this.k = k;
         this.accumulate = accumulate;
-        long perRow = Math.max(1L, (long) n * k);
-        int grain = (int) Math.min(Integer.MAX_VALUE, (MIN_WORK_PER_CHUNK + perRow - 1) / perRow);
-        pool.parallelFor(m, grain, this);
+        // Each thread packs the whole of the operand it shares: all of B when rows are split, all
+        // of A when columns are. Split the dimension that makes the shared operand the smaller one.
+        // Threads get whole micro-tiles (MR rows or NR columns), so only the last has a ragged one.
+        byColumns = n > m;
+        int tile = byColumns ? Gemm.NR : Gemm.MR, tiles = ((byColumns ? n : m) + tile - 1) / tile;
+        long perTile = Math.max(1L, (long) tile * (byColumns ? m : n) * k);
+        int grain = (int) Math.min(Integer.MAX_VALUE, (MIN_WORK_PER_CHUNK + perTile - 1) / perTile);
+        pool.parallelFor(tiles, grain, this);
     }
 
-    /** Pool callback: rows [from, to) of C. */
+    /** Pool callback: row tiles (or column tiles) [fromTile, toTile) of C. */
     @Override
-    public void range(int from, int to) {
+    public void range(int fromTile, int toTile) {
+        int r0 = 0, r1 = m, j0 = 0, j1 = n;
+        if (byColumns) { j0 = fromTile * Gemm.NR; j1 = Math.min(n, toTile * Gemm.NR); }
+        else { r0 = fromTile * Gemm.MR; r1 = Math.min(m, toTile * Gemm.MR); }
         switch (mode) {
-            case NN -> Gemm.nn(a, b, c, m, n, k, accumulate, from, to);
-            case TN -> Gemm.tn(a, b, c, m, n, k, accumulate, from, to);
-            default -> Gemm.nt(a, b, c, m, n, k, accumulate, from, to);
+            case NN -> Gemm.nn(a, b, c, m, n, k, accumulate, r0, r1, j0, j1);
+            case TN -> Gemm.tn(a, b, c, m, n, k, accumulate, r0, r1, j0, j1);
+            default -> Gemm.nt(a, b, c, m, n, k, accumulate, r0, r1, j0, j1);
         }
     }
 }

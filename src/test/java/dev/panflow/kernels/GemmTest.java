@@ -19,6 +19,14 @@ class GemmTest {
         return switch (op) { case NN -> Gemm::nn; case TN -> Gemm::tn; case NT -> Gemm::nt; };
     }
 
+    interface GemmColsFn {
+        void run(MemorySegment a, MemorySegment b, MemorySegment c, int m, int n, int k, boolean acc, int r0, int r1, int j0, int j1);
+    }
+
+    static GemmColsFn columns(Op op) {
+        return switch (op) { case NN -> Gemm::nn; case TN -> Gemm::tn; case NT -> Gemm::nt; };
+    }
+
     static GemmFn scalar(Op op) {
         return switch (op) { case NN -> GemmScalar::nn; case TN -> GemmScalar::tn; case NT -> GemmScalar::nt; };
     }
@@ -85,6 +93,17 @@ class GemmTest {
             vector(op).run(a, b, cr, m, n, k, acc, 0, cut1);
             vector(op).run(a, b, cr, m, n, k, acc, cut2, m);
             assertBitwiseEqual(cr, cv, (long) m * n, what + " split [" + cut1 + "," + cut2 + ")");
+
+            // Column sub-ranges of a row range (MatMul splits wide C by columns): bitwise equal too.
+            MemorySegment cc = copyOf(arena, c0);
+            int jcut = rnd.nextInt(n + 1);
+            columns(op).run(a, b, cc, m, n, k, acc, cut1, cut2, 0, jcut);
+            for (int i = 0; i < m; i++)   // columns past jcut untouched
+                assertBitwiseEqual(cc.asSlice(4L * (i * n + jcut)), c0.asSlice(4L * (i * n + jcut)), n - jcut, what + " cols after j1");
+            columns(op).run(a, b, cc, m, n, k, acc, cut1, cut2, jcut, n);
+            columns(op).run(a, b, cc, m, n, k, acc, 0, cut1, 0, n);
+            columns(op).run(a, b, cc, m, n, k, acc, cut2, m, 0, n);
+            assertBitwiseEqual(cc, cv, (long) m * n, what + " column split at " + jcut);
         }
     }
 
