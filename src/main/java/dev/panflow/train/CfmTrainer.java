@@ -42,8 +42,8 @@ public final class CfmTrainer implements AutoCloseable {
         this.rng = new Rng(config.seed());
         this.mlp = new Mlp(config.mlp(dim), pool, ws);
         mlp.init(rng);
-        this.optimizer = new AdamW(mlp.params(), ws, 0.9f, 0.999f, 1e-8f, config.weightDecay());
-        this.ema = new Ema(mlp.params(), ws, config.emaDecay());
+        this.optimizer = new AdamW(mlp.params(), ws, 0.9f, 0.999f, 1e-8f, config.weightDecay(), pool);
+        this.ema = new Ema(mlp.params(), ws, config.emaDecay(), pool);
         int b = config.batch();
         acts = mlp.activations(ws, b);
         x0 = ws.tensor(b, dim);
