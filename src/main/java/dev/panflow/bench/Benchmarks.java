@@ -100,7 +100,7 @@ public final class Benchmarks {
             mlp.init(rng);
             Tensor x0 = ws.tensor(points, dim), x = ws.tensor(points, dim);
             rng.fillGaussian(x0.segment(), x0.size(), 1f);
-            MlpVelocityField field = new MlpVelocityField(mlp, ws, Math.min(points, Sampler.CHUNK_ROWS));
+            MlpVelocityField field = new MlpVelocityField(mlp, ws, Math.min(points, Sampler.chunkRows(hidden)));
             Runnable run = () -> {
                 x.copyFrom(x0);
                 ode.solve(field, x.segment(), points, 0f, 1f);

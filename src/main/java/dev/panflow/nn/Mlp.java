@@ -89,22 +89,28 @@ public final class Mlp {
 
     /** v = net(x, t) for rows with their own times t[rows]; result in {@code acts.output()}. */
     public MemorySegment forward(Activations acts, MemorySegment x, MemorySegment t, int rows) {
-        fillInput(acts, x, rows, t, 0f);
+        fillInput(acts, x, 0, rows, t, 0f);
         return run(acts, rows);
     }
 
     /** v = net(x, t) with every row at the same time t. */
     public MemorySegment forward(Activations acts, MemorySegment x, float t, int rows) {
-        fillInput(acts, x, rows, null, t);
+        return forward(acts, x, 0, t, rows);
+    }
+
+    /** v = net(x, t) for rows [firstRow, firstRow + rows) of x (no slice object: the sampler calls this per chunk). */
+    public MemorySegment forward(Activations acts, MemorySegment x, long firstRow, float t, int rows) {
+        fillInput(acts, x, firstRow, rows, null, t);
         return run(acts, rows);
     }
 
-    private void fillInput(Activations acts, MemorySegment x, int rows, MemorySegment tRows, float tAll) {
+    private void fillInput(Activations acts, MemorySegment x, long firstRow, int rows, MemorySegment tRows, float tAll) {
         if (rows > acts.capacity) throw new IllegalArgumentException(rows + " rows > capacity " + acts.capacity);
         int d = config.dim();
         MemorySegment in = acts.input.segment();
+        long src = 4L * firstRow * d;
         for (int r = 0; r < rows; r++) {
-            MemorySegment.copy(x, 4L * r * d, in, 4L * r * inWidth, 4L * d);
+            MemorySegment.copy(x, src + 4L * r * d, in, 4L * r * inWidth, 4L * d);
             float t = tRows == null ? tAll : tRows.getAtIndex(F32, r);
             embedding.write(t, in, r, inWidth, d);
         }
