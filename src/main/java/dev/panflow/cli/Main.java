@@ -7,14 +7,14 @@ import picocli.CommandLine.Command;
 /** The {@code panflow} command line: train, sample. */
 @Command(name = "panflow", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Conditional Flow Matching on the JVM: train continuous normalizing flows and sample from them.",
-        subcommands = {TrainCommand.class, SampleCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, SampleCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: choose train or sample (see --help)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: choose train, sample or bench (see --help)");
     }
 
     public static void main(String[] args) {

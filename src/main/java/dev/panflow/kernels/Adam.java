@@ -26,9 +26,18 @@ public final class Adam {
         if (step < 1) throw new IllegalArgumentException("step must be >= 1: " + step);
         float invBc1 = (float) (1.0 / (1.0 - Math.pow(beta1, step)));
         float invBc2 = (float) (1.0 / (1.0 - Math.pow(beta2, step)));
+        update(param, grad, m, v, 0, n, lr, beta1, beta2, eps, weightDecay, invBc1, invBc2);
+    }
+
+    /**
+     * The update of {@link #step} on elements [from, to), with the bias corrections
+     * 1/(1−β1^t) and 1/(1−β2^t) given (so chunks of one step on several threads share them).
+     */
+    public static void update(MemorySegment param, MemorySegment grad, MemorySegment m, MemorySegment v, long from, long to,
+                              float lr, float beta1, float beta2, float eps, float weightDecay, float invBc1, float invBc2) {
         float c1 = 1f - beta1, c2 = 1f - beta2;
-        long i = 0;
-        long bound = n - n % L;
+        long i = from;
+        long bound = to - (to - from) % L;
         for (; i < bound; i += L) {
             long o = 4L * i;
             FloatVector g = FloatVector.fromMemorySegment(S, grad, o, NO);
@@ -41,7 +50,7 @@ public final class Adam {
             FloatVector upd = mi.mul(invBc1).div(den).add(p.mul(weightDecay));
             p.sub(upd.mul(lr)).intoMemorySegment(param, o, NO);
         }
-        for (; i < n; i++) {
+        for (; i < to; i++) {
             float g = grad.getAtIndex(F, i), p = param.getAtIndex(F, i);
             float mi = beta1 * m.getAtIndex(F, i) + c1 * g;
             float vi = beta2 * v.getAtIndex(F, i) + c2 * (g * g);

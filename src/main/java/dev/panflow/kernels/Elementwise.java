@@ -71,16 +71,44 @@ public final class Elementwise {
 
     /** dx = dy·s·(1 + x·(1−s)), s = sigmoid(x); dx may alias dy. */
     public static void siluBackward(MemorySegment x, MemorySegment dy, MemorySegment dx, long n) {
-        long i = 0, b = vbound(n);
+        siluBackward(x, dy, dx, 0, n);
+    }
+
+    /** {@link #siluBackward(MemorySegment, MemorySegment, MemorySegment, long)} on elements [from, to). */
+    public static void siluBackward(MemorySegment x, MemorySegment dy, MemorySegment dx, long from, long to) {
+        long i = from, b = to - (to - from) % L;
         for (; i < b; i += L) {
             FloatVector v = load(x, i);
             FloatVector s = ONE.div(ExpF.exp(v.neg()).add(1f));
             FloatVector t = v.fma(ONE.sub(s), ONE);   // 1 + x(1−s)
             store(load(dy, i).mul(s).mul(t), dx, i);
         }
-        for (; i < n; i++) {
+        for (; i < to; i++) {
             float v = get(x, i), s = 1f / (1f + ExpF.exp(-v));
             set(dx, i, get(dy, i) * s * Math.fma(v, 1f - s, 1f));
+        }
+    }
+
+    /**
+     * The forward pass of a hidden layer after its GEMM, in one pass over rows [rowFrom, rowTo):
+     * y[r,c] += bias[c] (kept: the pre-activation the backward pass needs) and
+     * out[r,c] = silu(y[r,c]). Bitwise the same as {@link #addBias} then {@link #silu}.
+     */
+    public static void biasSilu(MemorySegment y, MemorySegment bias, MemorySegment out, int rowFrom, int rowTo, int cols) {
+        int cb = (int) vbound(cols);
+        for (int r = rowFrom; r < rowTo; r++) {
+            long row = (long) r * cols;
+            int c = 0;
+            for (; c < cb; c += L) {
+                FloatVector v = load(y, row + c).add(load(bias, c));
+                store(v, y, row + c);
+                store(v.div(ExpF.exp(v.neg()).add(1f)), out, row + c);
+            }
+            for (; c < cols; c++) {
+                float v = get(y, row + c) + get(bias, c);
+                set(y, row + c, v);
+                set(out, row + c, v / (1f + ExpF.exp(-v)));
+            }
         }
     }
 
@@ -239,10 +267,15 @@ public final class Elementwise {
 
     /** avg = decay·avg + (1−decay)·x. */
     public static void ema(MemorySegment avg, MemorySegment x, float decay, long n) {
+        ema(avg, x, decay, 0, n);
+    }
+
+    /** {@link #ema(MemorySegment, MemorySegment, float, long)} on elements [from, to). */
+    public static void ema(MemorySegment avg, MemorySegment x, float decay, long from, long to) {
         float w = 1f - decay;
-        long i = 0, vb = vbound(n);
+        long i = from, vb = to - (to - from) % L;
         for (; i < vb; i += L) store(load(avg, i).mul(decay).add(load(x, i).mul(w)), avg, i);
-        for (; i < n; i++) set(avg, i, decay * get(avg, i) + w * get(x, i));
+        for (; i < to; i++) set(avg, i, decay * get(avg, i) + w * get(x, i));
     }
 
     /** Returns Σ(pred−target)² in double and writes grad = gradScale·2·(pred−target): CFM loss and its gradient. */

@@ -48,6 +48,17 @@ public final class ElementwiseScalar {
         }
     }
 
+    /** y[r,c] += bias[c]; out[r,c] = silu(y[r,c]) for rows [rowFrom, rowTo). */
+    public static void biasSilu(MemorySegment y, MemorySegment bias, MemorySegment out, int rowFrom, int rowTo, int cols) {
+        for (int r = rowFrom; r < rowTo; r++)
+            for (int c = 0; c < cols; c++) {
+                long i = (long) r * cols + c;
+                float v = get(y, i) + get(bias, c);
+                set(y, i, v);
+                set(out, i, v * sigmoid(v));
+            }
+    }
+
     public static void add(MemorySegment a, MemorySegment b, MemorySegment out, long n) {
         for (long i = 0; i < n; i++) set(out, i, get(a, i) + get(b, i));
     }

@@ -1,6 +1,7 @@
 package dev.panflow.nn;
 
-import dev.panflow.kernels.Adam;
+import dev.panflow.kernels.ParallelKernels;
+import dev.panflow.kernels.Pool;
 import dev.panflow.tensor.Tensor;
 import dev.panflow.tensor.Workspace;
 
@@ -14,9 +15,16 @@ public final class AdamW {
     private final Tensor m;
     private final Tensor v;
     public final float beta1, beta2, eps, weightDecay;
+    private final ParallelKernels ops;
     private long step;
 
     public AdamW(ParamStore store, Workspace ws, float beta1, float beta2, float eps, float weightDecay) {
+        this(store, ws, beta1, beta2, eps, weightDecay, null);
+    }
+
+    /** With a pool, large updates are split over its threads (same numbers as without). */
+    public AdamW(ParamStore store, Workspace ws, float beta1, float beta2, float eps, float weightDecay, Pool pool) {
+        this.ops = new ParallelKernels(pool);
         this.store = store;
         this.m = ws.tensor((int) store.flatSize());
         this.v = ws.tensor((int) store.flatSize());
@@ -29,7 +37,7 @@ public final class AdamW {
     /** One update with learning rate {@code lr} from the gradients now in the store. */
     public void step(float lr) {
         step++;
-        Adam.step(store.values().segment(), store.grads().segment(), m.segment(), v.segment(),
+        ops.adam(store.values().segment(), store.grads().segment(), m.segment(), v.segment(),
                 store.flatSize(), lr, beta1, beta2, eps, weightDecay, step);
     }
 

@@ -1,6 +1,7 @@
 package dev.panflow.nn;
 
-import dev.panflow.kernels.Elementwise;
+import dev.panflow.kernels.ParallelKernels;
+import dev.panflow.kernels.Pool;
 import dev.panflow.tensor.Tensor;
 import dev.panflow.tensor.Workspace;
 
@@ -12,8 +13,15 @@ public final class Ema {
     private final ParamStore store;
     private final Tensor shadow;
     private final float decay;
+    private final ParallelKernels ops;
 
     public Ema(ParamStore store, Workspace ws, float decay) {
+        this(store, ws, decay, null);
+    }
+
+    /** With a pool, the update is split over its threads (same numbers as without). */
+    public Ema(ParamStore store, Workspace ws, float decay, Pool pool) {
+        this.ops = new ParallelKernels(pool);
         if (!(decay >= 0 && decay < 1)) throw new IllegalArgumentException("EMA decay must be in [0, 1), got " + decay);
         this.store = store;
         this.decay = decay;
@@ -24,7 +32,7 @@ public final class Ema {
     /** Update after optimizer step number {@code step} (1-based). */
     public void update(long step) {
         float d = (float) Math.min(decay, (1.0 + step) / (10.0 + step));
-        Elementwise.ema(shadow.segment(), store.values().segment(), d, store.flatSize());
+        ops.ema(shadow.segment(), store.values().segment(), d, store.flatSize());
     }
 
     public Tensor weights() { return shadow; }

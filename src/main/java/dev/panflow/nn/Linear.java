@@ -2,6 +2,7 @@ package dev.panflow.nn;
 
 import dev.panflow.kernels.Elementwise;
 import dev.panflow.kernels.MatMul;
+import dev.panflow.kernels.ParallelKernels;
 import dev.panflow.kernels.Pool;
 import dev.panflow.tensor.Rng;
 import java.lang.foreign.MemorySegment;
@@ -16,6 +17,7 @@ public final class Linear {
     public final Param weight;
     public final Param bias;
     private final MatMul mm;
+    private final ParallelKernels ops;
 
     public Linear(ParamStore store, Pool pool, String name, int in, int out) {
         this.in = in;
@@ -23,6 +25,7 @@ public final class Linear {
         this.weight = store.declare(name + ".weight", in, out);
         this.bias = store.declare(name + ".bias", out);
         this.mm = new MatMul(pool);
+        this.ops = new ParallelKernels(pool);
     }
 
     /** PyTorch's default: W, b ~ U(−1/√in, 1/√in). */
@@ -42,6 +45,12 @@ public final class Linear {
     public void forward(MemorySegment x, MemorySegment y, int rows) {
         mm.nn(x, weight.value().segment(), y, rows, out, in, false);
         Elementwise.addBias(y, bias.value().segment(), rows, out);
+    }
+
+    /** A hidden layer: pre[rows × out] = x·W + b, post = silu(pre); bias and SiLU in one pass after the GEMM. */
+    public void forwardSilu(MemorySegment x, MemorySegment pre, MemorySegment post, int rows) {
+        mm.nn(x, weight.value().segment(), pre, rows, out, in, false);
+        ops.biasSilu(pre, bias.value().segment(), post, rows, out);
     }
 
     /**

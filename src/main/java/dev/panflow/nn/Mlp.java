@@ -1,5 +1,6 @@
 package dev.panflow.nn;
 
+import dev.panflow.kernels.ParallelKernels;
 import dev.panflow.kernels.Pool;
 import dev.panflow.tensor.Rng;
 import dev.panflow.tensor.Tensor;
@@ -19,11 +20,13 @@ public final class Mlp {
     private final Linear[] linears;
     private final ParamStore store = new ParamStore();
     private final int inWidth;
+    private final ParallelKernels ops;
 
     public Mlp(MlpConfig config, Pool pool, Workspace ws) {
         this.config = config;
         this.embedding = config.embedding();
         this.inWidth = config.dim() + embedding.width();
+        this.ops = new ParallelKernels(pool);
         linears = new Linear[config.layers() + 1];
         for (int i = 0; i <= config.layers(); i++) {
             int in = i == 0 ? inWidth : config.hidden();
@@ -86,22 +89,28 @@ public final class Mlp {
 
     /** v = net(x, t) for rows with their own times t[rows]; result in {@code acts.output()}. */
     public MemorySegment forward(Activations acts, MemorySegment x, MemorySegment t, int rows) {
-        fillInput(acts, x, rows, t, 0f);
+        fillInput(acts, x, 0, rows, t, 0f);
         return run(acts, rows);
     }
 
     /** v = net(x, t) with every row at the same time t. */
     public MemorySegment forward(Activations acts, MemorySegment x, float t, int rows) {
-        fillInput(acts, x, rows, null, t);
+        return forward(acts, x, 0, t, rows);
+    }
+
+    /** v = net(x, t) for rows [firstRow, firstRow + rows) of x (no slice object: the sampler calls this per chunk). */
+    public MemorySegment forward(Activations acts, MemorySegment x, long firstRow, float t, int rows) {
+        fillInput(acts, x, firstRow, rows, null, t);
         return run(acts, rows);
     }
 
-    private void fillInput(Activations acts, MemorySegment x, int rows, MemorySegment tRows, float tAll) {
+    private void fillInput(Activations acts, MemorySegment x, long firstRow, int rows, MemorySegment tRows, float tAll) {
         if (rows > acts.capacity) throw new IllegalArgumentException(rows + " rows > capacity " + acts.capacity);
         int d = config.dim();
         MemorySegment in = acts.input.segment();
+        long src = 4L * firstRow * d;
         for (int r = 0; r < rows; r++) {
-            MemorySegment.copy(x, 4L * r * d, in, 4L * r * inWidth, 4L * d);
+            MemorySegment.copy(x, src + 4L * r * d, in, 4L * r * inWidth, 4L * d);
             float t = tRows == null ? tAll : tRows.getAtIndex(F32, r);
             embedding.write(t, in, r, inWidth, d);
         }
@@ -109,10 +118,8 @@ public final class Mlp {
 
     private MemorySegment run(Activations acts, int rows) {
         MemorySegment h = acts.input.segment();
-        long n = (long) rows * config.hidden();
         for (int i = 0; i < config.layers(); i++) {
-            linears[i].forward(h, acts.pre[i].segment(), rows);
-            Silu.forward(acts.pre[i].segment(), acts.post[i].segment(), n);
+            linears[i].forwardSilu(h, acts.pre[i].segment(), acts.post[i].segment(), rows);
             h = acts.post[i].segment();
         }
         linears[config.layers()].forward(h, acts.output.segment(), rows);
@@ -130,7 +137,7 @@ public final class Mlp {
         MemorySegment dPre = acts.gradB.segment();
         linears[last].backward(acts.post[last - 1].segment(), dOut, dPost, rows);
         for (int i = last - 1; i >= 0; i--) {
-            Silu.backward(acts.pre[i].segment(), dPost, dPre, n);
+            ops.siluBackward(acts.pre[i].segment(), dPost, dPre, n);  // dL/dpre = dL/dpost · silu'(pre)
             MemorySegment layerIn = i == 0 ? acts.input.segment() : acts.post[i - 1].segment();
             MemorySegment dIn = i == 0 ? (dx == null ? null : acts.gradInput.segment()) : dPost;
             linears[i].backward(layerIn, dPre, dIn, rows);

@@ -28,8 +28,7 @@ public final class MlpVelocityField implements VelocityField {
         for (int r0 = 0; r0 < rows; r0 += cap) {
             int n = Math.min(cap, rows - r0);
             long off = 4L * r0 * dim, len = 4L * n * dim;
-            MemorySegment xs = rows <= cap ? x : x.asSlice(off, len);
-            MemorySegment v = mlp.forward(acts, xs, t, n);
+            MemorySegment v = mlp.forward(acts, x, r0, t, n);
             MemorySegment.copy(v, 0, out, off, len);
         }
     }

@@ -10,6 +10,7 @@ import java.lang.foreign.ValueLayout;
  */
 public final class AffinePath {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED;
 
     private final Scheduler scheduler;
     private final float tMax;
@@ -51,6 +52,49 @@ public final class AffinePath {
                 ut.setAtIndex(F32, i, (float) (ds * n0 + da * d1));
             }
         }
+    }
+
+    /**
+     * The training step's half of {@link #sample}: writes xt = σ_t x0 + α_t x1 and, per row, the
+     * target's coefficients (σ'_t, α'_t) as two doubles into {@code coef} (16 bytes a row), so
+     * that {@link #lossAndGrad} builds the target u_t on the fly instead of storing it.
+     */
+    public void sampleInputs(MemorySegment x0, MemorySegment x1, MemorySegment t, MemorySegment xt, MemorySegment coef,
+                             int rows, int dim) {
+        for (int r = 0; r < rows; r++) {
+            double tr = t.getAtIndex(F32, r);
+            double a = scheduler.alpha(tr), s = scheduler.sigma(tr);
+            coef.setAtIndex(F64, 2L * r, scheduler.dSigma(tr));
+            coef.setAtIndex(F64, 2L * r + 1, scheduler.dAlpha(tr));
+            long base = (long) r * dim;
+            for (int j = 0; j < dim; j++) {
+                long i = base + j;
+                xt.setAtIndex(F32, i, (float) (s * x0.getAtIndex(F32, i) + a * x1.getAtIndex(F32, i)));
+            }
+        }
+    }
+
+    /**
+     * The CFM loss of a batch fused with the target's construction: with u = σ'_t x0 + α'_t x1
+     * (rounded to float exactly as {@link #sample} writes ut), returns Σ_rows ‖v − u‖² in double
+     * and writes grad = gradScale·2·(v − u). {@code coef} comes from {@link #sampleInputs}.
+     */
+    public static double lossAndGrad(MemorySegment v, MemorySegment x0, MemorySegment x1, MemorySegment coef,
+                                     MemorySegment grad, int rows, int dim, float gradScale) {
+        float g2 = 2f * gradScale;
+        double total = 0;
+        for (int r = 0; r < rows; r++) {
+            double ds = coef.getAtIndex(F64, 2L * r), da = coef.getAtIndex(F64, 2L * r + 1);
+            long base = (long) r * dim;
+            for (int j = 0; j < dim; j++) {
+                long i = base + j;
+                float u = (float) (ds * x0.getAtIndex(F32, i) + da * x1.getAtIndex(F32, i));
+                float d = v.getAtIndex(F32, i) - u;
+                total += (double) d * d;
+                grad.setAtIndex(F32, i, g2 * d);
+            }
+        }
+        return total;
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.panflow.train;
 
 import dev.panflow.data.DataSource;
-import dev.panflow.kernels.Elementwise;
 import dev.panflow.kernels.Pool;
 import dev.panflow.nn.AdamW;
 import dev.panflow.nn.Ema;
@@ -28,7 +27,7 @@ public final class CfmTrainer implements AutoCloseable {
     public final Rng rng;
     private final Workspace ws = new Workspace();
     private final Mlp.Activations acts;
-    private final Tensor x0, x1, t, xt, ut, dv;
+    private final Tensor x0, x1, t, xt, coef, dv;
     private final int dim;
     private final TimeSampling timeSampling;
     private double lastLoss = Double.NaN;
@@ -42,15 +41,15 @@ public final class CfmTrainer implements AutoCloseable {
         this.rng = new Rng(config.seed());
         this.mlp = new Mlp(config.mlp(dim), pool, ws);
         mlp.init(rng);
-        this.optimizer = new AdamW(mlp.params(), ws, 0.9f, 0.999f, 1e-8f, config.weightDecay());
-        this.ema = new Ema(mlp.params(), ws, config.emaDecay());
+        this.optimizer = new AdamW(mlp.params(), ws, 0.9f, 0.999f, 1e-8f, config.weightDecay(), pool);
+        this.ema = new Ema(mlp.params(), ws, config.emaDecay(), pool);
         int b = config.batch();
         acts = mlp.activations(ws, b);
         x0 = ws.tensor(b, dim);
         x1 = ws.tensor(b, dim);
         t = ws.tensor(b);
         xt = ws.tensor(b, dim);
-        ut = ws.tensor(b, dim);
+        coef = ws.tensor(b, 4);   // per row (σ'_t, α'_t) as two doubles
         dv = ws.tensor(b, dim);
     }
 
@@ -64,10 +63,10 @@ public final class CfmTrainer implements AutoCloseable {
         data.sample(rng, x1.segment(), b);
         rng.fillGaussian(x0.segment(), n, 1f); // standard normal: σ_t scales it in x_t = σ_t x0 + α_t x1
         timeSampling.fill(rng, t.segment(), b, path.tMax(), config.timeLocation());
-        path.sample(x0.segment(), x1.segment(), t.segment(), xt.segment(), ut.segment(), b, dim);
+        path.sampleInputs(x0.segment(), x1.segment(), t.segment(), xt.segment(), coef.segment(), b, dim);
         var v = mlp.forward(acts, xt.segment(), t.segment(), b);
-        // L = (1/B) Σ_rows ‖v − u‖²  ⇒  dL/dv = 2(v − u)/B
-        double loss = Elementwise.squaredErrorGrad(v, ut.segment(), dv.segment(), n, 1f / b) / b;
+        // L = (1/B) Σ_rows ‖v − u‖²  ⇒  dL/dv = 2(v − u)/B, with the target u = σ'_t x0 + α'_t x1 built in the same pass
+        double loss = AffinePath.lossAndGrad(v, x0.segment(), x1.segment(), coef.segment(), dv.segment(), b, dim, 1f / b) / b;
         long k = optimizer.steps() + 1;
         if (!Double.isFinite(loss))
             throw new TrainingDiverged("loss is " + loss + " at step " + k + "; the learning rate (--lr " + config.lr()

