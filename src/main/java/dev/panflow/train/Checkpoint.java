@@ -18,6 +18,8 @@ import java.util.Map;
  */
 public final class Checkpoint {
     public static final String FORMAT = "panflow-cfm-mlp-1";
+    /** Largest data dimension a checkpoint may declare. */
+    static final int MAX_DIM = 1 << 24;
 
     private Checkpoint() {}
 
@@ -43,6 +45,9 @@ public final class Checkpoint {
             Map<String, String> meta = f.metadata();
             checkFormat(meta, file);
             TrainConfig saved = TrainConfig.fromMetadata(meta, file.toString());
+            long savedDim = parseLong(meta, "dim", file);
+            if (savedDim != tr.dim())
+                throw new UserError(file + " was trained on " + savedDim + "-dimensional data; --data gives " + tr.dim() + " dimensions");
             if (!saved.mlp(tr.dim()).equals(tr.config.mlp(tr.dim())) || !saved.path().equals(tr.config.path())
                     || !saved.data().equals(tr.config.data()) || saved.batch() != tr.config.batch()
                     || saved.seed() != tr.config.seed())
@@ -54,7 +59,7 @@ public final class Checkpoint {
             load(ps, tr.ema.weights(), f, "ema.", file);
             load(ps, tr.optimizer.firstMoment(), f, "adam_m.", file);
             load(ps, tr.optimizer.secondMoment(), f, "adam_v.", file);
-            tr.optimizer.setSteps(parseLong(meta, "step", file));
+            tr.optimizer.setSteps(step(meta, file));
             tr.rng.setState(parseLongs(meta.get("rng"), file));
         }
     }
@@ -67,7 +72,9 @@ public final class Checkpoint {
         Map<String, String> meta = f.metadata();
         checkFormat(meta, file);
         TrainConfig cfg = TrainConfig.fromMetadata(meta, file.toString());
-        int dim = (int) parseLong(meta, "dim", file);
+        long dimL = parseLong(meta, "dim", file);
+        if (dimL < 1 || dimL > MAX_DIM) throw new UserError(file + ": metadata 'dim' is " + dimL + ", not in [1, " + MAX_DIM + "]");
+        int dim = (int) dimL;
         boolean haveEma = f.tensors().keySet().stream().anyMatch(k -> k.startsWith("ema."));
         boolean useEma = preferEma && haveEma;
         Map<String, Tensor> w = new LinkedHashMap<>();
@@ -76,7 +83,15 @@ public final class Checkpoint {
             if (useEma && k.startsWith("ema.")) w.put(k.substring(4), e.getValue());
             else if (!useEma && k.startsWith("net.")) w.put(k, e.getValue());
         }
-        return new Model(cfg, dim, parseLong(meta, "step", file), w, useEma);
+        // The model is allocated from the metadata's sizes: they must match the weights actually in
+        // the file, so a lying header cannot make the reader allocate more than the file holds.
+        long have = 0;
+        for (Tensor t : w.values()) have += t.size();
+        long need = cfg.mlp(dim).parameterCount();
+        if (have != need)
+            throw new UserError(file + ": its " + (useEma ? "EMA " : "") + "weights hold " + have + " values but the metadata's model (dim "
+                    + dim + ", hidden " + cfg.hidden() + ", layers " + cfg.layers() + ") has " + need + " parameters");
+        return new Model(cfg, dim, step(meta, file), w, useEma);
     }
 
     /** Copies named weights into a store's values, checking every shape. */
@@ -103,6 +118,12 @@ public final class Checkpoint {
     private static void checkFormat(Map<String, String> meta, Path file) {
         if (!FORMAT.equals(meta.get("format")))
             throw new UserError(file + " is not a Panflow MLP checkpoint (format '" + meta.get("format") + "', expected '" + FORMAT + "')");
+    }
+
+    private static long step(Map<String, String> meta, Path file) {
+        long step = parseLong(meta, "step", file);
+        if (step < 0) throw new UserError(file + ": metadata 'step' is negative (" + step + ")");
+        return step;
     }
 
     private static long parseLong(Map<String, String> meta, String key, Path file) {
