@@ -88,6 +88,11 @@ public final class Safetensors {
         }
     }
 
+    /** The same from bytes in memory ({@code name} names them in messages). */
+    public static SafetensorsFile read(String name, byte[] bytes, Arena arena) {
+        return read(ByteSource.of(name, bytes), arena);
+    }
+
     private record Entry(String name, int[] shape, long begin, long end) {}
 
     /**

@@ -68,10 +68,14 @@ public final class Checkpoint {
     public record Model(TrainConfig config, int dim, long step, Map<String, Tensor> weights, boolean ema) {}
 
     public static Model readModel(Path file, Arena arena, boolean preferEma) {
-        SafetensorsFile f = Safetensors.read(file, arena);
+        return readModel(Safetensors.read(file, arena), file.toString(), preferEma);
+    }
+
+    /** The same from a file already read; {@code file} names it in messages. */
+    public static Model readModel(SafetensorsFile f, String file, boolean preferEma) {
         Map<String, String> meta = f.metadata();
         checkFormat(meta, file);
-        TrainConfig cfg = TrainConfig.fromMetadata(meta, file.toString());
+        TrainConfig cfg = TrainConfig.fromMetadata(meta, file);
         long dimL = parseLong(meta, "dim", file);
         if (dimL < 1 || dimL > MAX_DIM) throw new UserError(file + ": metadata 'dim' is " + dimL + ", not in [1, " + MAX_DIM + "]");
         int dim = (int) dimL;
@@ -95,7 +99,7 @@ public final class Checkpoint {
     }
 
     /** Copies named weights into a store's values, checking every shape. */
-    public static void loadWeights(ParamStore ps, Map<String, Tensor> weights, Path file) {
+    public static void loadWeights(ParamStore ps, Map<String, Tensor> weights, Object file) {
         copyNamed(ps.views(ps.values(), ""), weights, file);
     }
 
@@ -104,7 +108,7 @@ public final class Checkpoint {
     }
 
     /** dst[name] ← src[name] for every name of dst; a missing name or another shape is the user's error. */
-    private static void copyNamed(Map<String, Tensor> dst, Map<String, Tensor> src, Path file) {
+    private static void copyNamed(Map<String, Tensor> dst, Map<String, Tensor> src, Object file) {
         for (var e : dst.entrySet()) {
             Tensor from = src.get(e.getKey());
             if (from == null) throw new UserError(file + " has no tensor '" + e.getKey() + "' (the model's flags do not match this file)");
@@ -115,18 +119,18 @@ public final class Checkpoint {
         }
     }
 
-    private static void checkFormat(Map<String, String> meta, Path file) {
+    private static void checkFormat(Map<String, String> meta, Object file) {
         if (!FORMAT.equals(meta.get("format")))
             throw new UserError(file + " is not a Panflow MLP checkpoint (format '" + meta.get("format") + "', expected '" + FORMAT + "')");
     }
 
-    private static long step(Map<String, String> meta, Path file) {
+    private static long step(Map<String, String> meta, Object file) {
         long step = parseLong(meta, "step", file);
         if (step < 0) throw new UserError(file + ": metadata 'step' is negative (" + step + ")");
         return step;
     }
 
-    private static long parseLong(Map<String, String> meta, String key, Path file) {
+    private static long parseLong(Map<String, String> meta, String key, Object file) {
         try {
             return Long.parseLong(meta.get(key));
         } catch (NumberFormatException e) {
