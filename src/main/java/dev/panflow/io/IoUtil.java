@@ -47,12 +47,24 @@ final class IoUtil {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING);
             }
+            syncDirectory(p);
         } catch (IOException e) {
             deleteQuietly(tmp);
             throw new UserError("cannot write " + p + ": " + reason(e), e);
         } catch (RuntimeException | Error e) {
             deleteQuietly(tmp);
             throw e;
+        }
+    }
+
+    /** Forces the rename itself to disk (the directory entry), so a power cut keeps the new file. */
+    private static void syncDirectory(Path p) {
+        Path dir = p.toAbsolutePath().getParent();
+        if (dir == null) return;
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException notSupported) {
+            // some file systems and platforms cannot open or sync a directory; the rename is still atomic
         }
     }
 
