@@ -14,6 +14,7 @@ import dev.panflow.train.CfmTrainer;
 import dev.panflow.train.Checkpoint;
 import dev.panflow.train.Sampler;
 import dev.panflow.train.TrainConfig;
+import dev.panflow.train.TrainingDiverged;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -143,6 +144,8 @@ final class TrainCommand implements Callable<Integer> {
             Checkpoint.save(tr, ckpt);
             System.out.printf("trained %d steps, final loss %.4f (smoothed %.4f); checkpoint %s%n", tr.step(), tr.lastLoss(), smooth, ckpt);
             return true;
+        } catch (TrainingDiverged e) {
+            throw new TrainingDiverged(e.getMessage() + "; " + Checkpoint.keptNote(ckpt));
         } finally {
             finished.countDown();
             try {

@@ -23,8 +23,16 @@ public final class Checkpoint {
 
     private Checkpoint() {}
 
+    /**
+     * Writes the run to {@code file} atomically. Weights, EMA or moments that are not all finite
+     * (an update that overflowed) are refused with TrainingDiverged: the last good file stays.
+     */
     public static void save(CfmTrainer tr, Path file) {
         ParamStore ps = tr.mlp.params();
+        for (Tensor t : new Tensor[] {ps.values(), tr.ema.weights(), tr.optimizer.firstMoment(), tr.optimizer.secondMoment()})
+            if (!allFinite(t))
+                throw new TrainingDiverged("the weights stopped being finite at step " + tr.step() + " (the update overflowed: --lr "
+                        + tr.config.lr() + " is likely too high, or the data has extreme values); " + file + " was not overwritten");
         Map<String, Tensor> tensors = new LinkedHashMap<>(ps.views(ps.values(), ""));
         tensors.putAll(ps.views(tr.ema.weights(), "ema."));
         tensors.putAll(ps.views(tr.optimizer.firstMoment(), "adam_m."));
@@ -36,6 +44,23 @@ public final class Checkpoint {
         meta.put("step", Long.toString(tr.step()));
         meta.put("rng", join(tr.rng.state()));
         Safetensors.write(file, tensors, meta);
+    }
+
+    private static boolean allFinite(Tensor t) {
+        var seg = t.segment();
+        for (long i = 0, n = t.size(); i < n; i++)
+            if (!Float.isFinite(seg.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, i))) return false;
+        return true;
+    }
+
+    /** Says which checkpoint a stopped run leaves behind (for the message of a diverged run). */
+    public static String keptNote(Path file) {
+        if (!java.nio.file.Files.exists(file)) return "no checkpoint had been written yet";
+        try (Arena a = Arena.ofConfined()) {
+            return "the last good checkpoint (step " + readModel(file, a, false).step() + ") is kept at " + file;
+        } catch (RuntimeException unreadable) {
+            return "the checkpoint at " + file + " was left as it was";
+        }
     }
 
     /** Loads a checkpoint into a trainer built with the same config, to continue the run. */
