@@ -10,6 +10,7 @@ import dev.panflow.path.AffinePath;
 import dev.panflow.path.Paths;
 import dev.panflow.tensor.Workspace;
 import dev.panflow.train.Checkpoint;
+import dev.panflow.train.MemoryBudget;
 import dev.panflow.train.Sampler;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -54,6 +55,7 @@ final class SampleCommand implements Callable<Integer> {
         try (Arena arena = Arena.ofShared(); Workspace ws = new Workspace(); Pool pool = new Pool(threads.checked());
              OdeSolver ode = Solvers.byName(solver, steps, atol, rtol)) {
             Checkpoint.Model m = Checkpoint.readModel(model, arena, !noEma);
+            MemoryBudget.check(MemoryBudget.samplingBytes(m.config().mlp(m.dim()), n), "--n " + n + " samples of this model");
             Mlp mlp = new Mlp(m.config().mlp(m.dim()), pool, ws);
             Checkpoint.loadWeights(mlp.params(), m.weights(), model);
             AffinePath p = Paths.byName(m.config().path());

@@ -12,8 +12,10 @@ import dev.panflow.path.Paths;
 import dev.panflow.tensor.Workspace;
 import dev.panflow.train.CfmTrainer;
 import dev.panflow.train.Checkpoint;
+import dev.panflow.train.MemoryBudget;
 import dev.panflow.train.Sampler;
 import dev.panflow.train.TrainConfig;
+import dev.panflow.train.TrainingDiverged;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -84,7 +86,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainConfig cfg = new TrainConfig(data, path, hidden, layers, timeEmbedding, frequencies, batch, steps, lr,
                 lrSchedule, warmup, weightDecay, ema, maxGradNorm, seed, checkpointEvery, timeSampling,
                 timeLocation);
-        if (samples < 0) throw new UserError("--samples must be ≥ 0, got " + samples);
+        if (samples < 0 || samples > 100_000_000) throw new UserError("--samples must be in [0, 100000000], got " + samples);
         if (sampleSteps < 1) throw new UserError("--sample-steps must be ≥ 1, got " + sampleSteps);
         AffinePath p = Paths.byName(path);
         Path ckpt = out.resolve("model.safetensors");
@@ -97,6 +99,8 @@ final class TrainCommand implements Callable<Integer> {
         try (Arena dataArena = Arena.ofShared();
              Pool pool = new Pool(threads.checked())) {
             DataSource ds = Datasets.open(data, dataArena);
+            MemoryBudget.check(MemoryBudget.trainingBytes(cfg.mlp(ds.dim()), batch) + MemoryBudget.samplingBytes(cfg.mlp(ds.dim()), samples),
+                    "--batch " + batch + ", --hidden " + hidden + ", --layers " + layers + " and --samples " + samples);
             try (CfmTrainer tr = new CfmTrainer(cfg, ds, p, pool)) {
                 if (resume) {
                     Checkpoint.restore(tr, ckpt);
@@ -143,6 +147,8 @@ final class TrainCommand implements Callable<Integer> {
             Checkpoint.save(tr, ckpt);
             System.out.printf("trained %d steps, final loss %.4f (smoothed %.4f); checkpoint %s%n", tr.step(), tr.lastLoss(), smooth, ckpt);
             return true;
+        } catch (TrainingDiverged e) {
+            throw new TrainingDiverged(e.getMessage() + "; " + Checkpoint.keptNote(ckpt));
         } finally {
             finished.countDown();
             try {

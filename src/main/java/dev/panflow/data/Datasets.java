@@ -45,7 +45,7 @@ public final class Datasets {
             throw new UserError("bad dataset path '" + nameOrPath + "': " + e.getReason());
         }
         if (!Files.exists(p)) throw new UserError("dataset file not found: " + p);
-        Tensor t = npy ? Npy.read(p, arena) : Csv.read(p, arena);
+        Tensor t = npy ? Npy.read(p, arena) : Csv.read(p, arena, true);
         check(p, t);
         return new ArrayDataSource(t, p.getFileName().toString());
     }

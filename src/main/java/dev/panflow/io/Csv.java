@@ -4,7 +4,9 @@ import dev.panflow.UserError;
 import dev.panflow.tensor.Tensor;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.lang.foreign.Arena;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -22,13 +24,28 @@ import java.util.Arrays;
 public final class Csv {
     private Csv() {}
 
+    /** Longest line accepted, in characters: a binary file or a missing newline is an error, not an out-of-memory. */
+    static final int MAX_LINE = 1 << 24;
+
     /** Reads a rows × cols table into {@code arena} (0 × 0 for a file with no data rows). */
     public static Tensor read(Path p, Arena arena) {
-        try (FileChannel ch = IoUtil.openRead(p);
-             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch),
-                     StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                             .onUnmappableCharacter(CodingErrorAction.REPORT)))) {
-            return read(p, in, arena);
+        return read(p, arena, false);
+    }
+
+    /** The same; with {@code finiteOnly}, NaN or ±Inf is an error naming its line and column. */
+    public static Tensor read(Path p, Arena arena, boolean finiteOnly) {
+        try (FileChannel ch = IoUtil.openRead(p)) {
+            return read(p.toString(), Channels.newInputStream(ch), arena, finiteOnly);
+        } catch (IOException e) {
+            throw new UserError("cannot read " + p + ": " + IoUtil.reason(e), e);
+        }
+    }
+
+    static Tensor read(String p, InputStream stream, Arena arena, boolean finiteOnly) {
+        Reader in = new InputStreamReader(stream, StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
+        try {
+            return read(p, new BufferedReader(in, 1 << 16), arena, finiteOnly);
         } catch (CharacterCodingException e) {
             throw new UserError(p + " is not a UTF-8 text file");
         } catch (IOException e) {
@@ -36,13 +53,32 @@ public final class Csv {
         }
     }
 
-    private static Tensor read(Path p, BufferedReader in, Arena arena) throws IOException {
+    /** One line without its terminator (\n, \r\n or \r), null at the end; refuses lines over MAX_LINE. */
+    private static String readLine(BufferedReader in, StringBuilder b, String p, int lineNo) throws IOException {
+        b.setLength(0);
+        int c = in.read();
+        if (c < 0) return null;
+        while (c >= 0 && c != '\n' && c != '\r') {
+            if (b.length() >= MAX_LINE)
+                throw new UserError(p + ": line " + lineNo + " is longer than " + MAX_LINE + " characters (not a CSV text file?)");
+            b.append((char) c);
+            c = in.read();
+        }
+        if (c == '\r') {
+            in.mark(1);
+            if (in.read() != '\n') in.reset();
+        }
+        return b.toString();
+    }
+
+    private static Tensor read(String p, BufferedReader in, Arena arena, boolean finiteOnly) throws IOException {
         float[] vals = new float[1024];
         long n = 0;
         int cols = -1, rows = 0, lineNo = 0, headerCols = -1;
         boolean first = true;
         String line;
-        while ((line = in.readLine()) != null) {
+        StringBuilder lb = new StringBuilder();
+        while ((line = readLine(in, lb, p, lineNo + 1)) != null) {
             lineNo++;
             if (lineNo == 1 && line.startsWith("\uFEFF")) line = line.substring(1); // byte-order mark
             if (line.isBlank()) continue;
@@ -62,7 +98,7 @@ public final class Csv {
                 throw new UserError(p + ": line " + lineNo + " has " + fields.length + " columns, earlier rows have " + cols);
             }
             if (n + cols > Integer.MAX_VALUE - 8) throw new UserError(p + " has more than 2^31 values");
-            if (n + cols > vals.length) vals = Arrays.copyOf(vals, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(n + cols, 2L * vals.length)));
+            if (n + cols > vals.length) vals = grow(vals, n + cols, p);
             for (int c = 0; c < cols; c++) {
                 double v;
                 try {
@@ -72,6 +108,9 @@ public final class Csv {
                     String hint = f.indexOf(';') >= 0 || f.indexOf('\t') >= 0 ? " (values must be separated by commas)" : "";
                     throw new UserError(p + ": line " + lineNo + ", column " + (c + 1) + ": '" + clip(f) + "' is not a number" + hint);
                 }
+                if (finiteOnly && !Double.isFinite((float) v))
+                    throw new UserError(p + ": line " + lineNo + ", column " + (c + 1) + ": '" + clip(fields[c].strip()) + "' is "
+                            + (float) v + " as float32 (all values must be finite)");
                 vals[(int) n++] = (float) v;
             }
             rows++;
@@ -80,6 +119,21 @@ public final class Csv {
         Tensor t = Tensor.allocate(arena, rows, cols);
         if (n > 0) t.copyFrom(n == vals.length ? vals : Arrays.copyOf(vals, (int) n));
         return t;
+    }
+
+    /** A larger value array, or a UserError when the heap cannot hold it (the file is too big for CSV). */
+    private static float[] grow(float[] vals, long need, String p) {
+        long want = Math.min(Integer.MAX_VALUE - 8, Math.max(need, 2L * vals.length));
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        // the copy and the old array live together, and the tensor copy follows: keep 2x headroom
+        if (4 * want > free / 2) {
+            want = need + (need >> 3);
+            if (4 * want > free / 2)
+                throw new UserError(p + " has more values (over " + need + ") than this JVM's heap can hold as CSV (-Xmx "
+                        + (rt.maxMemory() >> 20) + " MiB); convert it to .npy");
+        }
+        return Arrays.copyOf(vals, (int) want);
     }
 
     private static boolean allNumeric(String[] fields) {

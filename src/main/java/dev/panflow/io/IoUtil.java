@@ -47,12 +47,24 @@ final class IoUtil {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING);
             }
+            syncDirectory(p);
         } catch (IOException e) {
             deleteQuietly(tmp);
             throw new UserError("cannot write " + p + ": " + reason(e), e);
         } catch (RuntimeException | Error e) {
             deleteQuietly(tmp);
             throw e;
+        }
+    }
+
+    /** Forces the rename itself to disk (the directory entry), so a power cut keeps the new file. */
+    private static void syncDirectory(Path p) {
+        Path dir = p.toAbsolutePath().getParent();
+        if (dir == null) return;
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException notSupported) {
+            // some file systems and platforms cannot open or sync a directory; the rename is still atomic
         }
     }
 
@@ -74,6 +86,8 @@ final class IoUtil {
     /** Opens a user's file for reading, turning a missing file into a UserError naming it. */
     static FileChannel openRead(Path p) {
         if (Files.isDirectory(p)) throw new UserError(p + " is a directory, not a file");
+        // a device or pipe (/dev/zero, a FIFO) has no size and may never end
+        if (Files.exists(p) && !Files.isRegularFile(p)) throw new UserError(p + " is not a regular file");
         try {
             return FileChannel.open(p, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
@@ -96,6 +110,12 @@ final class IoUtil {
             pos += n;
         }
         return true;
+    }
+
+    /** Turns {@code n} little-endian float32 values in {@code seg} into native order, in place (a no-op on x86/ARM). */
+    static void fromLittleEndian(MemorySegment seg, long n) {
+        if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) return;
+        for (long i = 0; i < n; i++) seg.setAtIndex(F32, i, seg.getAtIndex(F32_LE, i));
     }
 
     /** Writes {@code n} floats of {@code src} as little-endian float32, in bulk chunks. */

@@ -10,7 +10,8 @@ import java.util.Map;
  * A small strict JSON (RFC 8259) reader and string writer. Values come back as
  * {@code Map<String, Object>} (insertion-ordered), {@code List<Object>}, {@code String},
  * {@code Long} (integers that fit), {@code Double} (other numbers), {@code Boolean} or
- * {@code null}. Duplicate keys, trailing commas, comments and nesting deeper than 64 are errors.
+ * {@code null}. Duplicate keys, trailing commas, comments and nesting deeper than 64 are errors;
+ * a value count limit bounds the memory a hostile text can take.
  */
 public final class Json {
     private static final int MAX_DEPTH = 64;
@@ -21,13 +22,19 @@ public final class Json {
     }
 
     private final String s;
-    private int i;
+    private final int maxValues;
+    private int i, values;
 
-    private Json(String s) { this.s = s; }
+    private Json(String s, int maxValues) { this.s = s; this.maxValues = maxValues; }
 
     /** Parses one JSON value filling the whole text (surrounding whitespace allowed). */
     public static Object parse(String text) {
-        Json p = new Json(text);
+        return parse(text, Integer.MAX_VALUE);
+    }
+
+    /** The same, refusing text with more than {@code maxValues} values (scalars, arrays, objects). */
+    public static Object parse(String text, int maxValues) {
+        Json p = new Json(text, maxValues);
         p.ws();
         Object v = p.value(0);
         p.ws();
@@ -71,6 +78,7 @@ public final class Json {
 
     private Object value(int depth) {
         if (depth > MAX_DEPTH) throw error("nesting deeper than " + MAX_DEPTH);
+        if (++values > maxValues) throw error("more than " + maxValues + " values");
         if (i >= s.length()) throw error("unexpected end of text");
         char c = s.charAt(i);
         return switch (c) {

@@ -31,19 +31,22 @@ public final class Npy {
     /** Reads a rows × dim array of '<f4' or '<f8' (converted to float32) into {@code arena}. */
     public static Tensor read(Path p, Arena arena) {
         try (FileChannel ch = IoUtil.openRead(p)) {
-            return read(p, ch, arena);
+            return read(ByteSource.of(p.toString(), ch), arena);
         } catch (IOException e) {
             throw new UserError("cannot read " + p + ": " + IoUtil.reason(e), e);
         }
     }
 
-    private static Tensor read(Path p, FileChannel ch, Arena arena) throws IOException {
-        long size = ch.size();
-        ByteBuffer pre = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
-        pre.limit((int) Math.min(12, size));
-        IoUtil.readFully(ch, pre, 0);
-        pre.flip();
-        if (pre.remaining() < 10 || !startsWithMagic(pre))
+    /**
+     * Parses magic, version, header length and header dict, and checks that shape × item size is
+     * exactly the bytes after the header, before allocating the tensor.
+     */
+    static Tensor read(ByteSource src, Arena arena) {
+        String p = src.name;
+        long size = src.size();
+        if (size < 10) throw new UserError(p + " is not a .npy file (" + size + " bytes, shorter than the 10-byte preamble)");
+        ByteBuffer pre = src.bytes(0, (int) Math.min(12, size)).order(ByteOrder.LITTLE_ENDIAN);
+        if (!startsWithMagic(pre))
             throw new UserError(p + " is not a .npy file (no \\x93NUMPY magic at the start)");
         int major = pre.get(6) & 0xFF, minor = pre.get(7) & 0xFF;
         long headerLen, dataStart;
@@ -51,7 +54,7 @@ public final class Npy {
             headerLen = pre.getShort(8) & 0xFFFF;
             dataStart = 10 + headerLen;
         } else if (major == 2 || major == 3) {
-            if (pre.remaining() < 12) throw new UserError(p + " is truncated inside the .npy preamble");
+            if (pre.limit() < 12) throw new UserError(p + " is truncated inside the .npy preamble");
             headerLen = pre.getInt(8) & 0xFFFFFFFFL;
             dataStart = 12 + headerLen;
         } else {
@@ -61,8 +64,7 @@ public final class Npy {
         if (dataStart > size)
             throw new UserError(p + " is truncated: the .npy header says it is " + headerLen + " bytes, the file has only " + size + " bytes");
         if (headerLen > MAX_HEADER) throw new UserError(p + ": .npy header of " + headerLen + " bytes is too large (limit " + MAX_HEADER + ")");
-        ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
-        IoUtil.readFully(ch, hb, dataStart - headerLen);
+        ByteBuffer hb = src.bytes(dataStart - headerLen, (int) headerLen);
         // v1 and v2 headers are latin-1, v3 is UTF-8.
         String header = new String(hb.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
 
@@ -108,13 +110,19 @@ public final class Npy {
 
         Tensor t = Tensor.allocate(arena, (int) dims[0], (int) dims[1]);
         if (count == 0) return t;
-        try (Arena tmp = Arena.ofConfined()) {
-            MemorySegment src = ch.map(FileChannel.MapMode.READ_ONLY, dataStart, dataBytes, tmp);
-            MemorySegment dst = t.segment();
-            if (itemSize == 4) {
-                MemorySegment.copy(src, IoUtil.F32_LE, 0, dst, IoUtil.F32, 0, count);
-            } else {
-                for (long k = 0; k < count; k++) dst.setAtIndex(IoUtil.F32, k, (float) src.getAtIndex(IoUtil.F64_LE, k));
+        MemorySegment dst = t.segment();
+        if (itemSize == 4) {
+            src.read(dataStart, dst);
+            IoUtil.fromLittleEndian(dst, count);
+        } else {
+            // float64 in chunks through a small heap buffer, narrowed to float32
+            int per = 1 << 16;
+            MemorySegment buf = MemorySegment.ofArray(new byte[8 * per]);
+            for (long k = 0; k < count; k += per) {
+                int m = (int) Math.min(per, count - k);
+                MemorySegment part = buf.asSlice(0, 8L * m);
+                src.read(dataStart + 8 * k, part);
+                for (int j = 0; j < m; j++) dst.setAtIndex(IoUtil.F32, k + j, (float) part.getAtIndex(IoUtil.F64_LE, j));
             }
         }
         return t;

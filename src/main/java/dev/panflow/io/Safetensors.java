@@ -4,7 +4,6 @@ import dev.panflow.UserError;
 import dev.panflow.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -28,6 +27,8 @@ import java.util.Map;
 public final class Safetensors {
     /** The reference implementation's limit on the header size. */
     public static final long MAX_HEADER = 100L * 1000 * 1000;
+    /** JSON values allowed in a header: bounds the heap a hostile header can take (~100 per tensor is plenty). */
+    static final int MAX_JSON_VALUES = 4_000_000;
     private static final String META = "__metadata__";
 
     private Safetensors() {}
@@ -81,40 +82,47 @@ public final class Safetensors {
     /** Reads every tensor of an F32 safetensors file into {@code arena}, validating the header. */
     public static SafetensorsFile read(Path p, Arena arena) {
         try (FileChannel ch = IoUtil.openRead(p)) {
-            return read(p, ch, arena);
+            return read(ByteSource.of(p.toString(), ch), arena);
         } catch (IOException e) {
             throw new UserError("cannot read " + p + ": " + IoUtil.reason(e), e);
         }
     }
 
+    /** The same from bytes in memory ({@code name} names them in messages). */
+    public static SafetensorsFile read(String name, byte[] bytes, Arena arena) {
+        return read(ByteSource.of(name, bytes), arena);
+    }
+
     private record Entry(String name, int[] shape, long begin, long end) {}
 
-    private static SafetensorsFile read(Path p, FileChannel ch, Arena arena) throws IOException {
-        long size = ch.size();
-        if (size < 8) throw bad(p, "the file is " + size + " bytes, shorter than the 8-byte header length");
-        ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        IoUtil.readFully(ch, lenBuf, 0);
-        long n = lenBuf.getLong(0);
-        if (n >= 0 && n < 2) throw bad(p, "header length " + n + " is too small for a JSON object");
+    /**
+     * Parses and copies out a whole file. Every length and offset is checked against the file's
+     * size before anything is allocated; tensors may not overlap (holes are tolerated). Nothing is
+     * allocated in {@code arena} unless all checks pass.
+     */
+    static SafetensorsFile read(ByteSource src, Arena arena) {
+        long size = src.size();
+        if (size < 8) throw bad(src, "the file is " + size + " bytes, shorter than the 8-byte header length");
+        long n = src.bytes(0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        if (n >= 0 && n < 2) throw bad(src, "header length " + n + " is too small for a JSON object");
         if (n < 0 || n > size - 8)
-            throw bad(p, "header length " + Long.toUnsignedString(n) + " does not fit in a file of " + size + " bytes");
-        if (n > MAX_HEADER) throw bad(p, "header length " + n + " is over the " + MAX_HEADER + "-byte limit");
-        ByteBuffer hb = ByteBuffer.allocate((int) n);
-        IoUtil.readFully(ch, hb, 8);
+            throw bad(src, "header length " + Long.toUnsignedString(n) + " does not fit in a file of " + size + " bytes");
+        if (n > MAX_HEADER) throw bad(src, "header length " + n + " is over the " + MAX_HEADER + "-byte limit");
+        ByteBuffer hb = src.bytes(8, (int) n);
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(hb.flip()).toString();
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(hb).toString();
         } catch (CharacterCodingException e) {
-            throw bad(p, "the header is not valid UTF-8");
+            throw bad(src, "the header is not valid UTF-8");
         }
         Object root;
         try {
-            root = Json.parse(text);
+            root = Json.parse(text, MAX_JSON_VALUES);
         } catch (Json.ParseException e) {
-            throw bad(p, "the header is not valid JSON (" + e.getMessage() + ")");
+            throw bad(src, "the header is not valid JSON (" + e.getMessage() + ")");
         }
-        if (!(root instanceof Map<?, ?> top)) throw bad(p, "the header is not a JSON object");
+        if (!(root instanceof Map<?, ?> top)) throw bad(src, "the header is not a JSON object");
 
         long dataStart = 8 + n, dataLen = size - dataStart;
         Map<String, String> metadata = new LinkedHashMap<>();
@@ -122,42 +130,38 @@ public final class Safetensors {
         for (var e : top.entrySet()) {
             String name = (String) e.getKey();
             if (name.equals(META)) {
-                if (!(e.getValue() instanceof Map<?, ?> m)) throw bad(p, "__metadata__ is not an object");
+                if (!(e.getValue() instanceof Map<?, ?> m)) throw bad(src, "__metadata__ is not an object");
                 for (var me : m.entrySet()) {
-                    if (!(me.getValue() instanceof String v)) throw bad(p, "__metadata__ value for '" + me.getKey() + "' is not a string");
+                    if (!(me.getValue() instanceof String v)) throw bad(src, "__metadata__ value for '" + me.getKey() + "' is not a string");
                     metadata.put((String) me.getKey(), v);
                 }
                 continue;
             }
-            entries.add(entry(p, name, e.getValue(), dataLen));
+            entries.add(entry(src, name, e.getValue(), dataLen));
         }
         entries.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
         long prevEnd = 0;
         String prevName = null;
         for (Entry en : entries) {
             if (en.begin < prevEnd)
-                throw bad(p, "tensor '" + en.name + "' [" + en.begin + ", " + en.end + ") overlaps tensor '" + prevName + "' ending at " + prevEnd);
+                throw bad(src, "tensor '" + en.name + "' [" + en.begin + ", " + en.end + ") overlaps tensor '" + prevName + "' ending at " + prevEnd);
             prevEnd = en.end;
             prevName = en.name;
         }
 
         Map<String, Tensor> tensors = new LinkedHashMap<>();
-        if (!entries.isEmpty() && prevEnd > 0) {
-            try (Arena tmp = Arena.ofConfined()) {
-                MemorySegment data = ch.map(FileChannel.MapMode.READ_ONLY, dataStart, prevEnd, tmp);
-                for (Entry en : entries) {
-                    Tensor t = Tensor.allocate(arena, en.shape);
-                    MemorySegment.copy(data, IoUtil.F32_LE, en.begin, t.segment(), IoUtil.F32, 0, t.size());
-                    tensors.put(en.name, t);
-                }
+        for (Entry en : entries) {
+            Tensor t = Tensor.allocate(arena, en.shape);
+            if (en.end > en.begin) {
+                src.read(dataStart + en.begin, t.segment());
+                IoUtil.fromLittleEndian(t.segment(), t.size());
             }
-        } else {
-            for (Entry en : entries) tensors.put(en.name, Tensor.allocate(arena, en.shape));
+            tensors.put(en.name, t);
         }
         return new SafetensorsFile(Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
     }
 
-    private static Entry entry(Path p, String name, Object value, long dataLen) {
+    private static Entry entry(ByteSource p, String name, Object value, long dataLen) {
         if (!(value instanceof Map<?, ?> m)) throw bad(p, "entry '" + name + "' is not an object");
         if (!(m.get("dtype") instanceof String dtype)) throw bad(p, "tensor '" + name + "' has no string dtype");
         if (!dtype.equals("F32"))
@@ -190,7 +194,7 @@ public final class Safetensors {
         return new Entry(name, shape, begin, end);
     }
 
-    private static UserError bad(Path p, String what) {
-        return new UserError(p + " is not a valid safetensors file: " + what);
+    private static UserError bad(ByteSource src, String what) {
+        return new UserError(src.name + " is not a valid safetensors file: " + what);
     }
 }

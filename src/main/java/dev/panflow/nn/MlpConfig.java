@@ -17,6 +17,17 @@ public record MlpConfig(int dim, int hidden, int layers, String timeEmbedding, i
             throw new UserError("time-embedding frequencies must be in [1, 1024], got " + frequencies);
     }
 
+    /** Width of concat(x, emb(t)), the first layer's input. */
+    public long inputWidth() {
+        return (long) dim + (timeEmbedding.equals("concat") ? 1 : 2L * frequencies);
+    }
+
+    /** Weights and biases of the layers + 1 Linear maps, counted without allocating them. */
+    public long parameterCount() {
+        long h = hidden;
+        return (inputWidth() * h + h) + (layers - 1) * (h * h + h) + (h * dim + dim);
+    }
+
     public TimeEmbedding embedding() {
         return timeEmbedding.equals("concat") ? TimeEmbedding.concat() : TimeEmbedding.sinusoidal(frequencies);
     }

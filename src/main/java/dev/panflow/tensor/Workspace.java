@@ -12,7 +12,13 @@ public final class Workspace implements AutoCloseable {
     private long bytes;
 
     public Tensor tensor(int... shape) {
-        Tensor t = Tensor.allocate(arena, shape);
+        Tensor t;
+        try {
+            t = Tensor.allocate(arena, shape);
+        } catch (OutOfMemoryError e) {
+            throw new dev.panflow.UserError("cannot allocate a " + java.util.Arrays.toString(shape)
+                    + " buffer off-heap (" + e.getMessage() + "); use smaller sizes");
+        }
         bytes += 4L * t.size();
         return t;
     }

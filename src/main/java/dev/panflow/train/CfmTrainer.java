@@ -74,8 +74,8 @@ public final class CfmTrainer implements AutoCloseable {
         mlp.backward(acts, dv.segment(), null, b);
         double norm = GradClip.clip(mlp.params(), config.maxGradNorm());
         if (!Double.isFinite(norm))
-            throw new TrainingDiverged("gradient norm is " + norm + " at step " + k
-                    + "; lower --lr or set --max-grad-norm");
+            throw new TrainingDiverged("gradient norm is " + norm + " at step " + k + "; the learning rate (--lr "
+                    + config.lr() + ") is likely too high (lower it, or set --max-grad-norm), or the data has extreme values");
         optimizer.step(config.lrAt(k));
         ema.update(k);
         lastLoss = loss;

@@ -18,11 +18,21 @@ import java.util.Map;
  */
 public final class Checkpoint {
     public static final String FORMAT = "panflow-cfm-mlp-1";
+    /** Largest data dimension a checkpoint may declare. */
+    static final int MAX_DIM = 1 << 24;
 
     private Checkpoint() {}
 
+    /**
+     * Writes the run to {@code file} atomically. Weights, EMA or moments that are not all finite
+     * (an update that overflowed) are refused with TrainingDiverged: the last good file stays.
+     */
     public static void save(CfmTrainer tr, Path file) {
         ParamStore ps = tr.mlp.params();
+        for (Tensor t : new Tensor[] {ps.values(), tr.ema.weights(), tr.optimizer.firstMoment(), tr.optimizer.secondMoment()})
+            if (!allFinite(t))
+                throw new TrainingDiverged("the weights stopped being finite at step " + tr.step() + " (the update overflowed: --lr "
+                        + tr.config.lr() + " is likely too high, or the data has extreme values); " + file + " was not overwritten");
         Map<String, Tensor> tensors = new LinkedHashMap<>(ps.views(ps.values(), ""));
         tensors.putAll(ps.views(tr.ema.weights(), "ema."));
         tensors.putAll(ps.views(tr.optimizer.firstMoment(), "adam_m."));
@@ -36,6 +46,23 @@ public final class Checkpoint {
         Safetensors.write(file, tensors, meta);
     }
 
+    private static boolean allFinite(Tensor t) {
+        var seg = t.segment();
+        for (long i = 0, n = t.size(); i < n; i++)
+            if (!Float.isFinite(seg.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, i))) return false;
+        return true;
+    }
+
+    /** Says which checkpoint a stopped run leaves behind (for the message of a diverged run). */
+    public static String keptNote(Path file) {
+        if (!java.nio.file.Files.exists(file)) return "no checkpoint had been written yet";
+        try (Arena a = Arena.ofConfined()) {
+            return "the last good checkpoint (step " + readModel(file, a, false).step() + ") is kept at " + file;
+        } catch (RuntimeException unreadable) {
+            return "the checkpoint at " + file + " was left as it was";
+        }
+    }
+
     /** Loads a checkpoint into a trainer built with the same config, to continue the run. */
     public static void restore(CfmTrainer tr, Path file) {
         try (Arena arena = Arena.ofConfined()) {
@@ -43,6 +70,9 @@ public final class Checkpoint {
             Map<String, String> meta = f.metadata();
             checkFormat(meta, file);
             TrainConfig saved = TrainConfig.fromMetadata(meta, file.toString());
+            long savedDim = parseLong(meta, "dim", file);
+            if (savedDim != tr.dim())
+                throw new UserError(file + " was trained on " + savedDim + "-dimensional data; --data gives " + tr.dim() + " dimensions");
             if (!saved.mlp(tr.dim()).equals(tr.config.mlp(tr.dim())) || !saved.path().equals(tr.config.path())
                     || !saved.data().equals(tr.config.data()) || saved.batch() != tr.config.batch()
                     || saved.seed() != tr.config.seed())
@@ -54,7 +84,7 @@ public final class Checkpoint {
             load(ps, tr.ema.weights(), f, "ema.", file);
             load(ps, tr.optimizer.firstMoment(), f, "adam_m.", file);
             load(ps, tr.optimizer.secondMoment(), f, "adam_v.", file);
-            tr.optimizer.setSteps(parseLong(meta, "step", file));
+            tr.optimizer.setSteps(step(meta, file));
             tr.rng.setState(parseLongs(meta.get("rng"), file));
         }
     }
@@ -63,11 +93,17 @@ public final class Checkpoint {
     public record Model(TrainConfig config, int dim, long step, Map<String, Tensor> weights, boolean ema) {}
 
     public static Model readModel(Path file, Arena arena, boolean preferEma) {
-        SafetensorsFile f = Safetensors.read(file, arena);
+        return readModel(Safetensors.read(file, arena), file.toString(), preferEma);
+    }
+
+    /** The same from a file already read; {@code file} names it in messages. */
+    public static Model readModel(SafetensorsFile f, String file, boolean preferEma) {
         Map<String, String> meta = f.metadata();
         checkFormat(meta, file);
-        TrainConfig cfg = TrainConfig.fromMetadata(meta, file.toString());
-        int dim = (int) parseLong(meta, "dim", file);
+        TrainConfig cfg = TrainConfig.fromMetadata(meta, file);
+        long dimL = parseLong(meta, "dim", file);
+        if (dimL < 1 || dimL > MAX_DIM) throw new UserError(file + ": metadata 'dim' is " + dimL + ", not in [1, " + MAX_DIM + "]");
+        int dim = (int) dimL;
         boolean haveEma = f.tensors().keySet().stream().anyMatch(k -> k.startsWith("ema."));
         boolean useEma = preferEma && haveEma;
         Map<String, Tensor> w = new LinkedHashMap<>();
@@ -76,11 +112,19 @@ public final class Checkpoint {
             if (useEma && k.startsWith("ema.")) w.put(k.substring(4), e.getValue());
             else if (!useEma && k.startsWith("net.")) w.put(k, e.getValue());
         }
-        return new Model(cfg, dim, parseLong(meta, "step", file), w, useEma);
+        // The model is allocated from the metadata's sizes: they must match the weights actually in
+        // the file, so a lying header cannot make the reader allocate more than the file holds.
+        long have = 0;
+        for (Tensor t : w.values()) have += t.size();
+        long need = cfg.mlp(dim).parameterCount();
+        if (have != need)
+            throw new UserError(file + ": its " + (useEma ? "EMA " : "") + "weights hold " + have + " values but the metadata's model (dim "
+                    + dim + ", hidden " + cfg.hidden() + ", layers " + cfg.layers() + ") has " + need + " parameters");
+        return new Model(cfg, dim, step(meta, file), w, useEma);
     }
 
     /** Copies named weights into a store's values, checking every shape. */
-    public static void loadWeights(ParamStore ps, Map<String, Tensor> weights, Path file) {
+    public static void loadWeights(ParamStore ps, Map<String, Tensor> weights, Object file) {
         copyNamed(ps.views(ps.values(), ""), weights, file);
     }
 
@@ -89,7 +133,7 @@ public final class Checkpoint {
     }
 
     /** dst[name] ← src[name] for every name of dst; a missing name or another shape is the user's error. */
-    private static void copyNamed(Map<String, Tensor> dst, Map<String, Tensor> src, Path file) {
+    private static void copyNamed(Map<String, Tensor> dst, Map<String, Tensor> src, Object file) {
         for (var e : dst.entrySet()) {
             Tensor from = src.get(e.getKey());
             if (from == null) throw new UserError(file + " has no tensor '" + e.getKey() + "' (the model's flags do not match this file)");
@@ -100,12 +144,18 @@ public final class Checkpoint {
         }
     }
 
-    private static void checkFormat(Map<String, String> meta, Path file) {
+    private static void checkFormat(Map<String, String> meta, Object file) {
         if (!FORMAT.equals(meta.get("format")))
             throw new UserError(file + " is not a Panflow MLP checkpoint (format '" + meta.get("format") + "', expected '" + FORMAT + "')");
     }
 
-    private static long parseLong(Map<String, String> meta, String key, Path file) {
+    private static long step(Map<String, String> meta, Object file) {
+        long step = parseLong(meta, "step", file);
+        if (step < 0) throw new UserError(file + ": metadata 'step' is negative (" + step + ")");
+        return step;
+    }
+
+    private static long parseLong(Map<String, String> meta, String key, Object file) {
         try {
             return Long.parseLong(meta.get(key));
         } catch (NumberFormatException e) {

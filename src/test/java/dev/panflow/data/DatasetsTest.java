@@ -70,7 +70,7 @@ class DatasetsTest {
             Path csv = dir.resolve("inf.csv");
             Files.writeString(csv, "1,2\n3,inf\n");
             e = assertThrows(UserError.class, () -> Datasets.open(csv.toString(), a));
-            assertTrue(e.getMessage().contains("row 2, column 2 is Infinity"), e.getMessage());
+            assertTrue(e.getMessage().contains("line 2, column 2: 'inf' is Infinity"), e.getMessage());
 
             Path empty = dir.resolve("empty.csv");
             Files.writeString(empty, "x,y\n\n");
