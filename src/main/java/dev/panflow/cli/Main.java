@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 /** The {@code panflow} command line: train, sample. */
 @Command(name = "panflow", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Conditional Flow Matching on the JVM: train continuous normalizing flows and sample from them.",
-        subcommands = {TrainCommand.class, SampleCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, SampleCommand.class,
+                NllCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
