@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         description = "Conditional Flow Matching on the JVM: train continuous normalizing flows and sample from them.",
         subcommands = {TrainCommand.class, SampleCommand.class,
                 NllCommand.class,
+                ReflowCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
