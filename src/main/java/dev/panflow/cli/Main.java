@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {TrainCommand.class, SampleCommand.class,
                 NllCommand.class,
                 ReflowCommand.class,
+                ExperimentCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
