@@ -1,5 +1,12 @@
 package dev.panflow.path;
 
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Exact linear assignment: a permutation σ minimising Σ_i C[i][σ(i)] for a dense n×n cost
  * matrix (Jonker and Volgenant 1987, "A shortest augmenting path algorithm for dense and
@@ -12,15 +19,25 @@ package dev.panflow.path;
 public final class LinearAssignment {
     private final int maxN;
     private final float[] cost;
-    private final double[] v, d;
+    private final double[] v, d, vw, dScan;
+    private final boolean vectorized;
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_128;
+    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_256;
+    private static final VectorSpecies<Integer> IS = IntVector.SPECIES_128;
     private final int[] rowSol, colSol, pred, cols, matches, free, mark;
     private int searches;
 
-    public LinearAssignment(int maxN) {
+    public LinearAssignment(int maxN) { this(maxN, true); }
+
+    /** vectorized = false runs the plain scalar search (the twin the SIMD one is tested against). */
+    public LinearAssignment(int maxN, boolean vectorized) {
+        this.vectorized = vectorized;
         if (maxN < 1 || maxN > 46_340) throw new IllegalArgumentException("maxN must be in [1, 46340], got " + maxN);
         this.maxN = maxN;
         cost = new float[maxN * maxN];
         v = new double[maxN];
+        vw = new double[maxN];
+        dScan = new double[maxN];
         d = new double[maxN];
         rowSol = new int[maxN];
         colSol = new int[maxN];
@@ -123,7 +140,12 @@ public final class LinearAssignment {
                 }
             }
         }
-        for (int k = 0; k < numFree; k++) augment(free[k], n);
+        if (vectorized) {
+            System.arraycopy(v, 0, vw, 0, n);
+            for (int k = 0; k < numFree; k++) augmentVector(free[k], n);
+        } else {
+            for (int k = 0; k < numFree; k++) augment(free[k], n);
+        }
         double total = 0;
         for (int i = 0; i < n; i++) total += c[i * n + rowSol[i]];
         return total;
@@ -185,5 +207,81 @@ public final class LinearAssignment {
             rowSol[i] = end;
             end = nextEnd;
         } while (i != f);
+    }
+
+    /**
+     * {@link #augment} with the scan in SIMD lanes (4 doubles; costs widened from float). A
+     * scanned column gets vw = −∞ (so its candidate is +∞ and never wins) and d = +∞ (so the
+     * minimum skips it); its distance at scan time is kept in dScan for the dual update.
+     * Invariant between searches: vw[0, n) equals v.
+     */
+    private void augmentVector(int f, int n) {
+        float[] c = cost;
+        int fb = f * n;
+        int bound = FS.loopBound(n);
+        for (int j = 0; j < n; j++) {
+            d[j] = c[fb + j] - v[j];
+            pred[j] = f;
+        }
+        int jMin = argMin(n);
+        double min = d[jMin];
+        int scanned = 0;
+        while (colSol[jMin] >= 0) {
+            cols[scanned] = jMin;
+            dScan[scanned++] = min;
+            d[jMin] = Double.POSITIVE_INFINITY;
+            vw[jMin] = Double.NEGATIVE_INFINITY;
+            int i = colSol[jMin], ib = i * n;
+            double h = c[ib + jMin] - v[jMin] - min;
+            DoubleVector hv = DoubleVector.broadcast(DS, h);
+            IntVector iv = IntVector.broadcast(IS, i);
+            DoubleVector best = DoubleVector.broadcast(DS, Double.POSITIVE_INFINITY);
+            int j = 0;
+            for (; j < bound; j += 4) {
+                DoubleVector cv = (DoubleVector) FloatVector.fromArray(FS, c, ib + j).convertShape(VectorOperators.F2D, DS, 0);
+                DoubleVector nd = cv.sub(DoubleVector.fromArray(DS, vw, j)).sub(hv);
+                DoubleVector dv = DoubleVector.fromArray(DS, d, j);
+                VectorMask<Double> better = nd.lt(dv);
+                dv = dv.blend(nd, better);
+                dv.intoArray(d, j);
+                IntVector.fromArray(IS, pred, j).blend(iv, better.cast(IS)).intoArray(pred, j);
+                best = best.min(dv);
+            }
+            double m = best.reduceLanes(VectorOperators.MIN);
+            for (; j < n; j++) {
+                double nd = c[ib + j] - vw[j] - h;
+                if (nd < d[j]) {
+                    d[j] = nd;
+                    pred[j] = i;
+                }
+                m = Math.min(m, d[j]);
+            }
+            min = m;
+            jMin = firstEqual(n, m);
+        }
+        for (int k = 0; k < scanned; k++) {
+            int j = cols[k];
+            v[j] += dScan[k] - min;
+            vw[j] = v[j];
+        }
+        int end = jMin, i;
+        do {
+            i = pred[end];
+            colSol[end] = i;
+            int nextEnd = rowSol[i];
+            rowSol[i] = end;
+            end = nextEnd;
+        } while (i != f);
+    }
+
+    private int argMin(int n) {
+        int best = 0;
+        for (int j = 1; j < n; j++) if (d[j] < d[best]) best = j;
+        return best;
+    }
+
+    private int firstEqual(int n, double m) {
+        for (int j = 0; j < n; j++) if (d[j] == m) return j;
+        throw new IllegalStateException("no column at the minimum " + m + " (non-finite costs?)");
     }
 }

@@ -46,10 +46,11 @@ class LinearAssignmentTest {
         }
     }
 
-    @Test
-    void optimalAgainstBruteForceOnRandomAndTiedCosts() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void optimalAgainstBruteForceOnRandomAndTiedCosts(boolean vectorized) {
         Rng rng = new Rng(17);
-        LinearAssignment lap = new LinearAssignment(8);
+        LinearAssignment lap = new LinearAssignment(8, vectorized);
         for (int trial = 0; trial < 300; trial++) {
             int n = 1 + trial % 8;
             float[] c = lap.cost();
@@ -66,10 +67,23 @@ class LinearAssignmentTest {
     }
 
     @Test
-    void largeProblemIsAPermutationNoWorseThanGreedyOrIdentity() {
+    void vectorAndScalarSearchesAgreeOnRaggedSizes() {
+        Rng rng = new Rng(29);
+        for (int n : new int[] {1, 2, 3, 5, 9, 31, 64, 101, 257}) {
+            LinearAssignment a = new LinearAssignment(n, true), b = new LinearAssignment(n, false);
+            for (int i = 0; i < n * n; i++) a.cost()[i] = b.cost()[i] = (float) (n % 2 == 0 ? rng.nextInt(5) : 3 * rng.nextDouble());
+            double ca = a.solve(n), cb = b.solve(n);
+            assertEquals(cb, ca, 1e-6 * (1 + Math.abs(cb)), "n " + n);
+            assertPermutation(a, n);
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void largeProblemIsAPermutationNoWorseThanGreedyOrIdentity(boolean vectorized) {
         int n = 300;
         Rng rng = new Rng(3);
-        LinearAssignment lap = new LinearAssignment(n);
+        LinearAssignment lap = new LinearAssignment(n, vectorized);
         float[] c = lap.cost();
         float[][] p = new float[n][2], q = new float[n][2];
         for (int i = 0; i < n; i++) {
