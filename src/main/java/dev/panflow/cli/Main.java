@@ -4,17 +4,22 @@ import dev.panflow.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code panflow} command line: train, sample. */
+/** The {@code panflow} command line: train, sample, nll, reflow, experiment, bench. */
 @Command(name = "panflow", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Conditional Flow Matching on the JVM: train continuous normalizing flows and sample from them.",
-        subcommands = {TrainCommand.class, SampleCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, SampleCommand.class,
+                NllCommand.class,
+                ReflowCommand.class,
+                ExperimentCommand.class,
+                BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: choose train, sample or bench (see --help)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: choose train, sample, nll, reflow, experiment or bench (see --help)");
     }
 
     public static void main(String[] args) {

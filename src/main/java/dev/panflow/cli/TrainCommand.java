@@ -48,6 +48,8 @@ final class TrainCommand implements Callable<Integer> {
     String timeSampling = "logit-normal";
     @Option(names = "--time-location", paramLabel = "M", description = "Location m of the logit-normal t = σ(m + z); m > 0 favours t near 1 (data) (default: ${DEFAULT-VALUE}).")
     float timeLocation = 1f;
+    @Option(names = "--coupling", description = "Pairing of noise and data in a batch: independent, or ot (exact minibatch optimal transport on squared distance, OT-CFM) (default: ${DEFAULT-VALUE}).")
+    String coupling = "independent";
     @Option(names = "--batch", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch = 1024;
     @Option(names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
@@ -102,10 +104,12 @@ final class TrainCommand implements Callable<Integer> {
             MemoryBudget.check(MemoryBudget.trainingBytes(cfg.mlp(ds.dim()), batch) + MemoryBudget.samplingBytes(cfg.mlp(ds.dim()), samples),
                     "--batch " + batch + ", --hidden " + hidden + ", --layers " + layers + " and --samples " + samples);
             try (CfmTrainer tr = new CfmTrainer(cfg, ds, p, pool)) {
+                tr.setCoupling(dev.panflow.path.Coupling.byName(coupling, batch, tr.dim()));
                 if (resume) {
                     Checkpoint.restore(tr, ckpt);
                     System.err.printf("resumed %s at step %d%n", ckpt, tr.step());
                 }
+                System.err.printf("coupling: %s%n", tr.coupling().name());
                 System.err.printf("train: %s (dim %d), path %s, MLP %d×%d (%,d parameters), batch %d, %d steps, %d threads%n",
                         ds.name(), tr.dim(), p.scheduler().name(), hidden, layers, tr.mlp.params().count(), batch, steps, pool.threads());
                 if (!runLoop(tr, ckpt)) return 130;

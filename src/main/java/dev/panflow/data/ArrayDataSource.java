@@ -39,4 +39,10 @@ public final class ArrayDataSource implements DataSource {
         for (int r = 0; r < rows; r++)
             MemorySegment.copy(data, rng.nextInt(n) * rowBytes, out, r * rowBytes, rowBytes);
     }
+
+    /** Copies rows [from, from + rows) in file order to the start of {@code out} (evaluation sets). */
+    public void copyRows(int from, int rows, MemorySegment out) {
+        if (from < 0 || rows < 0 || from + rows > n) throw new IllegalArgumentException("rows [" + from + ", " + (from + rows) + ") of " + n);
+        MemorySegment.copy(data, from * rowBytes, out, 0, rows * rowBytes);
+    }
 }

@@ -62,4 +62,9 @@ public final class Linear {
         Elementwise.sumRows(dy, bias.grad().segment(), rows, out, false);
         if (dx != null) mm.nt(dy, weight.value().segment(), dx, rows, in, out, false);
     }
+
+    /** dL/dx = dy·Wᵀ only (no parameter gradients): the input half of {@link #backward}. */
+    public void backwardInput(MemorySegment dy, MemorySegment dx, int rows) {
+        mm.nt(dy, weight.value().segment(), dx, rows, in, out, false);
+    }
 }

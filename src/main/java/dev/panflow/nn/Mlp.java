@@ -149,4 +149,23 @@ public final class Mlp {
         }
     }
 
+    /**
+     * Vector–Jacobian product through the last forward pass: dx = uᵀ·∂v/∂x per row (rows × D).
+     * Like {@link #backward} with dOut = u, but leaves the parameter gradients untouched and
+     * skips their GEMMs (likelihoods need only the input side).
+     */
+    public void inputVjp(Activations acts, MemorySegment u, MemorySegment dx, int rows) {
+        int last = config.layers();
+        long n = (long) rows * config.hidden();
+        MemorySegment dPost = acts.gradA.segment();
+        MemorySegment dPre = acts.gradB.segment();
+        linears[last].backwardInput(u, dPost, rows);
+        for (int i = last - 1; i >= 0; i--) {
+            Silu.backward(acts.pre[i].segment(), dPost, dPre, n);
+            linears[i].backwardInput(dPre, i == 0 ? acts.gradInput.segment() : dPost, rows);
+        }
+        int d = config.dim();
+        MemorySegment gi = acts.gradInput.segment();
+        for (int r = 0; r < rows; r++) MemorySegment.copy(gi, 4L * r * inWidth, dx, 4L * r * d, 4L * d);
+    }
 }

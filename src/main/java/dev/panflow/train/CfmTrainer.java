@@ -7,6 +7,8 @@ import dev.panflow.nn.Ema;
 import dev.panflow.nn.GradClip;
 import dev.panflow.nn.Mlp;
 import dev.panflow.path.AffinePath;
+import dev.panflow.path.Coupling;
+import dev.panflow.data.PairedDataSource;
 import dev.panflow.tensor.Rng;
 import dev.panflow.tensor.Tensor;
 import dev.panflow.tensor.Workspace;
@@ -31,6 +33,7 @@ public final class CfmTrainer implements AutoCloseable {
     private final int dim;
     private final TimeSampling timeSampling;
     private double lastLoss = Double.NaN;
+    private Coupling coupling = Coupling.INDEPENDENT;
 
     public CfmTrainer(TrainConfig config, DataSource data, AffinePath path, Pool pool) {
         this.config = config;
@@ -60,8 +63,13 @@ public final class CfmTrainer implements AutoCloseable {
     public double trainStep() {
         int b = config.batch();
         long n = (long) b * dim;
-        data.sample(rng, x1.segment(), b);
-        rng.fillGaussian(x0.segment(), n, 1f); // standard normal: σ_t scales it in x_t = σ_t x0 + α_t x1
+        if (data instanceof PairedDataSource pairs) {
+            pairs.samplePairs(rng, x0.segment(), x1.segment(), b); // fixed (x0, x1), e.g. reflow
+        } else {
+            data.sample(rng, x1.segment(), b);
+            rng.fillGaussian(x0.segment(), n, 1f); // standard normal: σ_t scales it in x_t = σ_t x0 + α_t x1
+            coupling.pair(x0.segment(), x1.segment(), b, dim);
+        }
         timeSampling.fill(rng, t.segment(), b, path.tMax(), config.timeLocation());
         path.sampleInputs(x0.segment(), x1.segment(), t.segment(), xt.segment(), coef.segment(), b, dim);
         var v = mlp.forward(acts, xt.segment(), t.segment(), b);
@@ -83,6 +91,14 @@ public final class CfmTrainer implements AutoCloseable {
     }
 
     public double lastLoss() { return lastLoss; }
+
+    /** How x0 and x1 are paired in each batch (independent unless set; not used for paired data). */
+    public Coupling coupling() { return coupling; }
+
+    public void setCoupling(Coupling coupling) {
+        if (coupling == null) throw new IllegalArgumentException("coupling is null");
+        this.coupling = coupling;
+    }
     public int dim() { return dim; }
 
     /** Bytes of off-heap buffers held by this trainer (flat once built). */

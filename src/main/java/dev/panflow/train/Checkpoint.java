@@ -42,6 +42,7 @@ public final class Checkpoint {
         meta.put("dim", Integer.toString(tr.dim()));
         meta.putAll(tr.config.toMetadata());
         meta.put("step", Long.toString(tr.step()));
+        meta.put("coupling", tr.data instanceof dev.panflow.data.PairedDataSource ? "paired" : tr.coupling().name());
         meta.put("rng", join(tr.rng.state()));
         Safetensors.write(file, tensors, meta);
     }
@@ -79,6 +80,9 @@ public final class Checkpoint {
                 throw new UserError(file + " was trained with another configuration (" + saved.data() + ", path "
                         + saved.path() + ", hidden " + saved.hidden() + ", layers " + saved.layers() + ", batch "
                         + saved.batch() + ", seed " + saved.seed() + "); pass the same flags to --resume it");
+            String coupling = meta.getOrDefault("coupling", "independent");
+            if (!coupling.equals(tr.coupling().name()) && !(tr.data instanceof dev.panflow.data.PairedDataSource))
+                throw new UserError(file + " was trained with --coupling " + coupling + "; pass the same to --resume it");
             ParamStore ps = tr.mlp.params();
             load(ps, ps.values(), f, "", file);
             load(ps, tr.ema.weights(), f, "ema.", file);

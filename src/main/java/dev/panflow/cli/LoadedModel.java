@@ -1,0 +1,23 @@
+package dev.panflow.cli;
+
+import dev.panflow.UserError;
+import dev.panflow.kernels.Pool;
+import dev.panflow.nn.Mlp;
+import dev.panflow.path.AffinePath;
+import dev.panflow.path.Paths;
+import dev.panflow.tensor.Workspace;
+import dev.panflow.train.Checkpoint;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** A checkpoint made ready to run: the network with its weights, its path and its metadata. */
+record LoadedModel(Mlp mlp, AffinePath path, Checkpoint.Model meta) {
+    static LoadedModel open(Path file, boolean preferEma, Arena arena, Workspace ws, Pool pool) {
+        if (!Files.isRegularFile(file)) throw new UserError("no model file at " + file);
+        Checkpoint.Model m = Checkpoint.readModel(file, arena, preferEma);
+        Mlp mlp = new Mlp(m.config().mlp(m.dim()), pool, ws);
+        Checkpoint.loadWeights(mlp.params(), m.weights(), file);
+        return new LoadedModel(mlp, Paths.byName(m.config().path()), m);
+    }
+}

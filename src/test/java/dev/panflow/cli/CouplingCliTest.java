@@ -1,0 +1,38 @@
+package dev.panflow.cli;
+
+import static dev.panflow.cli.CliTest.assertUserError;
+import static dev.panflow.cli.CliTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.panflow.io.Safetensors;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CouplingCliTest {
+    static String[] train(Path out, String coupling, String steps, boolean resume) {
+        var args = new java.util.ArrayList<>(java.util.List.of("train", "--data", "8gaussians", "--coupling", coupling, "--hidden", "16",
+                "--layers", "2", "--batch", "64", "--steps", steps, "--samples", "0", "--threads", "1", "--out", out.toString()));
+        if (resume) args.add("--resume");
+        return args.toArray(String[]::new);
+    }
+
+    @Test
+    void otCouplingIsRecordedAndResumesOnlyWithTheSameCoupling(@TempDir Path dir) {
+        Path out = dir.resolve("ot");
+        CliTest.Run t = run(train(out, "ot", "20", false));
+        assertEquals(0, t.code(), t.err());
+        try (Arena a = Arena.ofConfined()) {
+            assertEquals("ot", Safetensors.read(out.resolve("model.safetensors"), a).metadata().get("coupling"));
+        }
+        assertUserError(run(train(out, "independent", "30", true)), "--coupling ot");
+        assertEquals(0, run(train(out, "ot", "30", true)).code());
+        Path ind = dir.resolve("ind");
+        assertEquals(0, run(train(ind, "independent", "10", false)).code());
+        try (Arena a = Arena.ofConfined()) {
+            assertEquals("independent", Safetensors.read(ind.resolve("model.safetensors"), a).metadata().get("coupling"));
+        }
+        assertUserError(run(train(dir.resolve("x"), "sinkhorn?", "10", false)), "unknown --coupling");
+    }
+}

@@ -1,0 +1,40 @@
+package dev.panflow.path;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panflow.data.Checkerboard;
+import dev.panflow.tensor.Rng;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** The OT pairing runs every training step: once compiled it must allocate nothing (own JVM, like TrainStepAllocationTest). */
+@Tag("isolated")
+class CouplingAllocationTest {
+    @Test
+    void steadyStatePairingAllocatesNothingOnTheHeap() {
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long me = Thread.currentThread().threadId();
+        int n = 64;
+        MinibatchOtCoupling ot = new MinibatchOtCoupling(n, 2);
+        Checkerboard cb = new Checkerboard();
+        Rng rng = new Rng(2);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x0 = arena.allocate(8L * n), x1 = arena.allocate(8L * n);
+            long perCall = Long.MAX_VALUE;
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            for (int round = 0; round < 200 && perCall >= 64 && System.nanoTime() < deadline; round++) {
+                long before = mx.getThreadAllocatedBytes(me);
+                for (int i = 0; i < 500; i++) {
+                    cb.sample(rng, x1, n);
+                    rng.fillGaussian(x0, 2L * n, 1f);
+                    ot.pair(x0, x1, n, 2);
+                }
+                perCall = (mx.getThreadAllocatedBytes(me) - before) / 500;
+            }
+            assertTrue(perCall < 64, "a warmed-up OT pairing still allocated " + perCall + " bytes on the heap");
+        }
+    }
+}
