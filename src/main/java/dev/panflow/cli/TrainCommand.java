@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
                 "Writes DIR/model.safetensors (checkpoint, atomically replaced every --checkpoint-every steps and at the end),",
                 "DIR/samples.npy and, for 2-D data, DIR/samples.png."})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--data", paramLabel = "NAME|FILE", description = "checkerboard, 8gaussians, moons, circles, spirals, or a .npy/.csv file of rows (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--data", paramLabel = "NAME|FILE", description = "checkerboard, 8gaussians, moons, circles, spirals, fashion-mnist (images; apt-get install dataset-fashion-mnist), or a .npy/.csv file of rows (default: ${DEFAULT-VALUE}).")
     String data = "checkerboard";
     @Option(names = "--path", description = "Conditional probability path: ot, vp, ve, cosine, poly (default: ${DEFAULT-VALUE}).")
     String path = "ot";
