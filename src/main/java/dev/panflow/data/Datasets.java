@@ -33,7 +33,7 @@ public final class Datasets {
             case "moons": return new Moons();
             case "circles": return new Circles();
             case "spirals": return new Spirals();
-            case "fashion-mnist": return FashionMnist.load(FashionMnist.DEFAULT_DIR, "train", arena);
+            case "fashion-mnist": return FashionMnist.load(FashionMnist.dir(), "train", arena);
             default: break;
         }
         boolean npy = key.endsWith(".npy"), csv = key.endsWith(".csv");

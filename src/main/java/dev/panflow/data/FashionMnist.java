@@ -18,6 +18,14 @@ import java.util.Arrays;
  */
 public final class FashionMnist implements ImageDataSource {
     public static final Path DEFAULT_DIR = Path.of("/usr/share/datasets/fashion-mnist");
+    /** System property naming another directory with the same four IDX files. */
+    public static final String DIR_PROPERTY = "panflow.fashion-mnist.dir";
+
+    /** Where {@code --data fashion-mnist} looks: the system property if set, else Debian's location. */
+    public static Path dir() {
+        String d = System.getProperty(DIR_PROPERTY);
+        return d == null || d.isBlank() ? DEFAULT_DIR : Path.of(d);
+    }
     public static final int CLASSES = 10;
     public static final String[] CLASS_NAMES = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
             "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};

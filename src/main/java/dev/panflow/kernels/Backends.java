@@ -5,6 +5,8 @@ import dev.panflow.UserError;
 /** Convolution backends by name ({@code --backend}): "jvm" (Vector API, the default) or a native one. */
 public final class Backends {
     public static final String DEFAULT = "jvm";
+    /** The names {@link #conv} accepts, for help texts. */
+    public static final String NAMES = "jvm, scalar";
 
     private Backends() {}
 

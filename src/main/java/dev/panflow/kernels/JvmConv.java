@@ -95,7 +95,7 @@ public final class JvmConv implements ConvKernels {
         if (!db.equals(MemorySegment.NULL))
             for (int kk = 0; kk < k; kk++) {
                 double acc = 0;
-                for (int n = 0; n < sh.n(); n++) acc += Elementwise.sum(dy.asSlice(n * yImg + 4L * kk * ohw, 4L * ohw), ohw);
+                for (int n = 0; n < sh.n(); n++) acc += sum(dy, n * (yImg / 4) + (long) kk * ohw, ohw);
                 db.setAtIndex(F, kk, (float) acc);
             }
     }
@@ -169,6 +169,16 @@ public final class JvmConv implements ConvKernels {
                         }
                     }
                 }
+    }
+
+    /**
+     * Σ x[off … off+len) in double, in index order. Scalar on purpose: a vector reduceLanes may add
+     * in another order once C2 compiles it, and gradients must not depend on the JIT tier.
+     */
+    public static double sum(MemorySegment x, long off, int len) {
+        double s = 0;
+        for (int i = 0; i < len; i++) s += x.getAtIndex(F, off + i);
+        return s;
     }
 
     private static int ceilDiv(int a, int b) { return Math.floorDiv(a + b - 1, b); }

@@ -2,6 +2,7 @@ package dev.panflow.nn;
 
 import dev.panflow.kernels.ConvKernels;
 import dev.panflow.kernels.Elementwise;
+import dev.panflow.kernels.JvmConv;
 import dev.panflow.kernels.Pool;
 import dev.panflow.tensor.Rng;
 import dev.panflow.tensor.Tensor;
@@ -108,7 +109,7 @@ public final class ResBlock {
         for (int i = 0; i < n; i++)
             for (int c = 0; c < out; c++) {
                 long o = ((long) i * out + c) * hw;
-                dtp.setAtIndex(F, (long) i * out + c, (float) Elementwise.sum(gb.asSlice(4 * o, 4L * hw), hw));
+                dtp.setAtIndex(F, (long) i * out + c, (float) JvmConv.sum(gb, o, hw));
             }
         temb.backward(e, dtp, deTmp.segment(), n);
         Elementwise.add(dE, deTmp.segment(), dE, (long) n * tdim);

@@ -18,19 +18,25 @@ import java.util.Map;
  */
 public final class Checkpoint {
     public static final String FORMAT = "panflow-cfm-mlp-1";
+    public static final String FORMAT_UNET = "panflow-cfm-unet-1";
 
     private Checkpoint() {}
 
     public static void save(CfmTrainer tr, Path file) {
-        ParamStore ps = tr.mlp.params();
+        ParamStore ps = tr.model.params();
         Map<String, Tensor> tensors = new LinkedHashMap<>(ps.views(ps.values(), ""));
         tensors.putAll(ps.views(tr.ema.weights(), "ema."));
         tensors.putAll(ps.views(tr.optimizer.firstMoment(), "adam_m."));
         tensors.putAll(ps.views(tr.optimizer.secondMoment(), "adam_v."));
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("format", FORMAT);
+        meta.put("format", tr.spec.isUnet() ? FORMAT_UNET : FORMAT);
         meta.put("dim", Integer.toString(tr.dim()));
         meta.putAll(tr.config.toMetadata());
+        meta.putAll(tr.spec.toMetadata());
+        if (tr.data instanceof dev.panflow.data.ImageDataSource img) {
+            meta.put("image_shape", img.channels() + "," + img.height() + "," + img.width());
+            meta.put("classes", Integer.toString(tr.model.classes()));
+        }
         meta.put("step", Long.toString(tr.step()));
         meta.put("rng", join(tr.rng.state()));
         Safetensors.write(file, tensors, meta);
@@ -45,11 +51,11 @@ public final class Checkpoint {
             TrainConfig saved = TrainConfig.fromMetadata(meta, file.toString());
             if (!saved.mlp(tr.dim()).equals(tr.config.mlp(tr.dim())) || !saved.path().equals(tr.config.path())
                     || !saved.data().equals(tr.config.data()) || saved.batch() != tr.config.batch()
-                    || saved.seed() != tr.config.seed())
+                    || saved.seed() != tr.config.seed() || !ModelSpec.fromMetadata(meta, file.toString()).equals(tr.spec))
                 throw new UserError(file + " was trained with another configuration (" + saved.data() + ", path "
                         + saved.path() + ", hidden " + saved.hidden() + ", layers " + saved.layers() + ", batch "
                         + saved.batch() + ", seed " + saved.seed() + "); pass the same flags to --resume it");
-            ParamStore ps = tr.mlp.params();
+            ParamStore ps = tr.model.params();
             load(ps, ps.values(), f, "", file);
             load(ps, tr.ema.weights(), f, "ema.", file);
             load(ps, tr.optimizer.firstMoment(), f, "adam_m.", file);
@@ -60,7 +66,12 @@ public final class Checkpoint {
     }
 
     /** A trained model for sampling: its config, data dimension and weights (EMA or raw). */
-    public record Model(TrainConfig config, int dim, long step, Map<String, Tensor> weights, boolean ema) {}
+    /**
+     * A trained model: config, data dimension, weights (EMA or raw), the model spec and, for
+     * images, the image shape [c, h, w] and the number of classes (0 = unconditional).
+     */
+    public record Model(TrainConfig config, int dim, long step, Map<String, Tensor> weights, boolean ema,
+                        ModelSpec spec, int[] imageShape, int classes) {}
 
     public static Model readModel(Path file, Arena arena, boolean preferEma) {
         SafetensorsFile f = Safetensors.read(file, arena);
@@ -76,7 +87,15 @@ public final class Checkpoint {
             if (useEma && k.startsWith("ema.")) w.put(k.substring(4), e.getValue());
             else if (!useEma && k.startsWith("net.")) w.put(k, e.getValue());
         }
-        return new Model(cfg, dim, parseLong(meta, "step", file), w, useEma);
+        ModelSpec spec = ModelSpec.fromMetadata(meta, file.toString());
+        int[] shape = null;
+        int classes = 0;
+        if (spec.isUnet()) {
+            shape = dev.panflow.nn.UNetConfig.parseList(meta.getOrDefault("image_shape", ""));
+            if (shape.length != 3) throw new UserError(file + ": metadata 'image_shape' must be c,h,w");
+            classes = (int) parseLong(meta, "classes", file);
+        }
+        return new Model(cfg, dim, parseLong(meta, "step", file), w, useEma, spec, shape, classes);
     }
 
     /** Copies named weights into a store's values, checking every shape. */
@@ -101,8 +120,8 @@ public final class Checkpoint {
     }
 
     private static void checkFormat(Map<String, String> meta, Path file) {
-        if (!FORMAT.equals(meta.get("format")))
-            throw new UserError(file + " is not a Panflow MLP checkpoint (format '" + meta.get("format") + "', expected '" + FORMAT + "')");
+        if (!FORMAT.equals(meta.get("format")) && !FORMAT_UNET.equals(meta.get("format")))
+            throw new UserError(file + " is not a Panflow checkpoint (format '" + meta.get("format") + "', expected '" + FORMAT + "' or '" + FORMAT_UNET + "')");
     }
 
     private static long parseLong(Map<String, String> meta, String key, Path file) {
