@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <pre>
  *   forward          y_n[K × OHW]   = W[K × CRS] · col_n[CRS × OHW]   (+ b per row)
  *   backward data    dcol[CRS × OHW] = Wᵀ · dy_n,   then col2im adds dcol into dx_n
- *   backward weights dW[K × CRS]   += dy_n · col_nᵀ  (images in order: results independent of threads)
+ *   backward weights dWᵀ[CRS × K]  += col_n · dy_nᵀ (images in order: results independent of threads)
  * </pre>
  * A 1×1 kernel with stride 1 and no padding skips im2col (col_n is x_n itself). The column
  * buffer grows to the largest shape seen and is then reused: steady state allocates nothing.
@@ -28,7 +28,7 @@ public final class JvmConv implements ConvKernels {
     private final Pool pool;
     private final MatMul mm;
     private final Arena arena = Arena.ofShared();
-    private MemorySegment col = MemorySegment.NULL;
+    private MemorySegment col = MemorySegment.NULL, wt = MemorySegment.NULL;
 
     // Arguments of the running im2col/col2im, read by the pool bodies.
     private ConvShape cur;
@@ -87,11 +87,16 @@ public final class JvmConv implements ConvKernels {
     public void backwardWeights(ConvShape sh, MemorySegment x, MemorySegment dy, MemorySegment dw, MemorySegment db) {
         int k = sh.k(), crs = sh.c() * sh.r() * sh.s(), ohw = sh.outH() * sh.outW();
         long xImg = 4L * sh.c() * sh.h() * sh.w(), yImg = 4L * k * ohw;
+        // dWᵀ[CRS × K] += col_n · dy_nᵀ: CRS rows split well over threads, and only dy (K rows) is packed.
+        long wtBytes = 4L * crs * k;
+        if (wt.byteSize() < wtBytes) wt = arena.allocate(wtBytes, 64);
         for (int n = 0; n < sh.n(); n++) {
             MemorySegment xn = x.asSlice(n * xImg, xImg), dyn = dy.asSlice(n * yImg, yImg);
             MemorySegment c = direct(sh) ? xn : im2col(sh, xn);
-            mm.nt(dyn, c, dw, k, crs, ohw, n > 0);
+            mm.nt(c, dyn, wt, crs, k, ohw, n > 0);
         }
+        for (int kk = 0; kk < k; kk++)
+            for (int q = 0; q < crs; q++) dw.setAtIndex(F, (long) kk * crs + q, wt.getAtIndex(F, (long) q * k + kk));
         if (!db.equals(MemorySegment.NULL))
             for (int kk = 0; kk < k; kk++) {
                 double acc = 0;
