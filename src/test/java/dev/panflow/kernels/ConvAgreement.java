@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Assertions;
  * overwritten). Reusable by every backend's test.
  */
 public final class ConvAgreement {
-    /** Ragged shapes: stride 1 and 2, padding 0 and 1, 1×1, non-square kernels, odd sizes. */
+    /** Ragged shapes: stride 1 and 2, padding 0 and 1, 1×1, non-square kernels, odd sizes, batches over 1024 output columns. */
     public static final List<ConvShape> SHAPES = List.of(
             new ConvShape(2, 3, 7, 5, 4, 3, 3, 1, 1),
             new ConvShape(1, 1, 9, 9, 5, 3, 3, 2, 1),
@@ -23,7 +23,9 @@ public final class ConvAgreement {
             new ConvShape(1, 2, 5, 11, 9, 3, 2, 1, 0),
             new ConvShape(2, 6, 10, 10, 17, 3, 3, 2, 0),
             new ConvShape(1, 3, 4, 4, 2, 4, 4, 1, 1),
-            new ConvShape(2, 9, 14, 14, 10, 3, 3, 1, 1));
+            new ConvShape(2, 9, 14, 14, 10, 3, 3, 1, 1),
+            new ConvShape(5, 3, 20, 20, 4, 3, 3, 1, 1),    // several image groups in one call, the last one short
+            new ConvShape(9, 2, 30, 30, 3, 3, 3, 2, 1));
 
     private ConvAgreement() {}
 

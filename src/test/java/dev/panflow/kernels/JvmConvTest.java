@@ -57,6 +57,12 @@ class JvmConvTest {
     }
 
     @Test
+    void agreementShapesCoverSeveralImageGroups() {
+        assertEquals(3, JvmConv.group(new ConvShape(5, 3, 20, 20, 4, 3, 3, 1, 1)));
+        assertEquals(5, JvmConv.group(new ConvShape(9, 2, 30, 30, 3, 3, 3, 2, 1)));
+    }
+
+    @Test
     void unknownBackendIsAUserError() {
         try (Pool pool = new Pool(1)) {
             assertEquals("jvm", Backends.conv("jvm", pool).name());
