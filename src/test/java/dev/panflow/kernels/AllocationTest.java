@@ -4,7 +4,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static dev.panflow.kernels.KernelTestUtil.*;
@@ -15,7 +14,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Each kernel runs from its own small lambda: inlined together into one huge caller, C2 ran out
  * of inlining budget and boxed vectors, which the layer code should also keep in mind.
  */
-@Tag("isolated") // JIT profiles left by other tests (e.g. kernels on shared-arena segments) made C2 box vectors here
 class AllocationTest {
     @Test
     void elementwiseAndAdamSteadyStateDoNotAllocate() {
