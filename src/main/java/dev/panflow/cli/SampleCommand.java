@@ -2,7 +2,10 @@ package dev.panflow.cli;
 
 import dev.panflow.UserError;
 import dev.panflow.io.Npy;
+import dev.panflow.kernels.Backends;
+import dev.panflow.kernels.ConvKernels;
 import dev.panflow.kernels.Pool;
+import dev.panflow.nn.UNet;
 import dev.panflow.nn.Mlp;
 import dev.panflow.ode.OdeSolver;
 import dev.panflow.ode.Solvers;
@@ -26,7 +29,7 @@ import picocli.CommandLine.Option;
 final class SampleCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "A checkpoint written by 'panflow train' (model.safetensors).")
     Path model;
-    @Option(names = "--n", description = "Number of samples (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--n", description = "Number of samples (default: ${DEFAULT-VALUE}; for images 64, or 10 per class for a conditional model).")
     int n = 10000;
     @Option(names = "--solver", description = "euler, midpoint, heun, rk4 or dopri5 (adaptive) (default: ${DEFAULT-VALUE}).")
     String solver = "euler";
@@ -42,10 +45,16 @@ final class SampleCommand implements Callable<Integer> {
     Threads threads;
     @Option(names = "--out", paramLabel = "FILE.npy", description = "Where to write the samples (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("samples.npy");
-    @Option(names = "--png", paramLabel = "FILE.png", description = "Also write a scatter plot (2-D data).")
+    @Option(names = "--png", paramLabel = "FILE.png", description = "Also write a scatter plot (2-D data); for images the grid PNG (default for images: beside --out).")
     Path png;
     @Option(names = "--no-ema", description = "Use the raw weights instead of their exponential moving average.")
     boolean noEma;
+    @Option(names = "--guidance", paramLabel = "W", description = "Classifier-free guidance weight of a class-conditional model: v = (1+W)·v(x|class) − W·v(x) (default: ${DEFAULT-VALUE}).")
+    float guidance = 0f;
+    @Option(names = "--class", paramLabel = "C", description = "Class of every sample of a conditional model; default: cycle through all classes (one grid column each).")
+    Integer cls;
+    @Option(names = "--backend", description = "Convolution backend of a U-Net: " + Backends.NAMES + " (default: ${DEFAULT-VALUE}).")
+    String backend = Backends.DEFAULT;
 
     @Override
     public Integer call() {
@@ -55,6 +64,8 @@ final class SampleCommand implements Callable<Integer> {
         try (Arena arena = Arena.ofShared(); Workspace ws = new Workspace(); Pool pool = new Pool(threads.checked());
              OdeSolver ode = Solvers.byName(solver, steps, atol, rtol)) {
             Checkpoint.Model m = Checkpoint.readModel(model, arena, !noEma);
+            if (m.spec().isUnet()) return sampleImages(m, arena, ws, pool, ode);
+            if (cls != null || guidance != 0) throw new UserError("--class and --guidance need a class-conditional U-Net model");
             MemoryBudget.check(MemoryBudget.samplingBytes(m.config().mlp(m.dim()), n), "--n " + n + " samples of this model");
             Mlp mlp = new Mlp(m.config().mlp(m.dim()), pool, ws);
             Checkpoint.loadWeights(mlp.params(), m.weights(), model);
@@ -73,5 +84,36 @@ final class SampleCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec commandSpec;
+
+    private int sampleImages(Checkpoint.Model m, Arena arena, Workspace ws, Pool pool, OdeSolver ode) {
+        int[] shape = m.imageShape();
+        int classes = m.classes();
+        var pr = commandSpec.commandLine().getParseResult();
+        if (!pr.hasMatchedOption("--n")) n = classes > 0 && cls == null ? 10 * classes : 64;
+        if (classes == 0 && (cls != null || guidance != 0))
+            throw new UserError(model + " is an unconditional model; --class and --guidance need one trained with --conditional");
+        if (cls != null && (cls < 0 || cls >= classes)) throw new UserError("--class must be in [0, " + (classes - 1) + "], got " + cls);
+        if (!(guidance >= 0 && guidance <= 100)) throw new UserError("--guidance must be in [0, 100], got " + guidance);
+        try (ConvKernels conv = Backends.conv(backend, pool)) {
+            UNet net = new UNet(m.spec().unet(shape[0], shape[1], shape[2], m.config().frequencies(), classes), conv, pool, ws);
+            Checkpoint.loadWeights(net.params(), m.weights(), model);
+            AffinePath p = Paths.byName(m.config().path());
+            int[] labels = ImageSampling.labels(n, classes, cls == null ? -1 : cls);
+            Sampler.Result r = Sampler.sample(net, p, ode, n, seed, ws, labels, guidance, Sampler.IMAGE_CHUNK);
+            Path grid = png != null ? png : siblingPng(out);
+            ImageSampling.write(r, ode.name(), shape[0], shape[1], shape[2], cls == null ? classes : 0, out, grid);
+        }
+        return 0;
+    }
+
+    /** samples.npy → samples.png beside it. */
+    private static Path siblingPng(Path npy) {
+        String name = npy.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return npy.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".png");
     }
 }

@@ -3,6 +3,11 @@ package dev.panflow.cli;
 import dev.panflow.UserError;
 import dev.panflow.data.DataSource;
 import dev.panflow.data.Datasets;
+import dev.panflow.data.ImageDataSource;
+import dev.panflow.kernels.Backends;
+import dev.panflow.kernels.ConvKernels;
+import dev.panflow.nn.UNetConfig;
+import dev.panflow.train.ModelSpec;
 import dev.panflow.io.Npy;
 import dev.panflow.kernels.Pool;
 import dev.panflow.ode.OdeSolver;
@@ -32,7 +37,7 @@ import picocli.CommandLine.Option;
                 "Writes DIR/model.safetensors (checkpoint, atomically replaced every --checkpoint-every steps and at the end),",
                 "DIR/samples.npy and, for 2-D data, DIR/samples.png."})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--data", paramLabel = "NAME|FILE", description = "checkerboard, 8gaussians, moons, circles, spirals, or a .npy/.csv file of rows (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--data", paramLabel = "NAME|FILE", description = "checkerboard, 8gaussians, moons, circles, spirals, fashion-mnist (images; apt-get install dataset-fashion-mnist), or a .npy/.csv file of rows (default: ${DEFAULT-VALUE}).")
     String data = "checkerboard";
     @Option(names = "--path", description = "Conditional probability path: ot, vp, ve, cosine, poly (default: ${DEFAULT-VALUE}).")
     String path = "ot";
@@ -81,10 +86,41 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--sample-steps", paramLabel = "K", description = "Euler steps for those samples (default: ${DEFAULT-VALUE}).")
     int sampleSteps = 100;
 
+    // Images (U-Net). Options a user did not give take image defaults with --model unet (see applyUnetDefaults).
+    @Option(names = "--model", description = "Velocity field: mlp (rows of numbers) or unet (images, e.g. --data fashion-mnist) (default: ${DEFAULT-VALUE}).")
+    String model = "mlp";
+    @Option(names = "--channels", paramLabel = "C0,C1,...", description = "U-Net channels per resolution; the image is halved between entries (default: ${DEFAULT-VALUE}).")
+    String channels = "32,64,64";
+    @Option(names = "--groups", description = "U-Net GroupNorm groups (default: ${DEFAULT-VALUE}).")
+    int groups = 8;
+    @Option(names = "--conditional", description = "Class-conditional U-Net (labels of the data set), for classifier-free guidance when sampling.")
+    boolean conditional;
+    @Option(names = "--label-dropout", paramLabel = "P", description = "Conditional training: probability of replacing a label by the null class (default: ${DEFAULT-VALUE}).")
+    float labelDropout = 0.1f;
+    @Option(names = "--backend", description = "Convolution backend of the U-Net: " + Backends.NAMES + " (default: ${DEFAULT-VALUE}).")
+    String backend = Backends.DEFAULT;
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec commandSpec;
+
     private volatile boolean stopRequested;
+
+    /** U-Net defaults for options not given: batch 64, lr 1e-3, t logit-normal around ½, 64 samples, out runs/DATA. */
+    private void applyUnetDefaults() {
+        var pr = commandSpec.commandLine().getParseResult();
+        if (!pr.hasMatchedOption("--batch")) batch = 64;
+        if (!pr.hasMatchedOption("--lr")) lr = 1e-3f;
+        if (!pr.hasMatchedOption("--time-location")) timeLocation = 0f;
+        if (!pr.hasMatchedOption("--samples")) samples = conditional ? 100 : 64;
+        if (!pr.hasMatchedOption("--out")) out = Path.of("runs", data);
+    }
 
     @Override
     public Integer call() throws IOException {
+        ModelSpec spec = model.equals("unet")
+                ? new ModelSpec("unet", UNetConfig.parseList(channels), groups, conditional, labelDropout)
+                : new ModelSpec(model, new int[0], 0, false, 0f);
+        if (spec.isUnet()) applyUnetDefaults();
+        else if (conditional) throw new UserError("--conditional needs --model unet");
         TrainConfig cfg = new TrainConfig(data, path, hidden, layers, timeEmbedding, frequencies, batch, steps, lr,
                 lrSchedule, warmup, weightDecay, ema, maxGradNorm, seed, checkpointEvery, timeSampling,
                 timeLocation);
@@ -99,19 +135,24 @@ final class TrainCommand implements Callable<Integer> {
             throw new UserError("cannot create output directory " + out + ": " + e.getMessage());
         }
         try (Arena dataArena = Arena.ofShared();
-             Pool pool = new Pool(threads.checked())) {
+             Pool pool = new Pool(threads.checked());
+             ConvKernels conv = spec.isUnet() ? Backends.conv(backend, pool) : null) {
             DataSource ds = Datasets.open(data, dataArena);
-            MemoryBudget.check(MemoryBudget.trainingBytes(cfg.mlp(ds.dim()), batch) + MemoryBudget.samplingBytes(cfg.mlp(ds.dim()), samples),
-                    "--batch " + batch + ", --hidden " + hidden + ", --layers " + layers + " and --samples " + samples);
-            try (CfmTrainer tr = new CfmTrainer(cfg, ds, p, pool)) {
+            if (!spec.isUnet()) // the U-Net's buffers are small next to its data set; the MLP's grow with --hidden and --batch
+                MemoryBudget.check(MemoryBudget.trainingBytes(cfg.mlp(ds.dim()), batch) + MemoryBudget.samplingBytes(cfg.mlp(ds.dim()), samples),
+                        "--batch " + batch + ", --hidden " + hidden + ", --layers " + layers + " and --samples " + samples);
+            try (CfmTrainer tr = new CfmTrainer(cfg, spec, ds, p, pool, conv)) {
                 tr.setCoupling(dev.panflow.path.Coupling.byName(coupling, batch, tr.dim()));
                 if (resume) {
                     Checkpoint.restore(tr, ckpt);
                     System.err.printf("resumed %s at step %d%n", ckpt, tr.step());
                 }
                 System.err.printf("coupling: %s%n", tr.coupling().name());
-                System.err.printf("train: %s (dim %d), path %s, MLP %d×%d (%,d parameters), batch %d, %d steps, %d threads%n",
-                        ds.name(), tr.dim(), p.scheduler().name(), hidden, layers, tr.mlp.params().count(), batch, steps, pool.threads());
+                String net = spec.isUnet()
+                        ? String.format("U-Net %s%s (%s backend)", channels, conditional ? ", class-conditional" : "", conv.name())
+                        : String.format("MLP %d×%d", hidden, layers);
+                System.err.printf("train: %s (dim %d), path %s, %s (%,d parameters), batch %d, %d steps, %d threads%n",
+                        ds.name(), tr.dim(), p.scheduler().name(), net, tr.model.params().count(), batch, steps, pool.threads());
                 if (!runLoop(tr, ckpt)) return 130;
                 if (samples > 0) sampleAfterTraining(tr, p, pool);
             }
@@ -165,7 +206,15 @@ final class TrainCommand implements Callable<Integer> {
 
     private void sampleAfterTraining(CfmTrainer tr, AffinePath p, Pool pool) {
         // Sample with the EMA weights: swap them into the live parameters (training is over).
-        if (ema > 0) tr.mlp.params().values().copyFrom(tr.ema.weights());
+        if (ema > 0) tr.model.params().values().copyFrom(tr.ema.weights());
+        if (tr.data instanceof ImageDataSource img) {
+            try (Workspace ws = new Workspace(); OdeSolver solver = Solvers.byName("euler", sampleSteps, 1e-5, 1e-5)) {
+                int[] labels = ImageSampling.labels(samples, tr.model.classes(), -1);
+                Sampler.Result r = Sampler.sample(tr.model, p, solver, samples, seed + 1, ws, labels, 0f, Sampler.IMAGE_CHUNK);
+                ImageSampling.write(r, "Euler", img.channels(), img.height(), img.width(), tr.model.classes(), out.resolve("samples.npy"), out.resolve("samples.png"));
+            }
+            return;
+        }
         try (Workspace ws = new Workspace(); OdeSolver solver = Solvers.byName("euler", sampleSteps, 1e-5, 1e-5)) {
             Sampler.Result r = Sampler.sample(tr.mlp, p, solver, samples, seed + 1, ws);
             Path npy = out.resolve("samples.npy");

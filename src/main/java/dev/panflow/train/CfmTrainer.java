@@ -1,11 +1,17 @@
 package dev.panflow.train;
 
+import dev.panflow.UserError;
 import dev.panflow.data.DataSource;
+import dev.panflow.data.ImageDataSource;
+import dev.panflow.kernels.ConvKernels;
 import dev.panflow.kernels.Pool;
 import dev.panflow.nn.AdamW;
 import dev.panflow.nn.Ema;
 import dev.panflow.nn.GradClip;
+import dev.panflow.nn.FlowModel;
 import dev.panflow.nn.Mlp;
+import dev.panflow.nn.MlpModel;
+import dev.panflow.nn.UNet;
 import dev.panflow.path.AffinePath;
 import dev.panflow.path.Coupling;
 import dev.panflow.data.PairedDataSource;
@@ -21,14 +27,17 @@ import dev.panflow.tensor.Workspace;
  */
 public final class CfmTrainer implements AutoCloseable {
     public final TrainConfig config;
+    /** The MLP when {@code spec} is "mlp", else null. */
     public final Mlp mlp;
+    public final FlowModel model;
+    public final ModelSpec spec;
     public final AdamW optimizer;
     public final Ema ema;
     public final AffinePath path;
     public final DataSource data;
     public final Rng rng;
     private final Workspace ws = new Workspace();
-    private final Mlp.Activations acts;
+    private final int[] labels;   // class per row of the batch (conditional models), else null
     private final Tensor x0, x1, t, xt, coef, dv;
     private final int dim;
     private final TimeSampling timeSampling;
@@ -36,18 +45,35 @@ public final class CfmTrainer implements AutoCloseable {
     private Coupling coupling = Coupling.INDEPENDENT;
 
     public CfmTrainer(TrainConfig config, DataSource data, AffinePath path, Pool pool) {
+        this(config, ModelSpec.MLP, data, path, pool, null);
+    }
+
+    /** {@code conv} runs the convolutions of a U-Net (unused by the MLP). */
+    public CfmTrainer(TrainConfig config, ModelSpec spec, DataSource data, AffinePath path, Pool pool, ConvKernels conv) {
         this.config = config;
+        this.spec = spec;
         this.data = data;
         this.path = path;
         this.dim = data.dim();
         this.timeSampling = config.timeSampler();
         this.rng = new Rng(config.seed());
-        this.mlp = new Mlp(config.mlp(dim), pool, ws);
-        mlp.init(rng);
-        this.optimizer = new AdamW(mlp.params(), ws, 0.9f, 0.999f, 1e-8f, config.weightDecay(), pool);
-        this.ema = new Ema(mlp.params(), ws, config.emaDecay(), pool);
+        if (spec.isUnet()) {
+            if (!(data instanceof ImageDataSource img))
+                throw new UserError("--model unet needs image data (e.g. --data fashion-mnist), not " + data.name());
+            if (spec.conditional() && img.classes() == 0)
+                throw new UserError("--conditional needs labelled images; " + data.name() + " has no labels");
+            this.mlp = null;
+            this.model = new UNet(spec.unet(img.channels(), img.height(), img.width(), config.frequencies(), img.classes()), conv, pool, ws);
+        } else {
+            this.mlp = new Mlp(config.mlp(dim), pool, ws);
+            this.model = new MlpModel(mlp, ws);
+        }
+        model.init(rng);
+        this.optimizer = new AdamW(model.params(), ws, 0.9f, 0.999f, 1e-8f, config.weightDecay(), pool);
+        this.ema = new Ema(model.params(), ws, config.emaDecay(), pool);
         int b = config.batch();
-        acts = mlp.activations(ws, b);
+        model.reserve(b);
+        labels = model.classes() > 0 ? new int[b] : null;
         x0 = ws.tensor(b, dim);
         x1 = ws.tensor(b, dim);
         t = ws.tensor(b);
@@ -66,21 +92,27 @@ public final class CfmTrainer implements AutoCloseable {
         if (data instanceof PairedDataSource pairs) {
             pairs.samplePairs(rng, x0.segment(), x1.segment(), b); // fixed (x0, x1), e.g. reflow
         } else {
-            data.sample(rng, x1.segment(), b);
+            if (labels == null) {
+                data.sample(rng, x1.segment(), b);
+            } else {
+                ((ImageDataSource) data).sample(rng, x1.segment(), labels, b);
+                // Classifier-free guidance training: drop the label (use the null class) with probability p.
+                for (int r = 0; r < b; r++) if (rng.nextFloat() < spec.labelDropout()) labels[r] = model.classes();
+            }
             rng.fillGaussian(x0.segment(), n, 1f); // standard normal: σ_t scales it in x_t = σ_t x0 + α_t x1
             coupling.pair(x0.segment(), x1.segment(), b, dim);
         }
         timeSampling.fill(rng, t.segment(), b, path.tMax(), config.timeLocation());
         path.sampleInputs(x0.segment(), x1.segment(), t.segment(), xt.segment(), coef.segment(), b, dim);
-        var v = mlp.forward(acts, xt.segment(), t.segment(), b);
+        var v = model.forward(xt.segment(), t.segment(), labels, b);
         // L = (1/B) Σ_rows ‖v − u‖²  ⇒  dL/dv = 2(v − u)/B, with the target u = σ'_t x0 + α'_t x1 built in the same pass
         double loss = AffinePath.lossAndGrad(v, x0.segment(), x1.segment(), coef.segment(), dv.segment(), b, dim, 1f / b) / b;
         long k = optimizer.steps() + 1;
         if (!Double.isFinite(loss))
             throw new TrainingDiverged("loss is " + loss + " at step " + k + "; the learning rate (--lr " + config.lr()
                     + ") is likely too high, or the data has extreme values");
-        mlp.backward(acts, dv.segment(), null, b);
-        double norm = GradClip.clip(mlp.params(), config.maxGradNorm());
+        model.backward(dv.segment(), b);
+        double norm = GradClip.clip(model.params(), config.maxGradNorm());
         if (!Double.isFinite(norm))
             throw new TrainingDiverged("gradient norm is " + norm + " at step " + k + "; the learning rate (--lr "
                     + config.lr() + ") is likely too high (lower it, or set --max-grad-norm), or the data has extreme values");
@@ -97,6 +129,8 @@ public final class CfmTrainer implements AutoCloseable {
 
     public void setCoupling(Coupling coupling) {
         if (coupling == null) throw new IllegalArgumentException("coupling is null");
+        if (labels != null && coupling != Coupling.INDEPENDENT)
+            throw new UserError("--coupling " + coupling.name() + " cannot train a --conditional model: re-pairing noise and images would separate images from their labels");
         this.coupling = coupling;
     }
     public int dim() { return dim; }

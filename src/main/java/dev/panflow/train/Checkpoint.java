@@ -18,6 +18,7 @@ import java.util.Map;
  */
 public final class Checkpoint {
     public static final String FORMAT = "panflow-cfm-mlp-1";
+    public static final String FORMAT_UNET = "panflow-cfm-unet-1";
     /** Largest data dimension a checkpoint may declare. */
     static final int MAX_DIM = 1 << 24;
 
@@ -28,7 +29,7 @@ public final class Checkpoint {
      * (an update that overflowed) are refused with TrainingDiverged: the last good file stays.
      */
     public static void save(CfmTrainer tr, Path file) {
-        ParamStore ps = tr.mlp.params();
+        ParamStore ps = tr.model.params();
         for (Tensor t : new Tensor[] {ps.values(), tr.ema.weights(), tr.optimizer.firstMoment(), tr.optimizer.secondMoment()})
             if (!allFinite(t))
                 throw new TrainingDiverged("the weights stopped being finite at step " + tr.step() + " (the update overflowed: --lr "
@@ -38,9 +39,14 @@ public final class Checkpoint {
         tensors.putAll(ps.views(tr.optimizer.firstMoment(), "adam_m."));
         tensors.putAll(ps.views(tr.optimizer.secondMoment(), "adam_v."));
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("format", FORMAT);
+        meta.put("format", tr.spec.isUnet() ? FORMAT_UNET : FORMAT);
         meta.put("dim", Integer.toString(tr.dim()));
         meta.putAll(tr.config.toMetadata());
+        meta.putAll(tr.spec.toMetadata());
+        if (tr.data instanceof dev.panflow.data.ImageDataSource img) {
+            meta.put("image_shape", img.channels() + "," + img.height() + "," + img.width());
+            meta.put("classes", Integer.toString(tr.model.classes()));
+        }
         meta.put("step", Long.toString(tr.step()));
         meta.put("coupling", tr.data instanceof dev.panflow.data.PairedDataSource ? "paired" : tr.coupling().name());
         meta.put("rng", join(tr.rng.state()));
@@ -76,14 +82,14 @@ public final class Checkpoint {
                 throw new UserError(file + " was trained on " + savedDim + "-dimensional data; --data gives " + tr.dim() + " dimensions");
             if (!saved.mlp(tr.dim()).equals(tr.config.mlp(tr.dim())) || !saved.path().equals(tr.config.path())
                     || !saved.data().equals(tr.config.data()) || saved.batch() != tr.config.batch()
-                    || saved.seed() != tr.config.seed())
+                    || saved.seed() != tr.config.seed() || !ModelSpec.fromMetadata(meta, file.toString()).equals(tr.spec))
                 throw new UserError(file + " was trained with another configuration (" + saved.data() + ", path "
                         + saved.path() + ", hidden " + saved.hidden() + ", layers " + saved.layers() + ", batch "
                         + saved.batch() + ", seed " + saved.seed() + "); pass the same flags to --resume it");
             String coupling = meta.getOrDefault("coupling", "independent");
             if (!coupling.equals(tr.coupling().name()) && !(tr.data instanceof dev.panflow.data.PairedDataSource))
                 throw new UserError(file + " was trained with --coupling " + coupling + "; pass the same to --resume it");
-            ParamStore ps = tr.mlp.params();
+            ParamStore ps = tr.model.params();
             load(ps, ps.values(), f, "", file);
             load(ps, tr.ema.weights(), f, "ema.", file);
             load(ps, tr.optimizer.firstMoment(), f, "adam_m.", file);
@@ -94,7 +100,12 @@ public final class Checkpoint {
     }
 
     /** A trained model for sampling: its config, data dimension and weights (EMA or raw). */
-    public record Model(TrainConfig config, int dim, long step, Map<String, Tensor> weights, boolean ema) {}
+    /**
+     * A trained model: config, data dimension, weights (EMA or raw), the model spec and, for
+     * images, the image shape [c, h, w] and the number of classes (0 = unconditional).
+     */
+    public record Model(TrainConfig config, int dim, long step, Map<String, Tensor> weights, boolean ema,
+                        ModelSpec spec, int[] imageShape, int classes) {}
 
     public static Model readModel(Path file, Arena arena, boolean preferEma) {
         return readModel(Safetensors.read(file, arena), file.toString(), preferEma);
@@ -116,15 +127,26 @@ public final class Checkpoint {
             if (useEma && k.startsWith("ema.")) w.put(k.substring(4), e.getValue());
             else if (!useEma && k.startsWith("net.")) w.put(k, e.getValue());
         }
-        // The model is allocated from the metadata's sizes: they must match the weights actually in
-        // the file, so a lying header cannot make the reader allocate more than the file holds.
+        ModelSpec spec = ModelSpec.fromMetadata(meta, file);
         long have = 0;
         for (Tensor t : w.values()) have += t.size();
+        if (spec.isUnet()) {
+            // The U-Net's weights are checked tensor by tensor when loaded; here the image shape must agree with dim.
+            int[] shape = dev.panflow.nn.UNetConfig.parseList(meta.getOrDefault("image_shape", ""));
+            if (shape.length != 3 || shape[0] < 1 || shape[1] < 1 || shape[2] < 1 || (long) shape[0] * shape[1] * shape[2] != dim)
+                throw new UserError(file + ": metadata 'image_shape' must be c,h,w with c·h·w = dim (" + dim + "), got '"
+                        + meta.get("image_shape") + "'");
+            long classes = parseLong(meta, "classes", file);
+            if (classes < 0 || classes > 100000) throw new UserError(file + ": metadata 'classes' is " + classes + ", not in [0, 100000]");
+            return new Model(cfg, dim, step(meta, file), w, useEma, spec, shape, (int) classes);
+        }
+        // The model is allocated from the metadata's sizes: they must match the weights actually in
+        // the file, so a lying header cannot make the reader allocate more than the file holds.
         long need = cfg.mlp(dim).parameterCount();
         if (have != need)
             throw new UserError(file + ": its " + (useEma ? "EMA " : "") + "weights hold " + have + " values but the metadata's model (dim "
                     + dim + ", hidden " + cfg.hidden() + ", layers " + cfg.layers() + ") has " + need + " parameters");
-        return new Model(cfg, dim, step(meta, file), w, useEma);
+        return new Model(cfg, dim, step(meta, file), w, useEma, spec, null, 0);
     }
 
     /** Copies named weights into a store's values, checking every shape. */
@@ -149,8 +171,8 @@ public final class Checkpoint {
     }
 
     private static void checkFormat(Map<String, String> meta, Object file) {
-        if (!FORMAT.equals(meta.get("format")))
-            throw new UserError(file + " is not a Panflow MLP checkpoint (format '" + meta.get("format") + "', expected '" + FORMAT + "')");
+        if (!FORMAT.equals(meta.get("format")) && !FORMAT_UNET.equals(meta.get("format")))
+            throw new UserError(file + " is not a Panflow checkpoint (format '" + meta.get("format") + "', expected '" + FORMAT + "' or '" + FORMAT_UNET + "')");
     }
 
     private static long step(Map<String, String> meta, Object file) {

@@ -1,5 +1,7 @@
 package dev.panflow.train;
 
+import dev.panflow.nn.FlowModel;
+import dev.panflow.nn.FlowModelField;
 import dev.panflow.nn.Mlp;
 import dev.panflow.nn.MlpVelocityField;
 import dev.panflow.ode.OdeSolver;
@@ -33,6 +35,24 @@ public final class Sampler {
         Tensor x = ws.tensor(n, mlp.dim());
         new Rng(seed).fillGaussian(x.segment(), x.size(), path.noiseStd());
         MlpVelocityField field = new MlpVelocityField(mlp, ws, Math.min(n, chunkRows(mlp.config.hidden())));
+        long start = System.nanoTime();
+        SolveStats stats = solver.solve(field, x.segment(), n, 0f, path.tMax());
+        double seconds = (System.nanoTime() - start) * 1e-9;
+        return new Result(x, stats, seconds);
+    }
+
+    /** Images evaluated at once by a convolutional model. */
+    public static final int IMAGE_CHUNK = 64;
+
+    /**
+     * Draws n samples from any {@link FlowModel}; {@code labels} (per sample, or null) condition a
+     * class-conditional model, {@code guidance} is the classifier-free guidance weight w.
+     */
+    public static Result sample(FlowModel model, AffinePath path, OdeSolver solver, int n, long seed, Workspace ws,
+                                int[] labels, float guidance, int chunkRows) {
+        Tensor x = ws.tensor(n, model.dim());
+        new Rng(seed).fillGaussian(x.segment(), x.size(), path.noiseStd());
+        FlowModelField field = new FlowModelField(model, ws, Math.min(n, chunkRows), labels, guidance);
         long start = System.nanoTime();
         SolveStats stats = solver.solve(field, x.segment(), n, 0f, path.tMax());
         double seconds = (System.nanoTime() - start) * 1e-9;

@@ -1,0 +1,35 @@
+package dev.panflow.nn;
+
+import dev.panflow.tensor.Rng;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A trainable velocity field v_θ(x, t[, class]) over rows of {@link #dim()} floats, with its
+ * parameters in one {@link ParamStore} (so AdamW, EMA and checkpoints treat every model alike).
+ * Buffers for up to {@link #reserve}d rows are made once and reused by forward/backward.
+ */
+public interface FlowModel {
+    /** "mlp" or "unet": recorded in checkpoints so sampling rebuilds the same model. */
+    String kind();
+
+    int dim();
+
+    /** Classes of a conditional model (labels 0 … classes − 1, and {@code classes} = "no class"); 0 if unconditional. */
+    default int classes() { return 0; }
+
+    ParamStore params();
+
+    void init(Rng rng);
+
+    /** Makes buffers for batches of up to {@code rows} rows (no-op when already large enough). */
+    void reserve(int rows);
+
+    /** v for rows with their own times t[rows] (and labels, or null); returns the output buffer. */
+    MemorySegment forward(MemorySegment x, MemorySegment t, int[] labels, int rows);
+
+    /** v with every row at time t. */
+    MemorySegment forward(MemorySegment x, float t, int[] labels, int rows);
+
+    /** Backpropagates dL/dv through the last forward pass, overwriting the parameter gradients. */
+    void backward(MemorySegment dOut, int rows);
+}

@@ -1,0 +1,57 @@
+package dev.panflow.nn;
+
+import dev.panflow.kernels.Elementwise;
+import dev.panflow.ode.VelocityField;
+import dev.panflow.tensor.Tensor;
+import dev.panflow.tensor.Workspace;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A {@link FlowModel} seen by the ODE solvers, evaluated in chunks of rows. For a conditional
+ * model each row has a class label; with guidance weight w > 0 it is classifier-free guidance
+ * (Ho and Salimans 2022): v = (1 + w)·v(x, t, class) − w·v(x, t, ∅), ∅ the null class.
+ */
+public final class FlowModelField implements VelocityField {
+    private final FlowModel model;
+    private final int dim, chunk;
+    private final int[] labels;      // per row of the whole batch, or null
+    private final int[] cond, uncond; // per row of a chunk
+    private final float guidance;
+    private final Tensor condOut;
+
+    public FlowModelField(FlowModel model, Workspace ws, int chunkRows, int[] labels, float guidance) {
+        this.model = model;
+        this.dim = model.dim();
+        this.chunk = chunkRows;
+        this.labels = labels;
+        this.guidance = guidance;
+        model.reserve(chunkRows);
+        cond = labels == null ? null : new int[chunkRows];
+        uncond = labels == null ? null : new int[chunkRows];
+        if (uncond != null) java.util.Arrays.fill(uncond, model.classes());
+        condOut = guidance != 0 && labels != null ? ws.tensor(chunkRows, dim) : null;
+    }
+
+    @Override
+    public int dim() { return dim; }
+
+    @Override
+    public void eval(float t, MemorySegment x, MemorySegment out, int rows) {
+        for (int r0 = 0; r0 < rows; r0 += chunk) {
+            int n = Math.min(chunk, rows - r0);
+            long off = 4L * r0 * dim, len = 4L * n * dim;
+            MemorySegment xs = x.asSlice(off, len), os = out.asSlice(off, len);
+            if (labels != null) System.arraycopy(labels, r0, cond, 0, n);
+            MemorySegment v = model.forward(xs, t, cond, n);
+            if (condOut == null) {
+                MemorySegment.copy(v, 0, os, 0, len);
+                continue;
+            }
+            MemorySegment.copy(v, 0, condOut.segment(), 0, len);
+            MemorySegment vu = model.forward(xs, t, uncond, n);
+            // out = (1 + w) v_c − w v_u
+            Elementwise.scale(condOut.segment(), 1 + guidance, os, (long) n * dim);
+            Elementwise.axpy(-guidance, vu, os, (long) n * dim);
+        }
+    }
+}

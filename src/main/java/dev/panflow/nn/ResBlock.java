@@ -1,0 +1,126 @@
+package dev.panflow.nn;
+
+import dev.panflow.kernels.ConvKernels;
+import dev.panflow.kernels.Elementwise;
+import dev.panflow.kernels.JvmConv;
+import dev.panflow.kernels.Pool;
+import dev.panflow.tensor.Rng;
+import dev.panflow.tensor.Tensor;
+import dev.panflow.tensor.Workspace;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Residual block with time-embedding injection (as in DDPM's U-Net), at a fixed resolution:
+ * <pre>
+ *   h1  = conv1(SiLU(GN1(x))) + Linear(e)[n, c]      (per-channel add of the embedding)
+ *   out = conv2(SiLU(GN2(h1))) + skip(x)              (skip: identity, or a 1×1 conv when in ≠ out)
+ * </pre>
+ * conv2 starts at zero, so a fresh block is the identity (plus the skip map). Buffers are made
+ * by {@link #reserve} and reused; {@link #backward} adds dL/de into the caller's dE.
+ */
+public final class ResBlock {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    public final int in, out, hw, tdim;
+    private final GroupNorm gn1, gn2;
+    private final Conv2d conv1, conv2, skip;
+    private final Linear temb;
+    private int cap;
+    private Tensor a1, s1, h1, a2, s2, outT, tproj, gA, gB, dtproj, deTmp;
+
+    public ResBlock(ParamStore store, ConvKernels conv, Pool pool, String name, int in, int out, int h, int w, int tdim, int groups) {
+        this.in = in;
+        this.out = out;
+        this.hw = h * w;
+        this.tdim = tdim;
+        gn1 = new GroupNorm(store, name + ".norm1", in, Math.min(groups, in), hw);
+        conv1 = new Conv2d(store, conv, name + ".conv1", in, out, 3, 1, 1, h, w);
+        temb = new Linear(store, pool, name + ".temb", tdim, out);
+        gn2 = new GroupNorm(store, name + ".norm2", out, Math.min(groups, out), hw);
+        conv2 = new Conv2d(store, conv, name + ".conv2", out, out, 3, 1, 1, h, w);
+        skip = in == out ? null : new Conv2d(store, conv, name + ".skip", in, out, 1, 1, 0, h, w);
+    }
+
+    public void init(Rng rng) {
+        gn1.init();
+        conv1.init(rng);
+        temb.init(rng);
+        gn2.init();
+        conv2.init(rng);
+        conv2.zero();
+        if (skip != null) skip.init(rng);
+    }
+
+    public void reserve(Workspace ws, int n) {
+        if (n <= cap) return;
+        cap = n;
+        int mx = Math.max(in, out);
+        a1 = ws.tensor(n, in, hw);
+        s1 = ws.tensor(n, in, hw);
+        h1 = ws.tensor(n, out, hw);
+        a2 = ws.tensor(n, out, hw);
+        s2 = ws.tensor(n, out, hw);
+        outT = ws.tensor(n, out, hw);
+        tproj = ws.tensor(n, out);
+        gA = ws.tensor(n, mx, hw);
+        gB = ws.tensor(n, mx, hw);
+        dtproj = ws.tensor(n, out);
+        deTmp = ws.tensor(n, tdim);
+    }
+
+    /** The output of the last forward pass [n × out × hw]. */
+    public MemorySegment output() { return outT.segment(); }
+
+    /** x [n × in × hw], e [n × tdim] (the time/class embedding after its SiLU). */
+    public MemorySegment forward(MemorySegment x, MemorySegment e, int n) {
+        if (n > cap) throw new IllegalArgumentException(n + " images > reserved " + cap);
+        long nIn = (long) n * in * hw, nOut = (long) n * out * hw;
+        gn1.forward(x, a1.segment(), n);
+        Silu.forward(a1.segment(), s1.segment(), nIn);
+        conv1.forward(s1.segment(), h1.segment(), n);
+        temb.forward(e, tproj.segment(), n);
+        MemorySegment h = h1.segment(), tp = tproj.segment();
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < out; c++) {
+                float v = tp.getAtIndex(F, (long) i * out + c);
+                long o = ((long) i * out + c) * hw;
+                for (int p = 0; p < hw; p++) h.setAtIndex(F, o + p, h.getAtIndex(F, o + p) + v);
+            }
+        gn2.forward(h, a2.segment(), n);
+        Silu.forward(a2.segment(), s2.segment(), nOut);
+        conv2.forward(s2.segment(), outT.segment(), n);
+        if (skip == null) {
+            Elementwise.add(outT.segment(), x, outT.segment(), nOut);
+        } else {
+            skip.forward(x, gA.segment(), n);
+            Elementwise.add(outT.segment(), gA.segment(), outT.segment(), nOut);
+        }
+        return outT.segment();
+    }
+
+    /** Given the forward input x, e and dL/dout: overwrites this block's gradients, writes dx, adds into dE. */
+    public void backward(MemorySegment x, MemorySegment e, MemorySegment dOut, MemorySegment dx, MemorySegment dE, int n) {
+        long nIn = (long) n * in * hw, nOut = (long) n * out * hw;
+        MemorySegment ga = gA.segment(), gb = gB.segment();
+        conv2.backward(s2.segment(), dOut, ga, n);
+        Silu.backward(a2.segment(), ga, ga, nOut);
+        gn2.backward(h1.segment(), ga, gb, n);
+        MemorySegment dtp = dtproj.segment();
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < out; c++) {
+                long o = ((long) i * out + c) * hw;
+                dtp.setAtIndex(F, (long) i * out + c, (float) JvmConv.sum(gb, o, hw));
+            }
+        temb.backward(e, dtp, deTmp.segment(), n);
+        Elementwise.add(dE, deTmp.segment(), dE, (long) n * tdim);
+        conv1.backward(s1.segment(), gb, ga, n);
+        Silu.backward(a1.segment(), ga, ga, nIn);
+        gn1.backward(x, ga, dx, n);
+        if (skip == null) {
+            Elementwise.add(dx, dOut, dx, nIn);
+        } else {
+            skip.backward(x, dOut, gb, n);
+            Elementwise.add(dx, gb, dx, nIn);
+        }
+    }
+}

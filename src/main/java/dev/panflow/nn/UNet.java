@@ -1,0 +1,257 @@
+package dev.panflow.nn;
+
+import dev.panflow.kernels.ConvKernels;
+import dev.panflow.kernels.Elementwise;
+import dev.panflow.kernels.Pool;
+import dev.panflow.tensor.Rng;
+import dev.panflow.tensor.Tensor;
+import dev.panflow.tensor.Workspace;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A small time-conditioned U-Net velocity field for images (NCHW rows of C·H·W floats), with
+ * resolutions r_0 = H×W, r_l = r_{l−1}/2 and channels ch_l:
+ * <pre>
+ *   e   = SiLU(Linear(SiLU(Linear(sinusoidal(t)))) + classEmb[y])     (class row only if conditional)
+ *   h   = convIn(x)
+ *   down: d_l = Res_l(h); h = stride-2 conv(d_l) while l < L−1        (d_l kept as skip)
+ *   mid:  h = Res(h)
+ *   up:   u_l = Res'_l(h + d_l); h = nearest-2×(u_l) while l > 0
+ *   v   = convOut(SiLU(GN(h)))                                         (convOut starts at zero)
+ * </pre>
+ * Skips are added, not concatenated. Every Res block gets e (per-channel add after its first conv).
+ */
+public final class UNet implements FlowModel {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    public final UNetConfig config;
+    private final ParamStore store = new ParamStore();
+    private final Workspace ws;
+    private final int levels, tdim, dim;
+    private final int[] ch, hs, ws_;
+    private final TimeEmbedding tfeat;
+    private final Linear t1, t2;
+    private final Param classEmb;
+    private final Conv2d convIn, convOut;
+    private final Conv2d[] downConv;
+    private final ResBlock[] down, up;
+    private final ResBlock mid;
+    private final GroupNorm outNorm;
+
+    private int cap;
+    private int[] labels; // labels of the last forward pass (null = unconditional)
+    private Tensor feat, t1Out, t1Act, t2Out, e, dE, dT1, h0, outNormed, outAct, output;
+    private Tensor[] downOut, sumIn, upOut, gradS, tmpA, tmpB;
+
+    public UNet(UNetConfig config, ConvKernels conv, Pool pool, Workspace ws) {
+        this.config = config;
+        this.ws = ws;
+        this.levels = config.levels();
+        this.ch = config.channels();
+        this.tdim = config.embeddingWidth();
+        this.dim = config.imageChannels() * config.height() * config.width();
+        hs = new int[levels];
+        ws_ = new int[levels];
+        for (int l = 0; l < levels; l++) {
+            hs[l] = config.height() >> l;
+            ws_[l] = config.width() >> l;
+        }
+        int g = config.groups();
+        tfeat = TimeEmbedding.sinusoidal(config.frequencies());
+        t1 = new Linear(store, pool, "net.time.0", tfeat.width(), tdim);
+        t2 = new Linear(store, pool, "net.time.1", tdim, tdim);
+        classEmb = config.classes() > 0 ? store.declare("net.class_embedding", config.classes() + 1, tdim) : null;
+        convIn = new Conv2d(store, conv, "net.conv_in", config.imageChannels(), ch[0], 3, 1, 1, hs[0], ws_[0]);
+        down = new ResBlock[levels];
+        up = new ResBlock[levels];
+        downConv = new Conv2d[levels];
+        for (int l = 0; l < levels; l++) {
+            int cin = l == 0 ? ch[0] : ch[l - 1];
+            down[l] = new ResBlock(store, conv, pool, "net.down." + l, cin, ch[l], hs[l], ws_[l], tdim, g);
+            if (l < levels - 1)
+                downConv[l] = new Conv2d(store, conv, "net.downsample." + l, ch[l], ch[l], 3, 2, 1, hs[l], ws_[l]);
+        }
+        mid = new ResBlock(store, conv, pool, "net.mid", ch[levels - 1], ch[levels - 1], hs[levels - 1], ws_[levels - 1], tdim, g);
+        for (int l = levels - 1; l >= 0; l--)
+            up[l] = new ResBlock(store, conv, pool, "net.up." + l, ch[l], l == 0 ? ch[0] : ch[l - 1], hs[l], ws_[l], tdim, g);
+        outNorm = new GroupNorm(store, "net.norm_out", ch[0], Math.min(g, ch[0]), hs[0] * ws_[0]);
+        convOut = new Conv2d(store, conv, "net.conv_out", ch[0], config.imageChannels(), 3, 1, 1, hs[0], ws_[0]);
+        store.allocate(ws.arena());
+    }
+
+    @Override public String kind() { return "unet"; }
+    @Override public int dim() { return dim; }
+    @Override public int classes() { return config.classes(); }
+    @Override public ParamStore params() { return store; }
+
+    @Override
+    public void init(Rng rng) {
+        t1.init(rng);
+        t2.init(rng);
+        if (classEmb != null) rng.fillGaussian(classEmb.value().segment(), classEmb.size(), 1f);
+        convIn.init(rng);
+        for (int l = 0; l < levels; l++) {
+            down[l].init(rng);
+            if (downConv[l] != null) downConv[l].init(rng);
+        }
+        mid.init(rng);
+        for (int l = levels - 1; l >= 0; l--) up[l].init(rng);
+        outNorm.init();
+        convOut.init(rng);
+        convOut.zero();
+    }
+
+    private int hw(int l) { return hs[l] * ws_[l]; }
+
+    @Override
+    public void reserve(int n) {
+        if (n <= cap) return;
+        cap = n;
+        feat = ws.tensor(n, tfeat.width());
+        t1Out = ws.tensor(n, tdim);
+        t1Act = ws.tensor(n, tdim);
+        t2Out = ws.tensor(n, tdim);
+        e = ws.tensor(n, tdim);
+        dE = ws.tensor(n, tdim);
+        dT1 = ws.tensor(n, tdim);
+        h0 = ws.tensor(n, ch[0], hw(0));
+        outNormed = ws.tensor(n, ch[0], hw(0));
+        outAct = ws.tensor(n, ch[0], hw(0));
+        output = ws.tensor(n, dim);
+        downOut = new Tensor[levels];
+        sumIn = new Tensor[levels];
+        upOut = new Tensor[levels];
+        gradS = new Tensor[levels];
+        tmpA = new Tensor[levels];
+        tmpB = new Tensor[levels];
+        for (int l = 0; l < levels; l++) {
+            int mx = Math.max(ch[l], l == 0 ? ch[0] : ch[l - 1]);
+            downOut[l] = l < levels - 1 ? ws.tensor(n, ch[l], hw(l + 1)) : null; // after the stride-2 conv
+            sumIn[l] = ws.tensor(n, ch[l], hw(l));
+            upOut[l] = l > 0 ? ws.tensor(n, ch[l - 1], hw(l - 1)) : null;       // after upsampling
+            gradS[l] = ws.tensor(n, ch[l], hw(l));
+            tmpA[l] = ws.tensor(n, mx, hw(l));
+            tmpB[l] = ws.tensor(n, mx, hw(l));
+            down[l].reserve(ws, n);
+            up[l].reserve(ws, n);
+        }
+        mid.reserve(ws, n);
+    }
+
+    @Override
+    public MemorySegment forward(MemorySegment x, MemorySegment t, int[] labels, int rows) {
+        check(rows, labels);
+        for (int r = 0; r < rows; r++) tfeat.write(t.getAtIndex(F, r), feat.segment(), r, tfeat.width(), 0);
+        return run(x, labels, rows);
+    }
+
+    @Override
+    public MemorySegment forward(MemorySegment x, float t, int[] labels, int rows) {
+        check(rows, labels);
+        for (int r = 0; r < rows; r++) tfeat.write(t, feat.segment(), r, tfeat.width(), 0);
+        return run(x, labels, rows);
+    }
+
+    private void check(int rows, int[] labels) {
+        if (rows > cap) throw new IllegalArgumentException(rows + " rows > reserved " + cap);
+        if (classEmb != null && labels == null) throw new IllegalArgumentException("a conditional U-Net needs labels");
+    }
+
+    private MemorySegment run(MemorySegment x, int[] labels, int n) {
+        this.labels = classEmb == null ? null : labels;
+        // time (and class) embedding
+        t1.forward(feat.segment(), t1Out.segment(), n);
+        Silu.forward(t1Out.segment(), t1Act.segment(), (long) n * tdim);
+        t2.forward(t1Act.segment(), t2Out.segment(), n);
+        if (this.labels != null) {
+            MemorySegment ce = classEmb.value().segment(), o = t2Out.segment();
+            for (int r = 0; r < n; r++)
+                Elementwise.add(o.asSlice(4L * r * tdim, 4L * tdim), ce.asSlice(4L * this.labels[r] * tdim, 4L * tdim),
+                        o.asSlice(4L * r * tdim, 4L * tdim), tdim);
+        }
+        Silu.forward(t2Out.segment(), e.segment(), (long) n * tdim);
+        MemorySegment es = e.segment();
+
+        convIn.forward(x, h0.segment(), n);
+        MemorySegment h = h0.segment();
+        for (int l = 0; l < levels; l++) {
+            h = down[l].forward(h, es, n);
+            if (l < levels - 1) {
+                downConv[l].forward(h, downOut[l].segment(), n);
+                h = downOut[l].segment();
+            }
+        }
+        h = mid.forward(h, es, n);
+        for (int l = levels - 1; l >= 0; l--) {
+            Elementwise.add(h, down[l].output(), sumIn[l].segment(), (long) n * ch[l] * hw(l));
+            h = up[l].forward(sumIn[l].segment(), es, n);
+            if (l > 0) {
+                Upsample2x.forward(h, upOut[l].segment(), n * ch[l - 1], hs[l], ws_[l]);
+                h = upOut[l].segment();
+            }
+        }
+        outNorm.forward(h, outNormed.segment(), n);
+        Silu.forward(outNormed.segment(), outAct.segment(), (long) n * ch[0] * hw(0));
+        convOut.forward(outAct.segment(), output.segment(), n);
+        lastX = x;
+        return output.segment();
+    }
+
+    private MemorySegment lastX;
+
+    /** The input of up[0]'s successor (the final GroupNorm): up[0]'s output. */
+    private MemorySegment finalIn() { return up[0].output(); }
+
+    @Override
+    public void backward(MemorySegment dOut, int n) {
+        dE.zero();
+        long n0 = (long) n * ch[0] * hw(0);
+        MemorySegment a0 = tmpA[0].segment(), b0 = tmpB[0].segment();
+        convOut.backward(outAct.segment(), dOut, a0, n);
+        Silu.backward(outNormed.segment(), a0, a0, n0);
+        outNorm.backward(finalIn(), a0, b0, n);
+        MemorySegment es = e.segment(), de = dE.segment();
+        // up path, in reverse: level 0 first
+        MemorySegment g = b0;
+        for (int l = 0; l < levels; l++) {
+            if (l > 0) {
+                Upsample2x.backward(g, tmpA[l].segment(), n * ch[l - 1], hs[l], ws_[l]);
+                g = tmpA[l].segment();
+            }
+            up[l].backward(sumIn[l].segment(), es, g, gradS[l].segment(), de, n);
+            g = gradS[l].segment();   // dL/d(h + d_l): flows to h and to the skip d_l
+        }
+        int top = levels - 1;
+        MemorySegment midIn = down[top].output();
+        mid.backward(midIn, es, g, tmpA[top].segment(), de, n);
+        g = tmpA[top].segment();
+        for (int l = top; l >= 0; l--) {
+            MemorySegment dd;
+            if (l < top) {
+                downConv[l].backward(down[l].output(), g, tmpA[l].segment(), n);
+                dd = tmpA[l].segment();
+            } else {
+                dd = g;
+            }
+            long nl = (long) n * ch[l] * hw(l);
+            Elementwise.add(dd, gradS[l].segment(), dd, nl);
+            MemorySegment in = l == 0 ? h0.segment() : downOut[l - 1].segment();
+            down[l].backward(in, es, dd, tmpB[l].segment(), de, n);
+            g = tmpB[l].segment();
+        }
+        convIn.backward(lastX, g, null, n);
+        // embedding MLP: e = SiLU(t2Out)
+        Silu.backward(t2Out.segment(), de, de, (long) n * tdim);
+        if (classEmb != null) {
+            classEmb.grad().zero();
+            MemorySegment cg = classEmb.grad().segment();
+            for (int r = 0; r < n; r++) {
+                MemorySegment row = cg.asSlice(4L * labels[r] * tdim, 4L * tdim);
+                Elementwise.add(row, de.asSlice(4L * r * tdim, 4L * tdim), row, tdim);
+            }
+        }
+        t2.backward(t1Act.segment(), de, dT1.segment(), n);
+        Silu.backward(t1Out.segment(), dT1.segment(), dT1.segment(), (long) n * tdim);
+        t1.backward(feat.segment(), dT1.segment(), null, n);
+    }
+}

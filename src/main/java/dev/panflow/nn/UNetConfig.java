@@ -1,0 +1,58 @@
+package dev.panflow.nn;
+
+import dev.panflow.UserError;
+import java.util.Arrays;
+
+/**
+ * Shape of a {@link UNet}: image channels × height × width, channels per resolution (the
+ * image is halved between consecutive entries), GroupNorm groups, time-embedding frequencies,
+ * and classes for a conditional model (0 = unconditional).
+ */
+public record UNetConfig(int imageChannels, int height, int width, int[] channels, int groups, int frequencies, int classes) {
+    public UNetConfig {
+        channels = channels.clone();
+        if (imageChannels < 1 || height < 1 || width < 1) throw new UserError("bad image shape " + imageChannels + "×" + height + "×" + width);
+        if (channels.length < 1 || channels.length > 5) throw new UserError("--channels needs 1 to 5 entries, got " + channels.length);
+        int scale = 1 << (channels.length - 1);
+        if (height % scale != 0 || width % scale != 0)
+            throw new UserError(height + "×" + width + " images cannot be halved " + (channels.length - 1) + " times (--channels "
+                    + list(channels) + "); use fewer entries");
+        for (int c : channels) {
+            if (c < 1 || c > 1024) throw new UserError("--channels entries must be in [1, 1024], got " + list(channels));
+            if (c % Math.min(groups, c) != 0) throw new UserError("--channels " + c + " is not divisible by --groups " + groups);
+        }
+        if (groups < 1) throw new UserError("--groups must be ≥ 1, got " + groups);
+        if (frequencies < 1 || frequencies > 1024) throw new UserError("--frequencies must be in [1, 1024], got " + frequencies);
+        if (classes < 0 || classes > 100000) throw new UserError("classes must be in [0, 100000], got " + classes);
+    }
+
+    @Override public int[] channels() { return channels.clone(); }
+
+    public int levels() { return channels.length; }
+
+    /** Width of the time (and class) embedding. */
+    public int embeddingWidth() { return 4 * channels[0]; }
+
+    public static String list(int[] c) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < c.length; i++) sb.append(i == 0 ? "" : ",").append(c[i]);
+        return sb.toString();
+    }
+
+    public static int[] parseList(String s) {
+        try {
+            return Arrays.stream(s.split(",")).map(String::strip).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            throw new UserError("--channels must be a comma-separated list of whole numbers, got '" + s + "'");
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof UNetConfig u && u.imageChannels == imageChannels && u.height == height && u.width == width
+                && Arrays.equals(u.channels, channels) && u.groups == groups && u.frequencies == frequencies && u.classes == classes;
+    }
+
+    @Override
+    public int hashCode() { return Arrays.hashCode(channels) * 31 + height * 7 + classes; }
+}

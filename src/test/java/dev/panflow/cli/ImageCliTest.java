@@ -1,0 +1,98 @@
+package dev.panflow.cli;
+
+import static dev.panflow.cli.CliTest.assertUserError;
+import static dev.panflow.cli.CliTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panflow.data.FashionMnist;
+import dev.panflow.io.Npy;
+import java.awt.image.BufferedImage;
+import java.lang.foreign.Arena;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train --model unet / sample on a tiny hand-made Fashion-MNIST stand-in (8×8 images). */
+class ImageCliTest {
+    @TempDir Path dir;
+
+    static byte[] idx(int[] dims, byte[] data) {
+        ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + data.length);
+        b.put((byte) 0).put((byte) 0).put((byte) 8).put((byte) dims.length);
+        for (int d : dims) b.putInt(d);
+        return b.put(data).array();
+    }
+
+    @BeforeEach
+    void fakeDataSet() throws Exception {
+        int n = 20;
+        byte[] px = new byte[n * 64], lab = new byte[n];
+        for (int i = 0; i < n; i++) {
+            lab[i] = (byte) (i % 10);
+            for (int p = 0; p < 64; p++) px[i * 64 + p] = (byte) ((p % 8 < lab[i] % 8) ? 200 : 10);
+        }
+        for (String split : new String[] {"train", "t10k"}) {
+            Files.write(dir.resolve(split + "-images-idx3-ubyte"), idx(new int[] {n, 8, 8}, px));
+            Files.write(dir.resolve(split + "-labels-idx1-ubyte"), idx(new int[] {n}, lab));
+        }
+        System.setProperty(FashionMnist.DIR_PROPERTY, dir.toString());
+    }
+
+    @AfterEach
+    void restore() { System.clearProperty(FashionMnist.DIR_PROPERTY); }
+
+    @Test
+    void conditionalUnetTrainsResumesAndSamplesWithGuidance() throws Exception {
+        Path out = dir.resolve("run");
+        String[] common = {"train", "--data", "fashion-mnist", "--model", "unet", "--channels", "4,8", "--groups", "2",
+                "--conditional", "--batch", "4", "--threads", "2", "--sample-steps", "2", "--samples", "10", "--out", out.toString()};
+        CliTest.Run t = run(concat(common, "--steps", "3"));
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.err().contains("U-Net 4,8, class-conditional"), t.err());
+        BufferedImage grid = ImageIO.read(out.resolve("samples.png").toFile());
+        assertEquals(2 + 10 * (16 + 2), grid.getWidth());   // one column per class, 8×8 pixels zoomed 2×
+        try (Arena a = Arena.ofConfined()) {
+            var s = Npy.read(out.resolve("samples.npy"), a);
+            assertEquals(10, s.dim(0));
+            assertEquals(64, s.dim(1));
+        }
+        CliTest.Run r = run(concat(common, "--steps", "5", "--resume"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("resumed"), r.err());
+
+        Path npy = dir.resolve("s.npy");
+        CliTest.Run s = run("sample", "--model", out.resolve("model.safetensors").toString(), "--n", "3", "--steps", "2",
+                "--guidance", "2", "--class", "7", "--out", npy.toString());
+        assertEquals(0, s.code(), s.err());
+        assertTrue(Files.size(dir.resolve("s.png")) > 100);
+        assertUserError(run("sample", "--model", out.resolve("model.safetensors").toString(), "--class", "10", "--out", npy.toString()),
+                "--class must be in [0, 9]");
+        String[] other = common.clone();
+        other[6] = "4,4";
+        assertUserError(run(concat(other, "--steps", "5", "--resume")), "another configuration");
+    }
+
+    @Test
+    void badImageOptionsAreUserErrors() {
+        assertUserError(run("train", "--data", "checkerboard", "--model", "unet", "--steps", "1", "--out", dir.resolve("x").toString()),
+                "needs image data");
+        assertUserError(run("train", "--data", "fashion-mnist", "--model", "unet", "--channels", "4,8,8,8,8", "--steps", "1",
+                "--out", dir.resolve("x").toString()), "cannot be halved");
+        assertUserError(run("train", "--data", "fashion-mnist", "--model", "convnet", "--steps", "1"), "unknown --model");
+        assertUserError(run("train", "--data", "fashion-mnist", "--model", "unet", "--backend", "nope", "--steps", "1",
+                "--out", dir.resolve("x").toString()), "unknown --backend");
+        assertUserError(run("train", "--conditional", "--steps", "1", "--out", dir.resolve("x").toString()), "--conditional needs --model unet");
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+}

@@ -1,0 +1,90 @@
+package dev.panflow.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panflow.data.FashionMnist;
+import dev.panflow.kernels.JvmConv;
+import dev.panflow.kernels.Pool;
+import dev.panflow.path.Paths;
+import java.lang.foreign.Arena;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CFM trainer with a conditional U-Net: bit-exact resume, and the loss goes down on a tiny set. */
+class UNetTrainerTest {
+    static final ModelSpec SPEC = new ModelSpec("unet", new int[] {4, 8}, 2, true, 0.2f);
+
+    static TrainConfig cfg(long steps) {
+        return new TrainConfig("fashion-mnist", "ot", 32, 2, "sinusoidal", 4, 8, steps, 3e-3f, "cosine", 2, 0f, 0.9f, 1f, 3, 0, "logit-normal", 0f);
+    }
+
+    static FashionMnist tinySet(Path dir, Arena arena) throws Exception {
+        int n = 12;
+        byte[] px = new byte[n * 64], lab = new byte[n];
+        for (int i = 0; i < n; i++) {
+            lab[i] = (byte) (i % 3);
+            for (int p = 0; p < 64; p++) px[i * 64 + p] = (byte) ((p / 8) % 3 == lab[i] ? 230 : 20);
+        }
+        Files.write(dir.resolve("train-images-idx3-ubyte"), idx(new int[] {n, 8, 8}, px));
+        Files.write(dir.resolve("train-labels-idx1-ubyte"), idx(new int[] {n}, lab));
+        return FashionMnist.load(dir, "train", arena);
+    }
+
+    static byte[] idx(int[] dims, byte[] data) {
+        ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + data.length);
+        b.put((byte) 0).put((byte) 0).put((byte) 8).put((byte) dims.length);
+        for (int d : dims) b.putInt(d);
+        return b.put(data).array();
+    }
+
+    @Test
+    void resumeIsBitForBit(@TempDir Path dir) throws Exception {
+        try (Arena arena = Arena.ofShared(); Pool pool = new Pool(2); JvmConv conv = new JvmConv(pool)) {
+            FashionMnist data = tinySet(dir, arena);
+            float[] straight, ema;
+            try (CfmTrainer a = new CfmTrainer(cfg(6), SPEC, data, Paths.byName("ot"), pool, conv)) {
+                for (int i = 0; i < 6; i++) a.trainStep();
+                straight = a.model.params().values().toArray();
+                ema = a.ema.weights().toArray();
+            }
+            Path ckpt = dir.resolve("model.safetensors");
+            try (CfmTrainer b = new CfmTrainer(cfg(6), SPEC, data, Paths.byName("ot"), pool, conv)) {
+                for (int i = 0; i < 3; i++) b.trainStep();
+                Checkpoint.save(b, ckpt);
+            }
+            try (CfmTrainer c = new CfmTrainer(cfg(6), SPEC, data, Paths.byName("ot"), pool, conv)) {
+                Checkpoint.restore(c, ckpt);
+                while (c.step() < 6) c.trainStep();
+                assertArrayEquals(straight, c.model.params().values().toArray());
+                assertArrayEquals(ema, c.ema.weights().toArray());
+            }
+            try (Arena a = Arena.ofConfined()) {
+                Checkpoint.Model m = Checkpoint.readModel(ckpt, a, true);
+                assertEquals(SPEC, m.spec());
+                assertArrayEquals(new int[] {1, 8, 8}, m.imageShape());
+                assertEquals(FashionMnist.CLASSES, m.classes());
+            }
+        }
+    }
+
+    @Test
+    void lossGoesDown(@TempDir Path dir) throws Exception {
+        try (Arena arena = Arena.ofShared(); Pool pool = new Pool(2); JvmConv conv = new JvmConv(pool)) {
+            FashionMnist data = tinySet(dir, arena);
+            try (CfmTrainer tr = new CfmTrainer(cfg(150), SPEC, data, Paths.byName("ot"), pool, conv)) {
+                double first = 0, last = 0;
+                for (int i = 0; i < 150; i++) {
+                    double l = tr.trainStep();
+                    if (i < 10) first += l / 10;
+                    if (i >= 140) last += l / 10;
+                }
+                assertTrue(last < 0.7 * first, "loss " + first + " -> " + last);
+            }
+        }
+    }
+}
