@@ -45,19 +45,32 @@ final class SampleCommand implements Callable<Integer> {
     Path png;
     @Option(names = "--no-ema", description = "Use the raw weights instead of their exponential moving average.")
     boolean noEma;
+    @Option(names = "--backend", description = "Where the solver runs: jvm (default) or cuda (NVIDIA GPU; euler, midpoint, heun, rk4) (default: ${DEFAULT-VALUE}).")
+    String backend = "jvm";
+    @Option(names = "--cuda-lib-dir", paramLabel = "DIR", description = "Folder searched first for libcuda.so.1 and libcublas.so.* (--backend cuda).")
+    Path cudaLibDir;
 
     @Override
     public Integer call() {
         if (n < 1 || n > 100_000_000) throw new UserError("--n must be in [1, 100000000], got " + n);
         if (!(atol > 0) || !(rtol > 0)) throw new UserError("--atol and --rtol must be > 0");
         if (!Files.isRegularFile(model)) throw new UserError("no model file at " + model);
+        Backends.check(backend);
         try (Arena arena = Arena.ofShared(); Workspace ws = new Workspace(); Pool pool = new Pool(threads.checked());
              OdeSolver ode = Solvers.byName(solver, steps, atol, rtol)) {
             Checkpoint.Model m = Checkpoint.readModel(model, arena, !noEma);
             Mlp mlp = new Mlp(m.config().mlp(m.dim()), pool, ws);
             Checkpoint.loadWeights(mlp.params(), m.weights(), model);
             AffinePath p = Paths.byName(m.config().path());
-            Sampler.Result r = Sampler.sample(mlp, p, ode, n, seed, ws);
+            Sampler.Result r;
+            if (Backends.isCuda(backend)) {
+                try (dev.panflow.cuda.Gpu gpu = dev.panflow.cuda.Gpu.open(cudaLibDir);
+                     dev.panflow.cuda.CudaMlp cm = new dev.panflow.cuda.CudaMlp(gpu, mlp)) {
+                    r = dev.panflow.cuda.CudaSampler.sample(cm, p, solver, steps, n, seed, ws);
+                }
+            } else {
+                r = Sampler.sample(mlp, p, ode, n, seed, ws);
+            }
             Npy.write(out, r.samples());
             System.out.printf("%d samples, solver %s, NFE %d (%d steps accepted, %d rejected), %.3f s, %.0f samples/s -> %s%n",
                     n, ode.name(), r.stats().nfe(), r.stats().acceptedSteps(), r.stats().rejectedSteps(), r.seconds(),

@@ -76,6 +76,15 @@ final class TrainCommand implements Callable<Integer> {
     int samples = 20000;
     @Option(names = "--sample-steps", paramLabel = "K", description = "Euler steps for those samples (default: ${DEFAULT-VALUE}).")
     int sampleSteps = 100;
+    @Option(names = "--backend", description = "Where the training step runs: jvm (Vector API, default) or cuda (NVIDIA GPU: CUDA driver + cuBLAS; --path ot) (default: ${DEFAULT-VALUE}).")
+    String backend = "jvm";
+    @Option(names = "--cuda-lib-dir", paramLabel = "DIR", description = "Folder searched first for libcuda.so.1 and libcublas.so.* (--backend cuda).")
+    Path cudaLibDir;
+
+    /** The step and the copy to the host before a checkpoint (no-op on the JVM): set per backend. */
+    private java.util.function.DoubleSupplier stepper;
+    private Runnable toHost = () -> {};
+    private dev.panflow.cuda.CudaCfmTrainer gpuTrainer;
 
     private volatile boolean stopRequested;
 
@@ -89,6 +98,7 @@ final class TrainCommand implements Callable<Integer> {
         AffinePath p = Paths.byName(path);
         Path ckpt = out.resolve("model.safetensors");
         if (resume && !Files.exists(ckpt)) throw new UserError("--resume: no checkpoint at " + ckpt);
+        Backends.check(backend);
         try {
             Files.createDirectories(out);
         } catch (IOException e) {
@@ -104,6 +114,19 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 System.err.printf("train: %s (dim %d), path %s, MLP %d×%d (%,d parameters), batch %d, %d steps, %d threads%n",
                         ds.name(), tr.dim(), p.scheduler().name(), hidden, layers, tr.mlp.params().count(), batch, steps, pool.threads());
+                if (Backends.isCuda(backend)) {
+                    try (dev.panflow.cuda.Gpu gpu = dev.panflow.cuda.Gpu.open(cudaLibDir);
+                         dev.panflow.cuda.CudaCfmTrainer g = new dev.panflow.cuda.CudaCfmTrainer(gpu, tr, 50)) {
+                        System.err.println("backend: cuda on " + gpu.name());
+                        gpuTrainer = g;
+                        stepper = g::trainStep;
+                        toHost = g::toHost;
+                        if (!runLoop(tr, ckpt)) return 130;
+                        if (samples > 0) sampleAfterTraining(tr, p, pool);
+                    }
+                    return 0;
+                }
+                stepper = tr::trainStep;
                 if (!runLoop(tr, ckpt)) return 130;
                 if (samples > 0) sampleAfterTraining(tr, p, pool);
             }
@@ -129,19 +152,25 @@ final class TrainCommand implements Callable<Integer> {
             long start = tr.step();
             while (tr.step() < steps) {
                 if (stopRequested) {
+                    toHost.run();
                     Checkpoint.save(tr, ckpt);
                     System.err.printf("%ninterrupted at step %d; checkpoint saved to %s (continue with --resume)%n", tr.step(), ckpt);
                     return false;
                 }
-                double loss = tr.trainStep();
+                double loss = stepper.getAsDouble();
                 smooth = Double.isNaN(smooth) ? loss : 0.98 * smooth + 0.02 * loss;
                 long k = tr.step();
-                if (checkpointEvery > 0 && k % checkpointEvery == 0 && k < steps) Checkpoint.save(tr, ckpt);
+                if (checkpointEvery > 0 && k % checkpointEvery == 0 && k < steps) {
+                    toHost.run();
+                    Checkpoint.save(tr, ckpt);
+                }
                 bar.update(k - start, String.format("loss %.4f", smooth));
             }
             bar.finish(tr.step() - start, String.format("loss %.4f", smooth));
+            toHost.run();
             Checkpoint.save(tr, ckpt);
-            System.out.printf("trained %d steps, final loss %.4f (smoothed %.4f); checkpoint %s%n", tr.step(), tr.lastLoss(), smooth, ckpt);
+            double last = gpuTrainer != null ? gpuTrainer.lastLoss() : tr.lastLoss();
+            System.out.printf("trained %d steps, final loss %.4f (smoothed %.4f); checkpoint %s%n", tr.step(), last, smooth, ckpt);
             return true;
         } finally {
             finished.countDown();
@@ -157,7 +186,13 @@ final class TrainCommand implements Callable<Integer> {
         // Sample with the EMA weights: swap them into the live parameters (training is over).
         if (ema > 0) tr.mlp.params().values().copyFrom(tr.ema.weights());
         try (Workspace ws = new Workspace(); OdeSolver solver = Solvers.byName("euler", sampleSteps, 1e-5, 1e-5)) {
-            Sampler.Result r = Sampler.sample(tr.mlp, p, solver, samples, seed + 1, ws);
+            Sampler.Result r;
+            if (gpuTrainer != null) {
+                gpuTrainer.mlp.uploadWeights(tr.mlp.params().values());
+                r = dev.panflow.cuda.CudaSampler.sample(gpuTrainer.mlp, p, "euler", sampleSteps, samples, seed + 1, ws);
+            } else {
+                r = Sampler.sample(tr.mlp, p, solver, samples, seed + 1, ws);
+            }
             Path npy = out.resolve("samples.npy");
             Npy.write(npy, r.samples());
             System.out.printf("sampled %d points (Euler, %d NFE, %.2f s) -> %s%n", samples, r.stats().nfe(), r.seconds(), npy);
