@@ -29,6 +29,22 @@ if [[ $what == *train* ]]; then
      --out runs/cuda-checkerboard/rk4-jvm.npy 2>&1 | tee -a "$out/train.txt" || rc=1
   cp runs/cuda-checkerboard/samples.png "$out/cuda-train-samples.png" 2>/dev/null
 fi
+if [[ $what == *resume* ]]; then
+  # A run resumed from its checkpoint ends where an uninterrupted run ends (constant lr: --steps may change).
+  R="--backend cuda --lr-schedule constant --warmup 0 --samples 0 --checkpoint-every 0"
+  $J -jar panflow.jar train $R --steps 300 --out runs/a 2>&1 | tail -1
+  $J -jar panflow.jar train $R --steps 150 --out runs/b 2>&1 | tail -1
+  $J -jar panflow.jar train $R --steps 300 --out runs/b --resume 2>&1 | tail -2
+  python3 - <<'PY' 2>&1 | tee "$out/resume.txt"
+from safetensors.numpy import load_file
+a, b = load_file("runs/a/model.safetensors"), load_file("runs/b/model.safetensors")
+worst = max(float(abs(a[k] - b[k]).max()) for k in a)
+print(f"resume: {len(a)} tensors, max |uninterrupted - resumed| = {worst:g}", "(bit-exact)" if worst == 0 else "")
+PY
+  echo "expected errors, one line each:"
+  $J -jar panflow.jar train --backend cuda --path vp --steps 1 --out runs/c 2>&1 | grep -v WARNING
+  $J -jar panflow.jar sample --backend cuda --solver dopri5 --model runs/a/model.safetensors 2>&1 | grep -v WARNING
+fi
 if [[ $what == *bench* ]]; then
   for cfg in "2 512 4096" "784 1024 256" "2 256 1024"; do
     $J -cp panflow.jar dev.panflow.cuda.CudaBench $cfg 200 100000 2>&1 | tee -a "$out/bench.txt"

@@ -51,8 +51,9 @@ final class Cublas implements AutoCloseable {
     /** C = op(A)·op(B) (+ C when {@code accumulate}), column-major, C is m × n. */
     void sgemm(int opA, int opB, int m, int n, int k, long a, int lda, long b, int ldb, long c, int ldc,
                boolean accumulate) {
+        MemorySegment beta = accumulate ? one : zero; // a local: invokeExact needs the exact static type
         try {
-            check((int) sgemm.invokeExact(handle, opA, opB, m, n, k, one, a, lda, b, ldb, accumulate ? one : zero, c, ldc),
+            check((int) sgemm.invokeExact(handle, opA, opB, m, n, k, one, a, lda, b, ldb, beta, c, ldc),
                     "cublasSgemm");
         } catch (UserError e) {
             throw e;

@@ -82,22 +82,25 @@ public final class CudaMlp implements AutoCloseable {
     /** Device buffers of one forward/backward pass over at most {@code capacity} rows. */
     public final class Activations implements AutoCloseable {
         final int capacity;
+        final boolean training;
         final DeviceTensor input, output, gradA, gradB, gradInput, ones;
         final DeviceTensor[] pre, post;
 
-        Activations(int capacity) {
+        Activations(int capacity, boolean training) {
             this.capacity = capacity;
+            this.training = training;
             input = gpu.allocate((long) capacity * inWidth);
             pre = new DeviceTensor[layers];
             post = new DeviceTensor[layers];
             for (int i = 0; i < layers; i++) {
-                pre[i] = gpu.allocate((long) capacity * hidden);
+                if (training) pre[i] = gpu.allocate((long) capacity * hidden);
                 post[i] = gpu.allocate((long) capacity * hidden);
             }
             output = gpu.allocate((long) capacity * dim);
-            gradA = gpu.allocate((long) capacity * hidden);
-            gradB = gpu.allocate((long) capacity * hidden);
-            gradInput = gpu.allocate((long) capacity * inWidth);
+            long g = training ? capacity : 1;
+            gradA = gpu.allocate(g * hidden);
+            gradB = gpu.allocate(g * hidden);
+            gradInput = gpu.allocate(g * inWidth);
             ones = gpu.allocate(capacity);
             gpu.kernels.fill(ones.ptr, 1f, capacity);
         }
@@ -119,7 +122,7 @@ public final class CudaMlp implements AutoCloseable {
             gradInput.close();
             ones.close();
             for (int i = 0; i < layers; i++) {
-                pre[i].close();
+                if (pre[i] != null) pre[i].close();
                 post[i].close();
             }
         }
@@ -127,22 +130,41 @@ public final class CudaMlp implements AutoCloseable {
 
     public Activations activations(int capacity) {
         if (capacity < 1) throw new IllegalArgumentException("capacity must be ≥ 1");
-        return new Activations(capacity);
+        return new Activations(capacity, true);
     }
+
+    /** Buffers of forward passes only (sampling): no pre-activations, no gradients. */
+    public Activations inferenceActivations(int capacity) {
+        if (capacity < 1) throw new IllegalArgumentException("capacity must be ≥ 1");
+        return new Activations(capacity, false);
+    }
+
+    /** Hidden width (floats per row of an activation). */
+    public int hidden() { return hidden; }
+    public int layers() { return layers; }
 
     /** v = net(x, t) with per-row times t (device pointer), or every row at tAll when t is 0. Returns the output's address. */
     long forward(Activations acts, long x, long t, float tAll, int rows) {
+        return forward(acts, x, t, tAll, rows, acts.output.ptr, true);
+    }
+
+    /**
+     * The forward pass with the output written to {@code out}. Without {@code forBackward} (sampling),
+     * SiLU overwrites its input in place and the buffers of a backward pass are left stale.
+     */
+    long forward(Activations acts, long x, long t, float tAll, int rows, long out, boolean forBackward) {
         if (rows > acts.capacity) throw new IllegalArgumentException(rows + " rows > capacity " + acts.capacity);
         gpu.kernels.embedInput(x, t, tAll, omega.ptr, freqs, acts.input.ptr, rows, dim);
         long h = acts.input.ptr;
         for (int i = 0; i < layers; i++) {
-            gpu.matmulNN(h, wAt[i], acts.pre[i].ptr, rows, outs[i], ins[i], false);
-            gpu.kernels.biasSilu(acts.pre[i].ptr, bAt[i], acts.post[i].ptr, rows, outs[i]);
+            long pre = forBackward ? acts.pre[i].ptr : acts.post[i].ptr;
+            gpu.matmulNN(h, wAt[i], pre, rows, outs[i], ins[i], false);
+            gpu.kernels.biasSilu(pre, bAt[i], acts.post[i].ptr, rows, outs[i]);
             h = acts.post[i].ptr;
         }
-        gpu.matmulNN(h, wAt[layers], acts.output.ptr, rows, outs[layers], ins[layers], false);
-        gpu.kernels.addBias(acts.output.ptr, bAt[layers], rows, outs[layers]);
-        return acts.output.ptr;
+        gpu.matmulNN(h, wAt[layers], out, rows, outs[layers], ins[layers], false);
+        gpu.kernels.addBias(out, bAt[layers], rows, outs[layers]);
+        return out;
     }
 
     public DeviceTensor forward(Activations acts, DeviceTensor x, DeviceTensor t, int rows) {
@@ -157,6 +179,7 @@ public final class CudaMlp implements AutoCloseable {
 
     /** Backpropagates dL/dv (rows × D); parameter gradients are overwritten; dL/d(input) too if asked. */
     void backward(Activations acts, long dOut, boolean inputGrad, int rows) {
+        if (!acts.training) throw new IllegalStateException("inference activations have no backward pass");
         long dPost = acts.gradA.ptr, dPre = acts.gradB.ptr;
         linearBackward(layers, acts.post[layers - 1].ptr, dOut, dPost, acts, rows);
         for (int i = layers - 1; i >= 0; i--) {

@@ -12,10 +12,16 @@ import dev.panflow.train.Sampler;
  * seed and copied up once), the ODE solved on the device, the samples copied back once.
  */
 public final class CudaSampler {
-    /** Rows the network evaluates at once on the GPU. */
-    public static final int CHUNK_ROWS = 1 << 16;
+    /** Floats of activations a sampling pass may hold (1 GiB): the chunk of rows evaluated at once. */
+    static final long ACTIVATION_FLOATS = 1L << 28;
 
     private CudaSampler() {}
+
+    /** Rows per forward pass: all n when their activations fit in {@link #ACTIVATION_FLOATS}. */
+    static int chunkRows(CudaMlp mlp, int n) {
+        long perRow = (long) mlp.hidden() * mlp.layers() + 64L + 2L * mlp.dim();
+        return (int) Math.max(1, Math.min(n, ACTIVATION_FLOATS / perRow));
+    }
 
     /** The network's forward pass as an ODE field, in chunks of rows. */
     public static CudaOdeSolver.Field field(CudaMlp mlp, CudaMlp.Activations acts) {
@@ -23,8 +29,7 @@ public final class CudaSampler {
         return (t, x, out, rows) -> {
             for (int r0 = 0; r0 < rows; r0 += acts.capacity()) {
                 int n = Math.min(acts.capacity(), rows - r0);
-                long v = mlp.forward(acts, x + 4L * r0 * dim, 0L, t, n);
-                mlp.gpu.copy(out + 4L * r0 * dim, v, (long) n * dim);
+                mlp.forward(acts, x + 4L * r0 * dim, 0L, t, n, out + 4L * r0 * dim, false);
             }
         };
     }
@@ -37,7 +42,7 @@ public final class CudaSampler {
         Tensor x = ws.tensor(n, mlp.dim());
         new Rng(seed).fillGaussian(x.segment(), x.size(), path.noiseStd());
         try (DeviceTensor xd = gpu.allocate(x.size()).upload(x);
-             CudaMlp.Activations acts = mlp.activations(Math.min(n, CHUNK_ROWS));
+             CudaMlp.Activations acts = mlp.inferenceActivations(chunkRows(mlp, n));
              CudaOdeSolver ode = new CudaOdeSolver(gpu, solver, steps, x.size())) {
             gpu.sync();
             long start = System.nanoTime();

@@ -146,7 +146,7 @@ class CudaEquivalenceTest {
             Mlp mlp = new Mlp(new MlpConfig(dim, 32, 2, "sinusoidal", 4), pool, ws);
             mlp.init(rng);
             Tensor x = random(a, rng, 2, rows, dim);
-            try (CudaMlp cm = new CudaMlp(g, mlp); CudaMlp.Activations ca = cm.activations(128)) {
+            try (CudaMlp cm = new CudaMlp(g, mlp); CudaMlp.Activations ca = cm.inferenceActivations(128)) {
                 for (String s : new String[] {"euler", "midpoint", "heun", "rk4"}) {
                     Tensor ref = Tensor.allocate(a, rows, dim);
                     ref.copyFrom(x);
