@@ -54,6 +54,35 @@ public final class CudaLibraries {
         return NativeLibrary.open("cuBLAS", CUBLAS_HINT, candidates(CUBLAS_NAMES, sysDirs, "cublas"));
     }
 
+    static final String CUDNN_HINT = "install cuDNN 9 (`pip install nvidia-cudnn-cu13` or the NVIDIA packages) or point "
+            + "--cuda-lib-dir at the folder holding libcudnn.so.9";
+    static final List<String> CUDNN_PARTS = List.of("libcudnn_graph.so.9", "libcudnn_ops.so.9", "libcudnn_cnn.so.9",
+            "libcudnn_engines_precompiled.so.9", "libcudnn_engines_runtime_compiled.so.9", "libcudnn_heuristic.so.9");
+
+    /**
+     * cuDNN 9. Its libcudnn.so.9 is a shim that opens its parts (libcudnn_ops, _cnn, …) by name on
+     * first use; loading the parts first from the shim's folder lets them be found there.
+     */
+    public NativeLibrary cudnn() {
+        cublas(); // cuDNN's parts need cuBLAS(Lt) loaded
+        List<String> cands = candidates(List.of("libcudnn.so.9"), toolkitDirs(), "cudnn");
+        for (String c : cands) {
+            Path p = Path.of(c);
+            if (!p.isAbsolute() || !Files.exists(p)) continue;
+            for (String part : CUDNN_PARTS) {
+                Path q = p.resolveSibling(part);
+                if (!Files.exists(q)) continue;
+                try {
+                    NativeLibrary.open("cuDNN part", CUDNN_HINT, List.of(q.toString()));
+                } catch (RuntimeException skip) {
+                    // the shim reports what it lacks when it needs it
+                }
+            }
+            break;
+        }
+        return NativeLibrary.open("cuDNN", CUDNN_HINT, cands);
+    }
+
     /** Absolute paths in user folders first, then bare names for the system loader, then known places. */
     List<String> candidates(List<String> names, List<Path> systemDirs, String wheel) {
         Set<String> out = new LinkedHashSet<>();

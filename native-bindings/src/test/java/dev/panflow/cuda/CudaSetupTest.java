@@ -67,6 +67,15 @@ class CudaSetupTest {
     }
 
     @Test
+    void missingCudnnNamesInstallAndFlag() {
+        CudaLibraries libs = new CudaLibraries(null);
+        UserError e = assertThrows(UserError.class, () -> NativeLibrary.open("cuDNN", CudaLibraries.CUDNN_HINT,
+                libs.candidates(List.of("libcudnn-panflow-missing.so.9"), List.of(), "cudnn")));
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        assertTrue(e.getMessage().contains("nvidia-cudnn-cu13") && e.getMessage().contains("--cuda-lib-dir"), e.getMessage());
+    }
+
+    @Test
     void gpuOpensOrFailsWithAUserError() {
         // Here (CI: no driver) this is the user's view of --backend cuda: a UserError, never a crash.
         // On a GPU machine it opens.
