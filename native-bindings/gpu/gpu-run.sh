@@ -45,6 +45,12 @@ PY
   $J -jar panflow.jar train --backend cuda --path vp --steps 1 --out runs/c 2>&1 | grep -v WARNING
   $J -jar panflow.jar sample --backend cuda --solver dopri5 --model runs/a/model.safetensors 2>&1 | grep -v WARNING
 fi
+if [[ $what == *conv* ]]; then
+  for cfg in "64 64 28 28 64" "64 128 14 14 128" "128 32 32 32 32"; do
+    $J -cp panflow.jar dev.panflow.cuda.CudnnBench $cfg 100 2>&1 | tee -a "$out/conv.txt"
+    PYTHONUNBUFFERED=1 python3 cudnn_conv_torch.py $cfg 100 2>&1 | tee -a "$out/conv.txt"
+  done
+fi
 if [[ $what == *bench* ]]; then
   for cfg in "2 512 4096" "784 1024 256" "2 256 1024"; do
     $J -cp panflow.jar dev.panflow.cuda.CudaBench $cfg 200 100000 2>&1 | tee -a "$out/bench.txt"

@@ -20,8 +20,8 @@ import java.nio.file.Path;
  * filters, cross-correlation, FMA math: no TF32, so results match the JVM to fp32 rounding).
  * The interface takes host memory, so each call copies its inputs to device buffers (kept and
  * grown across calls) and its outputs back; the device-pointer methods are the seam for a
- * device-resident network. Algorithms: implicit precomputed GEMM forward, ALGO_1 backward (data
- * and filter), falling back to ALGO_0 where cuDNN does not support them for a shape.
+ * device-resident network. Algorithms: the fastest that cuDNN measures for the shape
+ * (cudnnFindConvolution*Algorithm, once per shape), under FMA math.
  */
 public final class CudnnConvKernels implements ConvKernels {
     private static final int NCHW = 0, FLOAT = 0, CROSS_CORRELATION = 1, FMA_MATH = 3;
@@ -30,7 +30,7 @@ public final class CudnnConvKernels implements ConvKernels {
     private final Arena arena = Arena.ofShared();
     private final MethodHandle create, destroy, createTensor, setTensor4d, createFilter, setFilter4d, createConv,
             setConv2d, setConvMath, fwdWs, bwdDataWs, bwdFilterWs, convFwd, convBwdData, convBwdFilter, convBwdBias,
-            addTensor, errorString;
+            addTensor, errorString, fwdAlgo, bwdDataAlgo, bwdFilterAlgo;
     private final MemorySegment handle, xDesc, yDesc, wDesc, bDesc, convDesc, one, zero, sizeOut;
     private DeviceTensor dx, dw, db, dy, ws;
 
@@ -66,11 +66,20 @@ public final class CudnnConvKernels implements ConvKernels {
         addTensor = lib.downcall("cudnnAddTensor", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG,
                 ADDRESS, ADDRESS, JAVA_LONG));
         errorString = lib.downcall("cudnnGetErrorString", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+        // cudnnFindConvolution*Algorithm(handle, 4 descriptors, requested, int* returned, perf[]): times each
+        // algorithm once on scratch buffers cuDNN allocates, fastest first (PyTorch's cudnn.benchmark)
+        FunctionDescriptor heur = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT,
+                ADDRESS, ADDRESS);
+        fwdAlgo = lib.downcall("cudnnFindConvolutionForwardAlgorithm", heur);
+        bwdDataAlgo = lib.downcall("cudnnFindConvolutionBackwardDataAlgorithm", heur);
+        bwdFilterAlgo = lib.downcall("cudnnFindConvolutionBackwardFilterAlgorithm", heur);
         one = arena.allocate(JAVA_FLOAT);
         one.set(JAVA_FLOAT, 0, 1f);
         zero = arena.allocate(JAVA_FLOAT);
         zero.set(JAVA_FLOAT, 0, 0f);
         sizeOut = arena.allocate(JAVA_LONG);
+        perf = arena.allocate(PERF_BYTES * MAX_ALGOS, 8);
+        countOut = arena.allocate(JAVA_INT);
         handle = make(create, "cudnnCreate");
         xDesc = make(createTensor, "cudnnCreateTensorDescriptor");
         yDesc = make(createTensor, "cudnnCreateTensorDescriptor");
@@ -152,17 +161,47 @@ public final class CudnnConvKernels implements ConvKernels {
         return st == 0 ? sizeOut.get(JAVA_LONG, 0) : -1;
     }
 
-    private int pick(MethodHandle query, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment d, int preferred) {
-        long bytes = workspace(query, a, b, c, d, preferred);
-        int algo = preferred;
-        if (bytes < 0) {
-            algo = 0;
-            bytes = workspace(query, a, b, c, d, 0);
-            if (bytes < 0) throw new UserError("cuDNN supports no algorithm for this convolution");
+    /** cudnnConvolution*AlgoPerf_t: algo, status (int), time (float), memory (size_t at 16), determinism, mathType (at 28), …: 48 bytes. */
+    private static final long PERF_BYTES = 48;
+    private static final int MAX_ALGOS = 8, WORKSPACE_LIMIT_MIB = 512;
+    private final MemorySegment perf, countOut;
+    private final java.util.Map<ConvShape, int[]> algos = new java.util.HashMap<>();
+
+    /**
+     * The fastest algorithm cuDNN measured for this shape among those without tensor-core (TF32)
+     * math and with at most 512 MiB of workspace (chosen once per shape and direction).
+     */
+    private int pick(int dir, ConvShape sh, MethodHandle heuristic, MethodHandle query, MemorySegment a, MemorySegment b,
+                     MemorySegment c, MemorySegment d) {
+        int[] cached = algos.computeIfAbsent(sh, x -> new int[] {-1, -1, -1});
+        if (cached[dir] < 0) {
+            int chosen = -1;
+            if (call(heuristic, handle, a, b, c, d, MAX_ALGOS, countOut, perf) == 0) {
+                int count = countOut.get(JAVA_INT, 0);
+                for (int i = 0; i < count && chosen < 0; i++) {
+                    int algo = perf.get(JAVA_INT, i * PERF_BYTES), status = perf.get(JAVA_INT, i * PERF_BYTES + 4);
+                    long mem = perf.get(JAVA_LONG, i * PERF_BYTES + 16);
+                    int math = perf.get(JAVA_INT, i * PERF_BYTES + 28);
+                    boolean fp32 = math == FMA_MATH; // DEFAULT_MATH may use TF32 on Ampere and later
+                    if (status == 0 && fp32 && mem <= (long) WORKSPACE_LIMIT_MIB << 20 && workspace(query, a, b, c, d, algo) >= 0)
+                        chosen = algo;
+                }
+            }
+            if (chosen < 0) chosen = workspace(query, a, b, c, d, 1) >= 0 ? 1 : 0;
+            cached[dir] = chosen;
         }
+        int algo = cached[dir];
+        long bytes = workspace(query, a, b, c, d, algo);
+        if (bytes < 0) throw new UserError("cuDNN supports no algorithm for convolution " + sh);
         ws = fit(ws, (bytes + 3) / 4);
         wsBytes = bytes;
         return algo;
+    }
+
+    /** The algorithms in use for a shape: forward, backward data, backward filter (−1: not chosen yet). */
+    public int[] algorithms(ConvShape sh) {
+        int[] a = algos.get(sh);
+        return a == null ? new int[] {-1, -1, -1} : a.clone();
     }
 
     private long wsBytes;
@@ -170,7 +209,7 @@ public final class CudnnConvKernels implements ConvKernels {
     /** y = conv(x, w) + bias on device pointers (bias 0 for none). */
     public void forwardDevice(ConvShape sh, long x, long w, long bias, long y) {
         describe(sh);
-        int algo = pick(fwdWs, xDesc, wDesc, convDesc, yDesc, 1);
+        int algo = pick(0, sh, fwdAlgo, fwdWs, xDesc, wDesc, convDesc, yDesc);
         check(call(convFwd, handle, one, xDesc, x, wDesc, w, convDesc, algo, ws.ptr, wsBytes, zero, yDesc, y),
                 "cudnnConvolutionForward");
         if (bias != 0) check(call(addTensor, handle, one, bDesc, bias, one, yDesc, y), "cudnnAddTensor");
@@ -178,14 +217,14 @@ public final class CudnnConvKernels implements ConvKernels {
 
     public void backwardDataDevice(ConvShape sh, long dyPtr, long w, long dxPtr) {
         describe(sh);
-        int algo = pick(bwdDataWs, wDesc, yDesc, convDesc, xDesc, 1);
+        int algo = pick(1, sh, bwdDataAlgo, bwdDataWs, wDesc, yDesc, convDesc, xDesc);
         check(call(convBwdData, handle, one, wDesc, w, yDesc, dyPtr, convDesc, algo, ws.ptr, wsBytes, zero, xDesc, dxPtr),
                 "cudnnConvolutionBackwardData");
     }
 
     public void backwardWeightsDevice(ConvShape sh, long x, long dyPtr, long dwPtr, long dbPtr) {
         describe(sh);
-        int algo = pick(bwdFilterWs, xDesc, yDesc, convDesc, wDesc, 1);
+        int algo = pick(2, sh, bwdFilterAlgo, bwdFilterWs, xDesc, yDesc, convDesc, wDesc);
         check(call(convBwdFilter, handle, one, xDesc, x, yDesc, dyPtr, convDesc, algo, ws.ptr, wsBytes, zero, wDesc, dwPtr),
                 "cudnnConvolutionBackwardFilter");
         if (dbPtr != 0) check(call(convBwdBias, handle, one, yDesc, dyPtr, zero, bDesc, dbPtr), "cudnnConvolutionBackwardBias");
