@@ -19,7 +19,7 @@ echo "PANFLOW_CUDA_LIB_DIR=$PANFLOW_CUDA_LIB_DIR"
 rc=0
 if [[ $what == *test* ]]; then
   $J -cp "panflow.jar:test-classes:lib/*:runner" RunTests dev.panflow.cuda.CudaSetupTest \
-     dev.panflow.cuda.CudaKernelsTest dev.panflow.nn.CudaEquivalenceTest dev.panflow.cuda.CudnnConvTest 2>&1 | tee "$out/tests.txt" || rc=1
+     dev.panflow.cuda.CudaKernelsTest dev.panflow.nn.CudaEquivalenceTest dev.panflow.cuda.CudnnConvTest dev.panflow.cli.CudaCliTest 2>&1 | tee "$out/tests.txt" || rc=1
 fi
 if [[ $what == *train* ]]; then
   { time $J -jar panflow.jar train --backend cuda --out runs/cuda-checkerboard ; } 2>&1 | tr '\r' '\n' | grep -v '^train .*%.*loss' | tee "$out/train.txt" || rc=1
