@@ -18,6 +18,7 @@ import dev.panflow.train.Sampler;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -53,24 +54,38 @@ final class SampleCommand implements Callable<Integer> {
     float guidance = 0f;
     @Option(names = "--class", paramLabel = "C", description = "Class of every sample of a conditional model; default: cycle through all classes (one grid column each).")
     Integer cls;
-    @Option(names = "--backend", description = "Convolution backend of a U-Net: " + Backends.NAMES + " (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", description = "Where the work runs: jvm (Vector API), scalar (reference loops), onednn (a U-Net's"
+            + " convolutions through oneDNN) or cuda (an MLP's solver on an NVIDIA GPU: euler, midpoint, heun, rk4) (default: ${DEFAULT-VALUE}).")
     String backend = Backends.DEFAULT;
+    @Option(names = "--cuda-lib-dir", paramLabel = "DIR", description = "Folder searched first for libcuda.so.1 and libcublas.so.* (--backend cuda).")
+    Path cudaLibDir;
 
     @Override
     public Integer call() {
         if (n < 1 || n > 100_000_000) throw new UserError("--n must be in [1, 100000000], got " + n);
         if (!(atol > 0) || !(rtol > 0)) throw new UserError("--atol and --rtol must be > 0");
         if (!Files.isRegularFile(model)) throw new UserError("no model file at " + model);
+        Backends.check(backend);
         try (Arena arena = Arena.ofShared(); Workspace ws = new Workspace(); Pool pool = new Pool(threads.checked());
              OdeSolver ode = Solvers.byName(solver, steps, atol, rtol)) {
             Checkpoint.Model m = Checkpoint.readModel(model, arena, !noEma);
             if (m.spec().isUnet()) return sampleImages(m, arena, ws, pool, ode);
             if (cls != null || guidance != 0) throw new UserError("--class and --guidance need a class-conditional U-Net model");
+            if (Set.of("onednn", "scalar").contains(Backends.check(backend)))
+                System.err.println("note: --backend " + backend + " chooses who runs a U-Net's convolutions; this MLP runs on the JVM");
             MemoryBudget.check(MemoryBudget.samplingBytes(m.config().mlp(m.dim()), n), "--n " + n + " samples of this model");
             Mlp mlp = new Mlp(m.config().mlp(m.dim()), pool, ws);
             Checkpoint.loadWeights(mlp.params(), m.weights(), model);
             AffinePath p = Paths.byName(m.config().path());
-            Sampler.Result r = Sampler.sample(mlp, p, ode, n, seed, ws);
+            Sampler.Result r;
+            if (Backends.isCuda(backend)) {
+                try (dev.panflow.cuda.Gpu gpu = dev.panflow.cuda.Gpu.open(cudaLibDir);
+                     dev.panflow.cuda.CudaMlp cm = new dev.panflow.cuda.CudaMlp(gpu, mlp)) {
+                    r = dev.panflow.cuda.CudaSampler.sample(cm, p, solver, steps, n, seed, ws);
+                }
+            } else {
+                r = Sampler.sample(mlp, p, ode, n, seed, ws);
+            }
             Npy.write(out, r.samples());
             System.out.printf("%d samples, solver %s, NFE %d (%d steps accepted, %d rejected), %.3f s, %.0f samples/s -> %s%n",
                     n, ode.name(), r.stats().nfe(), r.stats().acceptedSteps(), r.stats().rejectedSteps(), r.seconds(),

@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -85,6 +86,13 @@ final class TrainCommand implements Callable<Integer> {
     int samples = 20000;
     @Option(names = "--sample-steps", paramLabel = "K", description = "Euler steps for those samples (default: ${DEFAULT-VALUE}).")
     int sampleSteps = 100;
+    @Option(names = "--cuda-lib-dir", paramLabel = "DIR", description = "Folder searched first for libcuda.so.1 and libcublas.so.* (--backend cuda).")
+    Path cudaLibDir;
+
+    /** The step and the copy to the host before a checkpoint (no-op on the JVM): set per backend. */
+    private java.util.function.DoubleSupplier stepper;
+    private Runnable toHost = () -> {};
+    private dev.panflow.cuda.CudaCfmTrainer gpuTrainer;
 
     // Images (U-Net). Options a user did not give take image defaults with --model unet (see applyUnetDefaults).
     @Option(names = "--model", description = "Velocity field: mlp (rows of numbers) or unet (images, e.g. --data fashion-mnist) (default: ${DEFAULT-VALUE}).")
@@ -97,7 +105,9 @@ final class TrainCommand implements Callable<Integer> {
     boolean conditional;
     @Option(names = "--label-dropout", paramLabel = "P", description = "Conditional training: probability of replacing a label by the null class (default: ${DEFAULT-VALUE}).")
     float labelDropout = 0.1f;
-    @Option(names = "--backend", description = "Convolution backend of the U-Net: " + Backends.NAMES + " (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", description = "Where the work runs: jvm (Vector API), scalar (reference loops), onednn (the U-Net's"
+            + " convolutions through oneDNN: apt-get install libdnnl2) or cuda (the MLP's whole step on an NVIDIA GPU; --path ot)"
+            + " (default: ${DEFAULT-VALUE}).")
     String backend = Backends.DEFAULT;
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec commandSpec;
@@ -129,6 +139,9 @@ final class TrainCommand implements Callable<Integer> {
         AffinePath p = Paths.byName(path);
         Path ckpt = out.resolve("model.safetensors");
         if (resume && !Files.exists(ckpt)) throw new UserError("--resume: no checkpoint at " + ckpt);
+        Backends.check(backend);
+        if (!spec.isUnet() && Set.of("onednn", "scalar").contains(Backends.check(backend)))
+            System.err.println("note: --backend " + backend + " chooses who runs a U-Net's convolutions; this MLP runs on the JVM");
         try {
             Files.createDirectories(out);
         } catch (IOException e) {
@@ -153,6 +166,19 @@ final class TrainCommand implements Callable<Integer> {
                         : String.format("MLP %d×%d", hidden, layers);
                 System.err.printf("train: %s (dim %d), path %s, %s (%,d parameters), batch %d, %d steps, %d threads%n",
                         ds.name(), tr.dim(), p.scheduler().name(), net, tr.model.params().count(), batch, steps, pool.threads());
+                if (Backends.isCuda(backend)) {
+                    try (dev.panflow.cuda.Gpu gpu = dev.panflow.cuda.Gpu.open(cudaLibDir);
+                         dev.panflow.cuda.CudaCfmTrainer g = new dev.panflow.cuda.CudaCfmTrainer(gpu, tr, 50)) {
+                        System.err.println("backend: cuda on " + gpu.name());
+                        gpuTrainer = g;
+                        stepper = g::trainStep;
+                        toHost = g::toHost;
+                        if (!runLoop(tr, ckpt)) return 130;
+                        if (samples > 0) sampleAfterTraining(tr, p, pool);
+                    }
+                    return 0;
+                }
+                stepper = tr::trainStep;
                 if (!runLoop(tr, ckpt)) return 130;
                 if (samples > 0) sampleAfterTraining(tr, p, pool);
             }
@@ -178,19 +204,25 @@ final class TrainCommand implements Callable<Integer> {
             long start = tr.step();
             while (tr.step() < steps) {
                 if (stopRequested) {
+                    toHost.run();
                     Checkpoint.save(tr, ckpt);
                     System.err.printf("%ninterrupted at step %d; checkpoint saved to %s (continue with --resume)%n", tr.step(), ckpt);
                     return false;
                 }
-                double loss = tr.trainStep();
+                double loss = stepper.getAsDouble();
                 smooth = Double.isNaN(smooth) ? loss : 0.98 * smooth + 0.02 * loss;
                 long k = tr.step();
-                if (checkpointEvery > 0 && k % checkpointEvery == 0 && k < steps) Checkpoint.save(tr, ckpt);
+                if (checkpointEvery > 0 && k % checkpointEvery == 0 && k < steps) {
+                    toHost.run();
+                    Checkpoint.save(tr, ckpt);
+                }
                 bar.update(k - start, String.format("loss %.4f", smooth));
             }
             bar.finish(tr.step() - start, String.format("loss %.4f", smooth));
+            toHost.run();
             Checkpoint.save(tr, ckpt);
-            System.out.printf("trained %d steps, final loss %.4f (smoothed %.4f); checkpoint %s%n", tr.step(), tr.lastLoss(), smooth, ckpt);
+            double last = gpuTrainer != null ? gpuTrainer.lastLoss() : tr.lastLoss();
+            System.out.printf("trained %d steps, final loss %.4f (smoothed %.4f); checkpoint %s%n", tr.step(), last, smooth, ckpt);
             return true;
         } catch (TrainingDiverged e) {
             throw new TrainingDiverged(e.getMessage() + "; " + Checkpoint.keptNote(ckpt));
@@ -216,7 +248,13 @@ final class TrainCommand implements Callable<Integer> {
             return;
         }
         try (Workspace ws = new Workspace(); OdeSolver solver = Solvers.byName("euler", sampleSteps, 1e-5, 1e-5)) {
-            Sampler.Result r = Sampler.sample(tr.mlp, p, solver, samples, seed + 1, ws);
+            Sampler.Result r;
+            if (gpuTrainer != null) {
+                gpuTrainer.mlp.uploadWeights(tr.mlp.params().values());
+                r = dev.panflow.cuda.CudaSampler.sample(gpuTrainer.mlp, p, "euler", sampleSteps, samples, seed + 1, ws);
+            } else {
+                r = Sampler.sample(tr.mlp, p, solver, samples, seed + 1, ws);
+            }
             Path npy = out.resolve("samples.npy");
             Npy.write(npy, r.samples());
             System.out.printf("sampled %d points (Euler, %d NFE, %.2f s) -> %s%n", samples, r.stats().nfe(), r.seconds(), npy);

@@ -32,6 +32,9 @@ public final class ArrayDataSource implements DataSource {
     @Override
     public String name() { return name; }
 
+    /** All rows (rows() × dim() floats, row-major), for backends that copy the data to a device. */
+    public MemorySegment rowsSegment() { return data.asSlice(0, rowBytes * n); }
+
     @Override
     public void sample(Rng rng, MemorySegment out, int rows) {
         if (out.byteSize() < rowBytes * rows)

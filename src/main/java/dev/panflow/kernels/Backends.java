@@ -1,21 +1,40 @@
 package dev.panflow.kernels;
 
 import dev.panflow.UserError;
+import java.util.List;
+import java.util.Locale;
 
-/** Convolution backends by name ({@code --backend}): "jvm" (Vector API, the default) or a native one. */
+/**
+ * Backends by name ({@code --backend}): "jvm" (Vector API, the default), "scalar" (the plain
+ * reference loops), "onednn" (oneDNN convolutions through FFM) and "cuda" (the MLP's whole
+ * training step and sampler on an NVIDIA GPU). The first three differ only in who runs the
+ * U-Net's convolutions; the MLP always runs its dense layers on the JVM unless "cuda".
+ */
 public final class Backends {
     public static final String DEFAULT = "jvm";
-    /** The names {@link #conv} accepts, for help texts. */
-    public static final String NAMES = "jvm, scalar";
+    private static final List<String> ALL = List.of("jvm", "scalar", "onednn", "cuda");
+    /** The names accepted, for help texts. */
+    public static final String NAMES = String.join(", ", ALL);
 
     private Backends() {}
 
+    /** The backend's canonical name; a UserError listing the choices for any other. */
+    public static String check(String name) {
+        String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+        if (!ALL.contains(n)) throw new UserError("unknown --backend '" + name + "'; choose one of " + NAMES);
+        return n;
+    }
+
+    public static boolean isCuda(String name) { return check(name).equals("cuda"); }
+
+    /** The convolution kernels of a CPU backend. */
     public static ConvKernels conv(String name, Pool pool) {
-        return switch (name) {
+        return switch (check(name)) {
             case "jvm" -> new JvmConv(pool);
             case "scalar" -> new ConvScalar();
-            // Native backends add their case here, e.g. case "onednn" -> OneDnnConv.open(pool);
-            default -> throw new UserError("unknown --backend '" + name + "'; choose jvm or scalar");
+            case "onednn" -> dev.panflow.onednn.OneDnnConv.open(pool.threads());
+            default -> throw new UserError("--backend " + name + " runs MLP models only; the U-Net on the GPU is not available yet:"
+                    + " use --backend jvm or onednn for --model unet");
         };
     }
 }

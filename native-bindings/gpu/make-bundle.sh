@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds what a GPU machine without Java needs into DIR (default .gpu): a jlinked runtime, the jar,
+# the test classes, the JUnit launcher jars, the test runner and the PyTorch peer script.
+# Then on the GPU machine: cd DIR && ./gpu-run.sh   (see native-bindings/README.md)
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+dir="${1:-$repo/.gpu}"
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+cd "$repo"
+mvn -B -o -q -DskipTests package test-compile
+mkdir -p "$dir/lib"
+if [ ! -x "$dir/rt/bin/java" ]; then
+  # java.desktop is for PNG plots (ImageIO); stripped and without CDS archives the runtime is about 57 MiB,
+  # under the GPU machine's 64 MiB transfer limit with the rest of the bundle.
+  "$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.incubator.vector,java.desktop,java.logging \
+    --compress zip-9 --strip-debug --no-man-pages --no-header-files --output "$dir/rt"
+  rm -f "$dir"/rt/lib/server/*.jsa
+  strip --strip-unneeded "$dir"/rt/lib/server/libjvm.so "$dir"/rt/lib/*.so
+fi
+cp target/panflow.jar "$dir/"
+rm -rf "$dir/test-classes" && cp -r target/test-classes "$dir/test-classes"
+m2=~/.m2/repository
+for j in org/junit/platform/junit-platform-launcher/1.11.3/junit-platform-launcher-1.11.3.jar \
+         org/junit/platform/junit-platform-engine/1.11.3/junit-platform-engine-1.11.3.jar \
+         org/junit/platform/junit-platform-commons/1.11.3/junit-platform-commons-1.11.3.jar \
+         org/junit/jupiter/junit-jupiter-api/5.11.3/junit-jupiter-api-5.11.3.jar \
+         org/junit/jupiter/junit-jupiter-engine/5.11.3/junit-jupiter-engine-5.11.3.jar \
+         org/junit/jupiter/junit-jupiter-params/5.11.3/junit-jupiter-params-5.11.3.jar \
+         org/opentest4j/opentest4j/1.3.0/opentest4j-1.3.0.jar \
+         org/apiguardian/apiguardian-api/1.1.2/apiguardian-api-1.1.2.jar; do
+  cp "$m2/$j" "$dir/lib/"
+done
+"$JAVA_HOME/bin/javac" -d "$dir/runner" -cp "$dir/lib/*" native-bindings/gpu/RunTests.java
+cp native-bindings/gpu/gpu-run.sh bench/cuda_mlp_torch.py bench/cudnn_conv_torch.py "$dir/"
+du -sh "$dir"
