@@ -64,8 +64,8 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() {
         if (n < 1 || n > 100_000_000) throw new UserError("--n must be in [1, 100000000], got " + n);
         if (!(atol > 0) || !(rtol > 0)) throw new UserError("--atol and --rtol must be > 0");
-        if (!Files.isRegularFile(model)) throw new UserError("no model file at " + model);
         Backends.check(backend);
+        if (!Files.isRegularFile(model)) throw new UserError("no model file at " + model);
         try (Arena arena = Arena.ofShared(); Workspace ws = new Workspace(); Pool pool = new Pool(threads.checked());
              OdeSolver ode = Solvers.byName(solver, steps, atol, rtol)) {
             Checkpoint.Model m = Checkpoint.readModel(model, arena, !noEma);
