@@ -2,9 +2,11 @@ package dev.panflow.io;
 
 import dev.panflow.UserError;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.util.Objects;
 
 /**
  * The bytes of one input, read by position with every range checked against {@link #size()}:
@@ -36,6 +38,40 @@ abstract class ByteSource {
     }
 
     abstract void readChecked(long pos, MemorySegment dst);
+
+    /**
+     * All bytes in order as a stream (for a decompressor): each read is a checked {@link #read}
+     * of what is left, so the stream ends at {@link #size()} whatever the data claims.
+     */
+    final InputStream stream() {
+        return new InputStream() {
+            private long pos;
+
+            @Override public int read() {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override public int read(byte[] b, int off, int len) {
+                Objects.checkFromIndexSize(off, len, b.length);
+                if (len == 0) return 0;
+                long left = size() - pos;
+                if (left <= 0) return -1;
+                int n = (int) Math.min(len, left);
+                ByteSource.this.read(pos, MemorySegment.ofArray(b).asSlice(off, n));
+                pos += n;
+                return n;
+            }
+
+            @Override public long skip(long k) {
+                long n = Math.max(0, Math.min(k, size() - pos));
+                pos += n;
+                return n;
+            }
+
+            @Override public int available() { return (int) Math.min(Integer.MAX_VALUE, size() - pos); }
+        };
+    }
 
     static ByteSource of(String name, byte[] bytes) {
         MemorySegment all = MemorySegment.ofArray(bytes);

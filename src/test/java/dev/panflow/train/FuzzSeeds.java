@@ -7,13 +7,19 @@ import dev.panflow.io.Safetensors;
 import dev.panflow.kernels.Pool;
 import dev.panflow.path.Paths;
 import dev.panflow.tensor.Tensor;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * Writes the fuzz targets' seed corpus of valid files under src/test/resources (Jazzer's
@@ -26,7 +32,7 @@ public final class FuzzSeeds {
     public static void main(String[] args) throws IOException {
         Path npy = dir("io/NpyFuzzTestInputs/npy"), st = dir("io/SafetensorsFuzzTestInputs/safetensors"),
                 csv = dir("io/CsvFuzzTestInputs/csv"), json = dir("io/JsonFuzzTestInputs/json"),
-                ck = dir("train/CheckpointFuzzTestInputs/checkpoint");
+                ck = dir("train/CheckpointFuzzTestInputs/checkpoint"), idx = dir("io/IdxFuzzTestInputs/idx");
         try (Arena a = Arena.ofShared()) {
             Tensor t = Tensor.of(a, new float[] {1, -2.5f, 3e-3f, 4e10f, 0, -0f}, 3, 2);
             Npy.write(npy.resolve("f4_3x2"), t);
@@ -62,9 +68,20 @@ public final class FuzzSeeds {
                 }
             }
         }
+        // IDX as Fashion-MNIST ships it (ubyte, rank 1 labels and rank 3 images), plain and gzip'd
+        byte[] images = idx(new int[] {2, 3, 4}, ramp(24));
+        Files.write(idx.resolve("images_idx3"), images);
+        Files.write(idx.resolve("images_idx3.gz"), gzip(images));
+        byte[] labels = idx(new int[] {10}, new byte[] {9, 0, 0, 3, 0, 2, 7, 2, 5, 5});
+        Files.write(idx.resolve("labels_idx1"), labels);
+        Files.write(idx.resolve("labels_idx1_fname.gz"), gzipWithName(labels, "t10k-labels-idx1-ubyte"));
+        Files.write(idx.resolve("rank2"), idx(new int[] {3, 5}, ramp(15)));
+        Files.write(idx.resolve("rank4"), idx(new int[] {1, 2, 2, 2}, ramp(8)));
+        Files.write(idx.resolve("empty_0x28x28"), idx(new int[] {0, 28, 28}, new byte[0]));
+
         // the combined target's seeds: each parser's seeds behind its selector byte (ParsersFuzzTest.PARSERS)
         Path all = dir("train/ParsersFuzzTestInputs/anyParser");
-        Path[] dirs = {st, npy, csv, json, ck};
+        Path[] dirs = {st, npy, csv, json, ck, idx};
         for (int k = 0; k < dirs.length; k++)
             try (var files = Files.list(dirs[k])) {
                 for (Path f : files.toList()) {
@@ -74,6 +91,45 @@ public final class FuzzSeeds {
                     Files.write(all.resolve(ParsersFuzzTest.PARSERS[k] + "_" + f.getFileName()), out);
                 }
             }
+    }
+
+    static byte[] idx(int[] dims, byte[] data) {
+        ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + data.length);
+        b.put((byte) 0).put((byte) 0).put((byte) 0x08).put((byte) dims.length);
+        for (int d : dims) b.putInt(d);
+        return b.put(data).array();
+    }
+
+    static byte[] ramp(int n) {
+        byte[] d = new byte[n];
+        for (int i = 0; i < n; i++) d[i] = (byte) (i * 37 + 250);
+        return d;
+    }
+
+    static byte[] gzip(byte[] raw) throws IOException {
+        ByteArrayOutputStream bo = new ByteArrayOutputStream();
+        try (GZIPOutputStream z = new GZIPOutputStream(bo)) {
+            z.write(raw);
+        }
+        return bo.toByteArray();
+    }
+
+    /** A gzip member with the FNAME field set, as the gzip tool writes it (Java's GZIPOutputStream does not). */
+    static byte[] gzipWithName(byte[] raw, String name) {
+        ByteArrayOutputStream bo = new ByteArrayOutputStream();
+        bo.writeBytes(new byte[] {0x1f, (byte) 0x8b, 8, 0x08, 0, 0, 0, 0, 0, 3});
+        bo.writeBytes(name.getBytes(StandardCharsets.ISO_8859_1));
+        bo.write(0);
+        Deflater d = new Deflater(Deflater.BEST_COMPRESSION, true);
+        d.setInput(raw);
+        d.finish();
+        byte[] buf = new byte[256];
+        while (!d.finished()) bo.write(buf, 0, d.deflate(buf));
+        d.end();
+        CRC32 crc = new CRC32();
+        crc.update(raw);
+        bo.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt((int) crc.getValue()).putInt(raw.length).array());
+        return bo.toByteArray();
     }
 
     static Path dir(String d) throws IOException {

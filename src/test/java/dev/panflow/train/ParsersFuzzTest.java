@@ -13,7 +13,7 @@ import org.junit.jupiter.api.AfterAll;
  */
 class ParsersFuzzTest {
     static final FuzzStats STATS = new FuzzStats("all-parsers");
-    static final String[] PARSERS = {"safetensors", "npy", "csv", "json", "checkpoint"};
+    static final String[] PARSERS = {"safetensors", "npy", "csv", "json", "checkpoint", "idx"};
 
     @FuzzTest(maxDuration = "30s")
     void anyParser(byte[] input) {
@@ -24,7 +24,8 @@ class ParsersFuzzTest {
             case 1 -> dev.panflow.io.FuzzTargets.npy(rest, STATS);
             case 2 -> dev.panflow.io.FuzzTargets.csv(rest, STATS);
             case 3 -> dev.panflow.io.FuzzTargets.json(rest, STATS);
-            default -> CheckpointFuzzTest.target(rest, STATS);
+            case 4 -> CheckpointFuzzTest.target(rest, STATS);
+            default -> dev.panflow.io.FuzzTargets.idx(rest, STATS);
         }
     }
 
