@@ -8,7 +8,8 @@
 #
 # Usage: bench/unet_compare.sh [THREADS=2] [BATCH=64] [ROUNDS=3]
 #   env: STEPS=8 WARMUP=4 (per process), CONDITIONAL=1 (class-conditional U-Net),
-#        CHANNELS=32,64,64, PROFILE=1 (one extra profiled torch run for its op breakdown)
+#        CHANNELS=32,64,64, PROFILE=1 (one extra profiled torch run for its op breakdown),
+#        PER_LAYER=1 (one extra Panflow run printing convolution time per shape, both backends)
 # Needs: apt-get install libdnnl2 python3-torch python3-numpy dataset-fashion-mnist
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,15 +20,18 @@ cond=(); [[ "${CONDITIONAL:-0}" == 1 ]] && cond=(--conditional)
 py=/usr/bin/python3
 "$py" -c 'import torch, numpy' 2>/dev/null || { echo "needs PyTorch: apt-get install python3-torch python3-numpy" >&2; exit 1; }
 
-(cd "$root" && mvn -B -q -o -Dstyle.color=never test-compile 2>&1 | grep -v -e 'sun.misc.Unsafe' -e '^WARNING: ' >&2 || true)
-java=("$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED
-      -cp "$root/target/classes:$root/target/test-classes" dev.panflow.nn.UNetBench "$B" "$T" "$CH" ${cond[@]+"${cond[@]}"})
+(cd "$root" && mvn -B -q -o test-compile 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | grep -v -e 'sun.misc.Unsafe' -e '^WARNING: ' -e '^$' >&2 || true)
+bench=("$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED
+       -cp "$root/target/classes:$root/target/test-classes" dev.panflow.nn.UNetBench)
+java=("${bench[@]}" "$B" "$T" "$CH" ${cond[@]+"${cond[@]}"})
 export THREADS=$T OMP_WAIT_POLICY=PASSIVE
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-# Same network on both sides: every parameter name and size, and the total.
+# Same network on both sides: every parameter name and size, the total, and the same output and
+# gradients for the same weights and inputs (Panflow after 3 training steps of batch 8).
 "${java[@]}" --list-params 2>/dev/null > "$tmp/params.txt"
-"$py" "$root/bench/unet_torch.py" --channels "$CH" ${cond[@]+"${cond[@]}"} --params-from "$tmp/params.txt" --check-only
+"${bench[@]}" 8 "$T" "$CH" ${cond[@]+"${cond[@]}"} --dump "$tmp/dump" >/dev/null 2>&1 || { echo "UNetBench --dump failed" >&2; exit 1; }
+"$py" "$root/bench/unet_torch.py" --channels "$CH" ${cond[@]+"${cond[@]}"} --params-from "$tmp/params.txt" --check "$tmp/dump" --check-only
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# threads $T, batch $B, channels $CH${cond[@]+ conditional}, $R rounds × ($WARMUP warm-up + $STEPS timed steps) per process"
@@ -75,6 +79,10 @@ bj, bo, bt = best["jvm"], best["onednn"], best["torch"]
 print(f"best steps (least disturbed): onednn / torch {bt / bo:.2f}×, jvm / onednn {bo / bj:.2f}×")
 PY
 
+if [[ "${PER_LAYER:-0}" == 1 ]]; then
+  echo; echo "# Panflow convolution time by shape (one extra process, jvm and onednn alternating step by step)"
+  "${java[@]}" --backend both --per-layer --steps "$STEPS" --warmup "$WARMUP" 2>/dev/null | grep -v -e '^RESULT' -e '^jvm  ' -e '^onednn '
+fi
 if [[ "${PROFILE:-0}" == 1 ]]; then
   echo; echo "# PyTorch op breakdown (autograd profiler, one extra run)"
   "$py" "$root/bench/unet_torch.py" --batch "$B" --channels "$CH" ${cond[@]+"${cond[@]}"} --steps "$STEPS" --warmup "$WARMUP" --profile | grep -v '^RESULT'

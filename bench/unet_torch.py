@@ -19,7 +19,10 @@ OMP/OPENBLAS/MKL_NUM_THREADS; OMP_WAIT_POLICY defaults to PASSIVE (as ../shared/
 reference does: spinning OpenMP workers and OpenBLAS threads fight over two cores otherwise).
 
 Usage: THREADS=2 /usr/bin/python3 bench/unet_torch.py [--batch 64] [--steps 10] [--warmup 5]
-       [--conditional] [--channels 32,64,64] [--groups 8] [--params-from FILE] [--profile]
+       [--conditional] [--channels 32,64,64] [--groups 8] [--params-from FILE] [--check DIR] [--check-only]
+       [--profile]
+--check DIR loads the weights of `UNetBench --dump DIR`, runs its inputs forward and backward and
+compares the output and every gradient with Panflow's (relative error ≤ 1e-3, else it exits 1).
 Last line: RESULT torch THREADS BATCH MEDIAN_MS CONV_MS PARAMS nan nan nan MIN_MS (CONV_MS from --profile, else
 nan; the columns of UNetBench's RESULT line).
 """
@@ -141,6 +144,42 @@ def check_params(model, path):
         sys.exit("parameter mismatch:\n  " + "\n  ".join(bad))
 
 
+def check_against(net, d):
+    """Loads Panflow's parameters from UNetBench --dump D, runs the same forward and backward, and
+    compares the output and every gradient (max abs difference / max abs Panflow value)."""
+    params = dict(net.named_parameters())
+    linear = {n + ".weight" for n, m in net.named_modules() if isinstance(m, nn.Linear)}
+    with torch.no_grad():
+        for n, p in params.items():
+            a = np.load(os.path.join(d, "params", "net." + n + ".npy"))
+            # Panflow keeps Linear weights [in x out] (y = x W + b); torch keeps [out x in].
+            a = a.reshape(p.shape[1], p.shape[0]).T if n in linear else a.reshape(p.shape)
+            p.copy_(torch.from_numpy(np.ascontiguousarray(a)))
+    x = torch.from_numpy(np.load(os.path.join(d, "x.npy"))).reshape(-1, 1, 28, 28)
+    t = torch.from_numpy(np.load(os.path.join(d, "t.npy")))
+    lab = np.load(os.path.join(d, "labels.npy")).astype(np.int64)
+    y = torch.from_numpy(lab) if lab[0] >= 0 else None
+    v = net(x, t, y)
+    dv = torch.from_numpy(np.load(os.path.join(d, "dv.npy"))).reshape(v.shape)
+    net.zero_grad(set_to_none=True)
+    (v * dv).sum().backward()
+
+    def rel(ours, theirs):
+        return float(np.abs(ours - theirs).max() / max(np.abs(theirs).max(), 1e-30))
+
+    worst = [("output v", rel(v.detach().numpy().ravel(), np.load(os.path.join(d, "v.npy")).ravel()))]
+    for n, p in params.items():
+        g = np.load(os.path.join(d, "grads", "net." + n + ".npy"))
+        pg = p.grad.numpy()
+        pg = pg.T.ravel() if n in linear else pg.ravel()
+        worst.append(("grad " + n, rel(pg, g.ravel())))
+    worst.sort(key=lambda w: -w[1])
+    print("Panflow vs torch twin on the same weights and inputs (max abs diff / max abs value): "
+          + ", ".join(f"{n} {e:.1e}" for n, e in worst[:4]), flush=True)
+    if worst[0][1] > 1e-3:
+        sys.exit(f"the twin does not compute Panflow's U-Net: {worst[0][0]} differs by {worst[0][1]:.2e}")
+
+
 def conv_share(prof):
     """Self CPU time (ms) of the convolution ops in a profiler run, by group."""
     groups = {"conv": 0.0, "group_norm": 0.0, "silu": 0.0, "other (elementwise, AdamW, EMA, autograd)": 0.0}
@@ -169,7 +208,8 @@ def main():
     ap.add_argument("--frequencies", type=int, default=16)
     ap.add_argument("--params-from", help="UNetBench --list-params output to check names and sizes against")
     ap.add_argument("--profile", action="store_true", help="also run the autograd profiler over the timed steps (slower)")
-    ap.add_argument("--check-only", action="store_true", help="build the network, check --params-from, and exit")
+    ap.add_argument("--check", metavar="DIR", help="compare output and gradients with UNetBench --dump DIR")
+    ap.add_argument("--check-only", action="store_true", help="build the network, run the checks asked for, and exit")
     args = ap.parse_args()
     torch.manual_seed(0)
     images, labels = load_fashion_mnist()
@@ -178,6 +218,8 @@ def main():
     nparams = sum(p.numel() for p in net.parameters())
     if args.params_from:
         check_params(net, args.params_from)
+    if args.check:
+        check_against(net, args.check)
     if args.check_only:
         return
     params = list(net.parameters())

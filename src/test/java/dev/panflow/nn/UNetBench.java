@@ -31,7 +31,10 @@ import java.util.List;
  *                                then on until a step passes with under 20 ms of JIT compilation,
  *   --max-warmup-seconds S       or S seconds have passed, default 60)
  *   --conditional               (class-conditional U-Net, label dropout 0.1)
+ *   --per-layer                 (also print convolution time per shape)
  *   --list-params               (print PARAM name numel per parameter and the count, then exit)
+ *   --dump DIR                  (3 training steps, then one forward/backward on 4 fixed images written as .npy
+ *                                files for {@code bench/unet_torch.py --check DIR}; then exit)
  * </pre>
  * Last lines: {@code RESULT backend threads batch median_ms conv_ms params fwd_ms bwd_data_ms bwd_weights_ms min_ms}
  * per backend (medians over the timed steps; conv columns each on their own), for
@@ -43,15 +46,24 @@ public final class UNetBench {
         final ConvKernels inner;
         long fwd, bwdData, bwdWeights;
         double flops;
+        /** Per shape, when asked (--per-layer): {forward, backward-data, backward-weights} ns, then their calls, over the timed steps. */
+        java.util.Map<ConvShape, long[]> perShape;
+        boolean recording;
         Timed(ConvKernels inner) { this.inner = inner; }
+        private void add(ConvShape sh, int kind, long ns) {
+            if (perShape == null || !recording) return;
+            long[] a = perShape.computeIfAbsent(sh, k -> new long[6]);
+            a[kind] += ns;
+            a[3 + kind]++;
+        }
         public void forward(ConvShape sh, MemorySegment x, MemorySegment w, MemorySegment b, MemorySegment y) {
-            long t = System.nanoTime(); inner.forward(sh, x, w, b, y); fwd += System.nanoTime() - t; flops += sh.flops();
+            long t = System.nanoTime(); inner.forward(sh, x, w, b, y); t = System.nanoTime() - t; fwd += t; flops += sh.flops(); add(sh, 0, t);
         }
         public void backwardData(ConvShape sh, MemorySegment dy, MemorySegment w, MemorySegment dx) {
-            long t = System.nanoTime(); inner.backwardData(sh, dy, w, dx); bwdData += System.nanoTime() - t; flops += sh.flops();
+            long t = System.nanoTime(); inner.backwardData(sh, dy, w, dx); t = System.nanoTime() - t; bwdData += t; flops += sh.flops(); add(sh, 1, t);
         }
         public void backwardWeights(ConvShape sh, MemorySegment x, MemorySegment dy, MemorySegment dw, MemorySegment db) {
-            long t = System.nanoTime(); inner.backwardWeights(sh, x, dy, dw, db); bwdWeights += System.nanoTime() - t; flops += sh.flops();
+            long t = System.nanoTime(); inner.backwardWeights(sh, x, dy, dw, db); t = System.nanoTime() - t; bwdWeights += t; flops += sh.flops(); add(sh, 2, t);
         }
         public String name() { return inner.name(); }
         @Override public void close() { try { inner.close(); } catch (Exception e) { throw new RuntimeException(e); } }
@@ -72,6 +84,7 @@ public final class UNetBench {
         }
         void step(boolean record) {
             conv.reset();
+            conv.recording = record;
             long t0 = System.nanoTime();
             trainer.trainStep();
             long dt = System.nanoTime() - t0;
@@ -86,11 +99,55 @@ public final class UNetBench {
         @Override public void close() { trainer.close(); conv.close(); }
     }
 
+    /**
+     * For the PyTorch twin's equivalence check ({@code unet_torch.py --check DIR}): three training
+     * steps (so the zero-initialised convolutions are not zero any more), then one forward and
+     * backward pass on 4 fixed images; writes every parameter and its gradient, x, t, labels
+     * (conditional: the last one is the null class), the output v and the upstream gradient dv
+     * as .npy files.
+     */
+    static void dump(Run run, java.nio.file.Path dir) throws java.io.IOException {
+        for (int s = 0; s < 3; s++) run.trainer.trainStep();
+        FlowModel model = run.trainer.model;
+        int n = 4, dim = model.dim();
+        try (Arena a = Arena.ofShared()) { // shared: the pool's workers read these
+            dev.panflow.tensor.Rng rng = new dev.panflow.tensor.Rng(7);
+            dev.panflow.tensor.Tensor x = dev.panflow.tensor.Tensor.allocate(a, n, dim), t = dev.panflow.tensor.Tensor.allocate(a, n),
+                    dv = dev.panflow.tensor.Tensor.allocate(a, n, dim), lab = dev.panflow.tensor.Tensor.allocate(a, n);
+            rng.fillGaussian(x.segment(), x.size(), 1f);
+            rng.fillGaussian(dv.segment(), dv.size(), 1f);
+            float[] ts = {0.05f, 0.4f, 0.7f, 0.97f};
+            int[] labels = model.classes() > 0 ? new int[] {0, 3, 7, model.classes()} : null;
+            for (int i = 0; i < n; i++) {
+                t.set(i, ts[i]);
+                lab.set(i, labels == null ? -1 : labels[i]);
+            }
+            MemorySegment v = model.forward(x.segment(), t.segment(), labels, n);
+            dev.panflow.tensor.Tensor vt = dev.panflow.tensor.Tensor.allocate(a, n, dim);
+            MemorySegment.copy(v, 0, vt.segment(), 0, 4L * n * dim);
+            model.backward(dv.segment(), n);
+            java.nio.file.Files.createDirectories(dir.resolve("params"));
+            java.nio.file.Files.createDirectories(dir.resolve("grads"));
+            for (Param p : model.params().params()) {
+                int size = (int) p.size(); // flat: .npy output takes rank 1 or 2; the twin reshapes (and transposes Linear weights)
+                dev.panflow.io.Npy.write(dir.resolve("params").resolve(p.name() + ".npy"), dev.panflow.tensor.Tensor.wrap(p.value().segment(), size));
+                dev.panflow.io.Npy.write(dir.resolve("grads").resolve(p.name() + ".npy"), dev.panflow.tensor.Tensor.wrap(p.grad().segment(), size));
+            }
+            dev.panflow.io.Npy.write(dir.resolve("x.npy"), x);
+            dev.panflow.io.Npy.write(dir.resolve("t.npy"), t);
+            dev.panflow.io.Npy.write(dir.resolve("labels.npy"), lab);
+            dev.panflow.io.Npy.write(dir.resolve("v.npy"), vt);
+            dev.panflow.io.Npy.write(dir.resolve("dv.npy"), dv);
+        }
+        System.out.println("wrote " + dir + " (" + run.backend + " backend)");
+    }
+
     public static void main(String[] args) throws Exception {
         List<String> pos = new ArrayList<>();
         String backend = "jvm";
         int steps = 10, warmup = 5, maxWarmupSeconds = 60;
-        boolean conditional = false, listParams = false;
+        boolean conditional = false, listParams = false, perLayer = false;
+        java.nio.file.Path dump = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--backend" -> backend = args[++i];
@@ -99,6 +156,8 @@ public final class UNetBench {
                 case "--max-warmup-seconds" -> maxWarmupSeconds = Integer.parseInt(args[++i]);
                 case "--conditional" -> conditional = true;
                 case "--list-params" -> listParams = true;
+                case "--per-layer" -> perLayer = true;
+                case "--dump" -> dump = java.nio.file.Path.of(args[++i]);
                 default -> {
                     if (args[i].startsWith("--")) throw new IllegalArgumentException("unknown option " + args[i]);
                     pos.add(args[i]);
@@ -124,9 +183,14 @@ public final class UNetBench {
                     System.out.println("PARAMS " + store.count());
                     return;
                 }
+                if (dump != null) {
+                    dump(runs.get(0), dump);
+                    return;
+                }
                 System.out.printf("U-Net %s, groups 8, %s, batch %d, %d threads, %,d parameters; backends %s; ≥ %d warm-up + %d timed steps%n",
                         UNetConfig.list(ch), conditional ? "conditional" : "unconditional", batch, threads, store.count(),
                         String.join(", ", backends), warmup, steps);
+                if (perLayer) for (Run r : runs) r.conv.perShape = new java.util.LinkedHashMap<>();
                 // Warm-up: at least `warmup` steps, then on until a step passes with (almost) no JIT compilation
                 // (the compiler threads lag behind on a loaded machine; interpreted GroupNorm loops cost seconds).
                 var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
@@ -149,6 +213,18 @@ public final class UNetBench {
                             double[] v = r.samples.getLast();
                             System.out.printf("%-6s step %7.1f ms | conv %7.1f ms (fwd %6.1f, bwd-data %6.1f, bwd-weights %6.1f; %5.1f GFLOP/s) | other %6.1f ms%n",
                                     r.backend, v[0], v[1], v[2], v[3], v[4], v[5], v[0] - v[1]);
+                        }
+                    }
+                if (perLayer)
+                    for (Run r : runs) {
+                        System.out.printf("%s: convolution time per step by shape (n c h×w → k, r×s, stride; calls per step), ms: forward, backward-data, backward-weights, sum, GFLOP/s%n", r.backend);
+                        int timed = r.samples.size();
+                        for (var en : r.conv.perShape.entrySet()) {
+                            ConvShape sh = en.getKey();
+                            long[] a = en.getValue();
+                            double f = a[0] * 1e-6 / timed, d = a[1] * 1e-6 / timed, w = a[2] * 1e-6 / timed;
+                            System.out.printf("  %3d %3d %2d×%-2d → %3d, %d×%d, s%d; %d× | %7.1f %7.1f %7.1f | %7.1f | %5.1f%n", sh.n(), sh.c(), sh.h(), sh.w(),
+                                    sh.k(), sh.r(), sh.s(), sh.stride(), a[3] / timed, f, d, w, f + d + w, sh.flops() * (a[3] + a[4] + a[5]) / timed / ((f + d + w) * 1e6));
                         }
                     }
                 for (Run r : runs)
