@@ -1,0 +1,294 @@
+"""PyTorch CPU twin of Panflow's U-Net CFM training step, for bench/unet_compare.sh.
+
+The network is `dev.panflow.nn.UNet` layer for layer (channels per resolution, GroupNorm groups,
+sinusoidal time features -> Linear -> SiLU -> Linear (+ class embedding) -> SiLU, residual blocks
+with a per-channel time projection, stride-2 conv down, nearest 2x up, added skips, conv2 and
+conv_out starting at zero), with parameters named like Panflow's (without the "net." prefix),
+so `--params-from FILE` (the output of `UNetBench --list-params`) checks every name and size.
+
+One step is what `CfmTrainer.trainStep` does for `panflow train --data fashion-mnist --model
+unet`: draw a batch of Fashion-MNIST images (p/127.5 - 1) and labels (label dropout 0.1 to the
+null class when conditional), x0 ~ N(0, I), t = sigmoid(z) with z ~ N(0, 1), the OT path
+x_t = (1 - (1 - s_min) t) x0 + t x1 with target u = x1 - (1 - s_min) x0 (s_min = 1e-4), loss =
+sum of squares / batch, backward, global gradient norm (Panflow checks it is finite), AdamW
+(lr 1e-3 after a 100-step linear warm-up, betas 0.9/0.999, eps 1e-8, no weight decay) and an EMA
+of the weights (decay min(0.999, (1 + k)/(10 + k))).
+
+Threads: env THREADS (default 2) sets torch.set_num_threads and, before torch is imported,
+OMP/OPENBLAS/MKL_NUM_THREADS; OMP_WAIT_POLICY defaults to PASSIVE (as ../shared/bench's
+reference does: spinning OpenMP workers and OpenBLAS threads fight over two cores otherwise).
+
+Usage: THREADS=2 /usr/bin/python3 bench/unet_torch.py [--batch 64] [--steps 10] [--warmup 5]
+       [--conditional] [--channels 32,64,64] [--groups 8] [--params-from FILE] [--check DIR] [--check-only]
+       [--profile]
+--check DIR loads the weights of `UNetBench --dump DIR`, runs its inputs forward and backward and
+compares the output and every gradient with Panflow's (relative error ≤ 1e-3, else it exits 1).
+Last line: RESULT torch THREADS BATCH MEDIAN_MS CONV_MS PARAMS nan nan nan MIN_MS (CONV_MS from --profile, else
+nan; the columns of UNetBench's RESULT line).
+"""
+import argparse
+import gzip
+import math
+import os
+import statistics
+import sys
+import time
+
+THREADS = int(os.environ.get("THREADS", "2"))
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = str(THREADS)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402  (after the thread variables on purpose)
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+torch.set_num_threads(THREADS)
+torch.set_num_interop_threads(1)
+
+SIGMA_MIN = 1e-4
+DATA_DIR = "/usr/share/datasets/fashion-mnist"
+
+
+class ResBlock(nn.Module):
+    """h1 = conv1(SiLU(GN1(x))) + temb(e)[:, :, None, None]; out = conv2(SiLU(GN2(h1))) + skip(x)."""
+
+    def __init__(self, cin, cout, tdim, groups):
+        super().__init__()
+        self.norm1 = nn.GroupNorm(min(groups, cin), cin, eps=1e-5)
+        self.conv1 = nn.Conv2d(cin, cout, 3, 1, 1)
+        self.temb = nn.Linear(tdim, cout)
+        self.norm2 = nn.GroupNorm(min(groups, cout), cout, eps=1e-5)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1)
+        self.skip = nn.Conv2d(cin, cout, 1, 1, 0) if cin != cout else None
+        nn.init.zeros_(self.conv2.weight)
+        nn.init.zeros_(self.conv2.bias)
+
+    def forward(self, x, e):
+        h = self.conv1(F.silu(self.norm1(x))) + self.temb(e)[:, :, None, None]
+        h = self.conv2(F.silu(self.norm2(h)))
+        return h + (x if self.skip is None else self.skip(x))
+
+
+class UNet(nn.Module):
+    def __init__(self, image_channels=1, channels=(32, 64, 64), groups=8, frequencies=16, classes=0):
+        super().__init__()
+        ch = list(channels)
+        self.levels = len(ch)
+        tdim = 4 * ch[0]
+        k = torch.arange(frequencies, dtype=torch.float64)
+        self.register_buffer("omega", torch.exp(math.log(100.0) * k / max(1, frequencies - 1)).float(), persistent=False)
+        self.time = nn.ModuleList([nn.Linear(2 * frequencies, tdim), nn.Linear(tdim, tdim)])
+        self.class_embedding = nn.Parameter(torch.randn(classes + 1, tdim)) if classes > 0 else None
+        self.conv_in = nn.Conv2d(image_channels, ch[0], 3, 1, 1)
+        self.down = nn.ModuleDict()
+        self.downsample = nn.ModuleDict()
+        for l in range(self.levels):
+            self.down[str(l)] = ResBlock(ch[0] if l == 0 else ch[l - 1], ch[l], tdim, groups)
+            if l < self.levels - 1:
+                self.downsample[str(l)] = nn.Conv2d(ch[l], ch[l], 3, 2, 1)
+        self.mid = ResBlock(ch[-1], ch[-1], tdim, groups)
+        self.up = nn.ModuleDict()
+        for l in reversed(range(self.levels)):
+            self.up[str(l)] = ResBlock(ch[l], ch[0] if l == 0 else ch[l - 1], tdim, groups)
+        self.norm_out = nn.GroupNorm(min(groups, ch[0]), ch[0], eps=1e-5)
+        self.conv_out = nn.Conv2d(ch[0], image_channels, 3, 1, 1)
+        nn.init.zeros_(self.conv_out.weight)
+        nn.init.zeros_(self.conv_out.bias)
+
+    def forward(self, x, t, labels=None):
+        a = t[:, None] * self.omega[None, :]
+        feat = torch.stack([torch.sin(a), torch.cos(a)], dim=-1).flatten(1)  # [sin w0 t, cos w0 t, sin w1 t, ...]
+        e = self.time[1](F.silu(self.time[0](feat)))
+        if self.class_embedding is not None:
+            e = e + self.class_embedding[labels]
+        e = F.silu(e)
+        h = self.conv_in(x)
+        skips = []
+        for l in range(self.levels):
+            h = self.down[str(l)](h, e)
+            skips.append(h)
+            if l < self.levels - 1:
+                h = self.downsample[str(l)](h)
+        h = self.mid(h, e)
+        for l in reversed(range(self.levels)):
+            h = self.up[str(l)](h + skips[l], e)
+            if l > 0:
+                h = F.interpolate(h, scale_factor=2, mode="nearest")
+        return self.conv_out(F.silu(self.norm_out(h)))
+
+
+def load_fashion_mnist():
+    with gzip.open(os.path.join(DATA_DIR, "train-images-idx3-ubyte.gz")) as f:
+        px = np.frombuffer(f.read(), dtype=np.uint8, offset=16)
+    with gzip.open(os.path.join(DATA_DIR, "train-labels-idx1-ubyte.gz")) as f:
+        lab = np.frombuffer(f.read(), dtype=np.uint8, offset=8)
+    images = torch.from_numpy(px.astype(np.float32) / 127.5 - 1.0).reshape(-1, 1, 28, 28)
+    return images, torch.from_numpy(lab.astype(np.int64))
+
+
+def check_params(model, path):
+    """Every parameter of Panflow's listing (PARAM name numel shape) exists here with the same size, and no other."""
+    mine = {n: p.numel() for n, p in model.named_parameters()}
+    theirs = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if parts and parts[0] == "PARAM":
+                theirs[parts[1].removeprefix("net.")] = int(parts[2])
+    bad = [f"{n}: panflow {theirs.get(n)} torch {mine.get(n)}" for n in sorted(set(mine) | set(theirs)) if mine.get(n) != theirs.get(n)]
+    total_p, total_t = sum(theirs.values()), sum(mine.values())
+    print(f"parameters: panflow {total_p:,} torch {total_t:,} ({len(theirs)} / {len(mine)} tensors)", flush=True)
+    if bad or total_p != total_t:
+        sys.exit("parameter mismatch:\n  " + "\n  ".join(bad))
+
+
+def check_against(net, d):
+    """Loads Panflow's parameters from UNetBench --dump D, runs the same forward and backward, and
+    compares the output and every gradient (max abs difference / max abs Panflow value)."""
+    params = dict(net.named_parameters())
+    linear = {n + ".weight" for n, m in net.named_modules() if isinstance(m, nn.Linear)}
+    with torch.no_grad():
+        for n, p in params.items():
+            a = np.load(os.path.join(d, "params", "net." + n + ".npy"))
+            # Panflow keeps Linear weights [in x out] (y = x W + b); torch keeps [out x in].
+            a = a.reshape(p.shape[1], p.shape[0]).T if n in linear else a.reshape(p.shape)
+            p.copy_(torch.from_numpy(np.ascontiguousarray(a)))
+    x = torch.from_numpy(np.load(os.path.join(d, "x.npy"))).reshape(-1, 1, 28, 28)
+    t = torch.from_numpy(np.load(os.path.join(d, "t.npy")))
+    lab = np.load(os.path.join(d, "labels.npy")).astype(np.int64)
+    y = torch.from_numpy(lab) if lab[0] >= 0 else None
+    v = net(x, t, y)
+    dv = torch.from_numpy(np.load(os.path.join(d, "dv.npy"))).reshape(v.shape)
+    net.zero_grad(set_to_none=True)
+    (v * dv).sum().backward()
+
+    def rel(ours, theirs):
+        return float(np.abs(ours - theirs).max() / max(np.abs(theirs).max(), 1e-30))
+
+    worst = [("output v", rel(v.detach().numpy().ravel(), np.load(os.path.join(d, "v.npy")).ravel()))]
+    for n, p in params.items():
+        g = np.load(os.path.join(d, "grads", "net." + n + ".npy"))
+        pg = p.grad.numpy()
+        pg = pg.T.ravel() if n in linear else pg.ravel()
+        worst.append(("grad " + n, rel(pg, g.ravel())))
+    worst.sort(key=lambda w: -w[1])
+    print("Panflow vs torch twin on the same weights and inputs (max abs diff / max abs value): "
+          + ", ".join(f"{n} {e:.1e}" for n, e in worst[:4]), flush=True)
+    if worst[0][1] > 1e-3:
+        sys.exit(f"the twin does not compute Panflow's U-Net: {worst[0][0]} differs by {worst[0][1]:.2e}")
+
+
+def conv_share(prof):
+    """Self CPU time (ms) of the convolution ops in a profiler run, by group."""
+    groups = {"conv": 0.0, "group_norm": 0.0, "silu": 0.0, "other (elementwise, AdamW, EMA, autograd)": 0.0}
+    for ev in prof.key_averages():
+        n = ev.key
+        ms = ev.self_cpu_time_total / 1e3
+        if "conv" in n or "mkldnn" in n:
+            groups["conv"] += ms
+        elif "group_norm" in n or "native_group_norm" in n:
+            groups["group_norm"] += ms
+        elif "silu" in n:
+            groups["silu"] += ms
+        else:
+            groups["other (elementwise, AdamW, EMA, autograd)"] += ms
+    return groups
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--conditional", action="store_true")
+    ap.add_argument("--channels", default="32,64,64")
+    ap.add_argument("--groups", type=int, default=8)
+    ap.add_argument("--frequencies", type=int, default=16)
+    ap.add_argument("--params-from", help="UNetBench --list-params output to check names and sizes against")
+    ap.add_argument("--profile", action="store_true", help="also run the autograd profiler over the timed steps (slower)")
+    ap.add_argument("--check", metavar="DIR", help="compare output and gradients with UNetBench --dump DIR")
+    ap.add_argument("--check-only", action="store_true", help="build the network, run the checks asked for, and exit")
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    images, labels = load_fashion_mnist()
+    classes = 10 if args.conditional else 0
+    net = UNet(1, [int(c) for c in args.channels.split(",")], args.groups, args.frequencies, classes)
+    nparams = sum(p.numel() for p in net.parameters())
+    if args.params_from:
+        check_params(net, args.params_from)
+    if args.check:
+        check_against(net, args.check)
+    if args.check_only:
+        return
+    params = list(net.parameters())
+    opt = torch.optim.AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
+    ema = [p.detach().clone() for p in params]
+    B, N = args.batch, images.shape[0]
+    print(f"torch {torch.__version__}, {THREADS} threads, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}; "
+          f"U-Net {args.channels}, groups {args.groups}, {'conditional' if classes else 'unconditional'}, "
+          f"batch {B}, {nparams:,} parameters; {args.warmup} warm-up + {args.steps} timed steps", flush=True)
+
+    def step(k):
+        idx = torch.randint(0, N, (B,))
+        x1 = images[idx]
+        y = None
+        if classes:
+            y = labels[idx]
+            y = torch.where(torch.rand(B) < 0.1, torch.full_like(y, classes), y)
+        x0 = torch.randn_like(x1)
+        t = torch.sigmoid(torch.randn(B))
+        tt = t[:, None, None, None]
+        xt = (1 - (1 - SIGMA_MIN) * tt) * x0 + tt * x1
+        u = x1 - (1 - SIGMA_MIN) * x0
+        v = net(xt, t, y)
+        loss = (v - u).pow(2).sum() / B
+        if not math.isfinite(loss.item()):
+            sys.exit(f"loss is {loss.item()} at step {k}")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in params]))
+        if not math.isfinite(norm.item()):
+            sys.exit(f"gradient norm is {norm.item()} at step {k}")
+        for g in opt.param_groups:
+            g["lr"] = 1e-3 * min(1.0, k / 100)
+        opt.step()
+        d = min(0.999, (1 + k) / (10 + k))
+        with torch.no_grad():
+            torch._foreach_mul_(ema, d)
+            torch._foreach_add_(ema, params, alpha=1 - d)
+
+    times = []
+    prof_groups = None
+    for k in range(1, args.warmup + 1):
+        step(k)
+    if args.profile:
+        from torch.autograd import profiler
+        with profiler.profile() as prof:
+            for k in range(args.warmup + 1, args.warmup + args.steps + 1):
+                t0 = time.perf_counter()
+                step(k)
+                times.append((time.perf_counter() - t0) * 1e3)
+        prof_groups = {g: ms / args.steps for g, ms in conv_share(prof).items()}
+        top = sorted(prof.key_averages(), key=lambda ev: -ev.self_cpu_time_total)[:12]
+        print("top ops by self CPU time per step: " + ", ".join(f"{ev.key} {ev.self_cpu_time_total / 1e3 / args.steps:.1f} ms" for ev in top))
+    else:
+        for k in range(args.warmup + 1, args.warmup + args.steps + 1):
+            t0 = time.perf_counter()
+            step(k)
+            times.append((time.perf_counter() - t0) * 1e3)
+            print(f"torch  step {times[-1]:7.1f} ms", flush=True)
+    med = statistics.median(times)
+    conv = float("nan")
+    if prof_groups:
+        total = sum(prof_groups.values())
+        print(f"profiled (self CPU time per step, profiler overhead included): total {total:.1f} ms, median wall {med:.1f} ms")
+        for g, ms in prof_groups.items():
+            print(f"  {g:<34} {ms:8.1f} ms  {100 * ms / total:5.1f} %")
+        conv = prof_groups["conv"]
+    print(f"RESULT torch {THREADS} {B} {med:.3f} {conv:.3f} {nparams} nan nan nan {min(times):.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
