@@ -1,6 +1,7 @@
 package dev.panflow.nn;
 
 import dev.panflow.kernels.Elementwise;
+import dev.panflow.kernels.Gemm;
 import dev.panflow.kernels.MatMul;
 import dev.panflow.kernels.ParallelKernels;
 import dev.panflow.kernels.Pool;
@@ -51,6 +52,35 @@ public final class Linear {
     public void forwardSilu(MemorySegment x, MemorySegment pre, MemorySegment post, int rows) {
         mm.nn(x, weight.value().segment(), pre, rows, out, in, false);
         ops.biasSilu(pre, bias.value().segment(), post, rows, out);
+    }
+
+    // Row-range forms on the calling thread only (no pool): several threads may run them at once
+    // on disjoint rows. Every element is computed as by the pooled forms, so results are the same bits.
+
+    /** Rows [r0, r1) of y = x·W + b. */
+    void forwardRows(MemorySegment x, MemorySegment y, int r0, int r1) {
+        Gemm.nn(x, weight.value().segment(), y, r1, out, in, false, r0, r1);
+        Elementwise.addBias(y, bias.value().segment(), r0, r1, out);
+    }
+
+    /** Rows [r0, r1) of pre = x·W + b, post = silu(pre); post may be pre (then only silu(pre) is kept). */
+    void forwardSiluRows(MemorySegment x, MemorySegment pre, MemorySegment post, int r0, int r1) {
+        Gemm.nn(x, weight.value().segment(), pre, r1, out, in, false, r0, r1);
+        Elementwise.biasSilu(pre, bias.value().segment(), post, r0, r1, out);
+    }
+
+    /** Rows [r0, r1) of dx = dy·Wᵀ. */
+    void backwardInputRows(MemorySegment dy, MemorySegment dx, int r0, int r1) {
+        Gemm.nt(dy, weight.value().segment(), dx, r1, in, out, false, r0, r1);
+    }
+
+    /**
+     * Rows [w0, w1) of dL/dW = xᵀ·dy over {@code rows} batch rows (x [rows × in], dy [rows × out]),
+     * and dL/db = Σ_rows dy too when {@code withBias}.
+     */
+    void weightGradRows(MemorySegment x, MemorySegment dy, int rows, int w0, int w1, boolean withBias) {
+        Gemm.tn(x, dy, weight.grad().segment(), in, out, rows, false, w0, w1);
+        if (withBias) Elementwise.sumRows(dy, bias.grad().segment(), rows, out, false);
     }
 
     /**
