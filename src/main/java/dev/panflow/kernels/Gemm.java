@@ -117,8 +117,8 @@ public final class Gemm {
                 else packB(b, n, pc, kc, jc, nc, s.b, s.staging);
                 for (int ic = r0; ic < r1; ic += MC) {
                     int mc = Math.min(MC, r1 - ic);
-                    packA(a, ars, acs, ic, mc, pc, kc, s.a, s.staging);
-                    block(s, c, n, ic, mc, jc, nc, kc);
+                    packA(a, ars, acs, ic, mc, pc, kc, s.a);
+                    block(s, c, n, ic, mc, jc, nc, kc, acs == 1);
                 }
             }
         }
@@ -129,7 +129,7 @@ public final class Gemm {
      * start from C (zeroed first when not accumulating): starting the first k slice from zero
      * instead made loading C a rarely taken path, left in C1 code that boxes its vectors.
      */
-    private static void block(Scratch s, MemorySegment c, int n, int ic, int mc, int jc, int nc, int kc) {
+    private static void block(Scratch s, MemorySegment c, int n, int ic, int mc, int jc, int nc, int kc, boolean rowMajorA) {
         float[] t = s.tile;
         for (int jr = 0; jr < nc; jr += NR) {
             int bo = jr * kc;
@@ -139,7 +139,8 @@ public final class Gemm {
                 int rows = Math.min(MR, mc - ir), cols = Math.min(NR, nc - jr);
                 if (full) loadTile(c, co, n, t);
                 else copyIn(c, co, n, t, rows, cols);
-                kernel(s.a, ir * kc, s.b, bo, kc, t);
+                if (rowMajorA) kernelRows(s.a, ir * kc, s.b, bo, kc, t);
+                else kernel(s.a, ir * kc, s.b, bo, kc, t);
                 if (full) storeTile(t, c, co, n);
                 else copyOut(t, c, co, n, rows, cols);
             }
@@ -167,6 +168,34 @@ public final class Gemm {
             v = FloatVector.broadcast(S, ap[ai + 2]);
             x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
             v = FloatVector.broadcast(S, ap[ai + 3]);
+            x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
+        }
+        x00.intoArray(t, 0); x01.intoArray(t, L);
+        x10.intoArray(t, NR); x11.intoArray(t, NR + L);
+        x20.intoArray(t, 2 * NR); x21.intoArray(t, 2 * NR + L);
+        x30.intoArray(t, 3 * NR); x31.intoArray(t, 3 * NR + L);
+    }
+
+    /**
+     * {@link #kernel} for an A micro-panel stored row by row: A(r, p) = ap[ao + r·kc + p] (a plain
+     * copy of MR rows of a row-major A, no transpose). The same fmas in the same order.
+     */
+    private static void kernelRows(float[] ap, int ao, float[] bp, int bo, int kc, float[] t) {
+        FloatVector x00 = FloatVector.fromArray(S, t, 0), x01 = FloatVector.fromArray(S, t, L);
+        FloatVector x10 = FloatVector.fromArray(S, t, NR), x11 = FloatVector.fromArray(S, t, NR + L);
+        FloatVector x20 = FloatVector.fromArray(S, t, 2 * NR), x21 = FloatVector.fromArray(S, t, 2 * NR + L);
+        FloatVector x30 = FloatVector.fromArray(S, t, 3 * NR), x31 = FloatVector.fromArray(S, t, 3 * NR + L);
+        int a1 = ao + kc, a2 = a1 + kc, a3 = a2 + kc;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector v = FloatVector.broadcast(S, ap[ao + p]);
+            x00 = v.fma(b0, x00); x01 = v.fma(b1, x01);
+            v = FloatVector.broadcast(S, ap[a1 + p]);
+            x10 = v.fma(b0, x10); x11 = v.fma(b1, x11);
+            v = FloatVector.broadcast(S, ap[a2 + p]);
+            x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
+            v = FloatVector.broadcast(S, ap[a3 + p]);
             x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
         }
         x00.intoArray(t, 0); x01.intoArray(t, L);
@@ -241,18 +270,19 @@ public final class Gemm {
     }
 
     /**
-     * packed[ir·kc + p·MR + r] = A(ic + ir + r, pc + p) with A(i, p) = a[i·ars + p·acs]; rows
-     * past the block are zero-padded. Rows contiguous in p (acs = 1) go through the staging
-     * array as in {@link #packBt}; otherwise a full micro-panel names its MR rows explicitly.
+     * Packs the A block of rows [ic, ic + mc) × k slice [pc, pc + kc), A(i, p) = a[i·ars + p·acs],
+     * in micro-panels of MR rows at packed[ir·kc ..], rows past the block zero-padded. Rows
+     * contiguous in p (acs = 1) are bulk-copied as they are, row by row (A(r, p) at r·kc + p, for
+     * {@link #kernelRows}: no transpose); otherwise a micro-panel interleaves its rows
+     * (A(r, p) at p·MR + r, for {@link #kernel}), naming its MR rows explicitly.
      */
-    private static void packA(MemorySegment a, long ars, long acs, int ic, int mc, int pc, int kc, float[] packed, float[] staging) {
+    private static void packA(MemorySegment a, long ars, long acs, int ic, int mc, int pc, int kc, float[] packed) {
         for (int ir = 0; ir < mc; ir += MR) {
             int rows = Math.min(MR, mc - ir), o = ir * kc;
             long src = (ic + ir) * ars + pc * acs;
             if (acs == 1) {
-                for (int r = 0; r < rows; r++) MemorySegment.copy(a, F, 4 * (src + r * ars), staging, r * kc, kc);
-                if (rows < MR) java.util.Arrays.fill(staging, rows * kc, MR * kc, 0f);
-                transpose(staging, kc, MR, packed, o);
+                for (int r = 0; r < rows; r++) MemorySegment.copy(a, F, 4 * (src + r * ars), packed, o + r * kc, kc);
+                if (rows < MR) java.util.Arrays.fill(packed, o + rows * kc, o + MR * kc, 0f);
             } else if (rows == MR) {
                 long s1 = src + ars, s2 = s1 + ars, s3 = s2 + ars;
                 for (int p = 0; p < kc; p++, o += MR, src += acs, s1 += acs, s2 += acs, s3 += acs) {

@@ -196,16 +196,25 @@ public final class Mlp {
         b.tRows = tRows;
         b.tAll = tAll;
         b.rows = rows;
-        pool.parallelFor((rows + ROW_TILE - 1) / ROW_TILE, rowGrain(), b);
+        b.pieceRows = pieceRows(rows);
+        b.next.set(0);
+        pool.parallelFor(Math.min(pool.threads(), (rows + b.pieceRows - 1) / b.pieceRows), 1, b);
         b.acts = null;
         b.x = b.tRows = null;
         return acts.output.segment();
     }
 
-    /** Row tiles per thread at least: ~128 K multiply-adds of the widest layer, as MatMul. */
-    private int rowGrain() {
+    /**
+     * Rows per piece of a row-split pass: threads take the next piece when done with one, so a
+     * thread the OS holds back leaves its share to the others. Up to 4 pieces per thread, each
+     * at least ~128 K multiply-adds of the widest layer (as MatMul), a multiple of the row tile.
+     */
+    private int pieceRows(int rows) {
         long perRow = (long) config.hidden() * Math.max(config.hidden(), inWidth);
-        return (int) Math.max(1, (1L << 17) / (perRow * ROW_TILE));
+        int minRows = (int) Math.min(rows, Math.max(ROW_TILE, (1L << 17) / perRow));
+        int pieces = (int) Math.max(1, Math.min(4L * pool.threads(), rows / Math.max(1, minRows)));
+        int per = (rows + pieces - 1) / pieces;
+        return (per + ROW_TILE - 1) / ROW_TILE * ROW_TILE;
     }
 
     /** Rows [r0, r1) through every layer, on the calling thread. */
@@ -220,15 +229,17 @@ public final class Mlp {
     }
 
     private final class FwdBody implements Pool.RangeBody {
+        final AtomicInteger next = new AtomicInteger();
         Activations acts;
         MemorySegment x, tRows;
         long firstRow;
         float tAll;
-        int rows;
+        int rows, pieceRows;
 
         @Override
         public void range(int from, int to) {
-            forwardRows(acts, x, firstRow, tRows, tAll, from * ROW_TILE, Math.min(rows, to * ROW_TILE));
+            for (int r0; (r0 = next.getAndIncrement() * pieceRows) < rows; )
+                forwardRows(acts, x, firstRow, tRows, tAll, r0, Math.min(rows, r0 + pieceRows));
         }
     }
 
@@ -243,7 +254,10 @@ public final class Mlp {
         MemorySegment in = acts.input.segment();
         long src = 4L * firstRow * d;
         for (int r = r0; r < rows; r++) {
-            MemorySegment.copy(x, src + 4L * r * d, in, 4L * r * inWidth, 4L * d);
+            if (d <= 8) {   // a few floats: element copies beat a bulk-copy call per row
+                long xi = firstRow * d + (long) r * d, ii = (long) r * inWidth;
+                for (int j = 0; j < d; j++) in.setAtIndex(F32, ii + j, x.getAtIndex(F32, xi + j));
+            } else MemorySegment.copy(x, src + 4L * r * d, in, 4L * r * inWidth, 4L * d);
             float t = tRows == null ? tAll : tRows.getAtIndex(F32, r);
             embedding.write(t, in, r, inWidth, d);
         }
@@ -299,7 +313,9 @@ public final class Mlp {
         b.dOut = dOut;
         b.wantDx = dx != null;
         b.rows = rows;
-        pool.parallelFor((rows + ROW_TILE - 1) / ROW_TILE, rowGrain(), b);
+        b.pieceRows = pieceRows(rows);
+        b.next.set(0);
+        pool.parallelFor(Math.min(pool.threads(), (rows + b.pieceRows - 1) / b.pieceRows), 1, b);
         b.acts = null;
         b.dOut = null;
         GradBody g = gradBody;
@@ -318,14 +334,19 @@ public final class Mlp {
     }
 
     private final class BwdBody implements Pool.RangeBody {
+        final AtomicInteger next = new AtomicInteger();
         Activations acts;
         MemorySegment dOut;
         boolean wantDx;
-        int rows;
+        int rows, pieceRows;
 
         @Override
         public void range(int from, int to) {
-            int r0 = from * ROW_TILE, r1 = Math.min(rows, to * ROW_TILE), last = config.layers(), h = config.hidden();
+            for (int r0; (r0 = next.getAndIncrement() * pieceRows) < rows; ) rows(r0, Math.min(rows, r0 + pieceRows));
+        }
+
+        private void rows(int r0, int r1) {
+            int last = config.layers(), h = config.hidden();
             MemorySegment dPost = acts.gradA.segment();
             linears[last].backwardInputRows(dOut, dPost, r0, r1);
             for (int i = last - 1; i >= 0; i--) {
