@@ -57,21 +57,39 @@ public final class Linear {
     // Row-range forms on the calling thread only (no pool): several threads may run them at once
     // on disjoint rows. Every element is computed as by the pooled forms, so results are the same bits.
 
-    /** Rows [r0, r1) of y = x·W + b. */
-    void forwardRows(MemorySegment x, MemorySegment y, int r0, int r1) {
-        Gemm.nn(x, weight.value().segment(), y, r1, out, in, false, r0, r1);
+    // W packed for the GEMM once per pass and shared by the threads' row ranges (made on demand).
+    private float[] packedW, packedWt;
+
+    /** Packs W for {@link #forwardRows}/{@link #forwardSiluRows} with {@code prepacked}; call after W changed. */
+    void prepackForward() {
+        if (packedW == null) packedW = new float[Gemm.packedSize(in, out)];
+        Gemm.packWhole(weight.value().segment(), false, in, out, packedW);
+    }
+
+    /** Packs Wᵀ for {@link #backwardInputRows} with {@code prepacked}. */
+    void prepackBackward() {
+        if (packedWt == null) packedWt = new float[Gemm.packedSize(out, in)];
+        Gemm.packWhole(weight.value().segment(), true, out, in, packedWt);
+    }
+
+    /** Rows [r0, r1) of y = x·W + b ({@code prepacked}: W as packed by the last {@link #prepackForward}). */
+    void forwardRows(MemorySegment x, MemorySegment y, int r0, int r1, boolean prepacked) {
+        if (prepacked) Gemm.nnPacked(x, packedW, y, out, in, r0, r1);
+        else Gemm.nn(x, weight.value().segment(), y, r1, out, in, false, r0, r1);
         Elementwise.addBias(y, bias.value().segment(), r0, r1, out);
     }
 
     /** Rows [r0, r1) of pre = x·W + b, post = silu(pre); post may be pre (then only silu(pre) is kept). */
-    void forwardSiluRows(MemorySegment x, MemorySegment pre, MemorySegment post, int r0, int r1) {
-        Gemm.nn(x, weight.value().segment(), pre, r1, out, in, false, r0, r1);
+    void forwardSiluRows(MemorySegment x, MemorySegment pre, MemorySegment post, int r0, int r1, boolean prepacked) {
+        if (prepacked) Gemm.nnPacked(x, packedW, pre, out, in, r0, r1);
+        else Gemm.nn(x, weight.value().segment(), pre, r1, out, in, false, r0, r1);
         Elementwise.biasSilu(pre, bias.value().segment(), post, r0, r1, out);
     }
 
-    /** Rows [r0, r1) of dx = dy·Wᵀ. */
-    void backwardInputRows(MemorySegment dy, MemorySegment dx, int r0, int r1) {
-        Gemm.nt(dy, weight.value().segment(), dx, r1, in, out, false, r0, r1);
+    /** Rows [r0, r1) of dx = dy·Wᵀ ({@code prepacked}: Wᵀ as packed by the last {@link #prepackBackward}). */
+    void backwardInputRows(MemorySegment dy, MemorySegment dx, int r0, int r1, boolean prepacked) {
+        if (prepacked) Gemm.nnPacked(dy, packedWt, dx, in, out, r0, r1);
+        else Gemm.nt(dy, weight.value().segment(), dx, r1, in, out, false, r0, r1);
     }
 
     /**

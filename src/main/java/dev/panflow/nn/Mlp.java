@@ -57,11 +57,12 @@ public final class Mlp {
         store.allocate(ws.arena());
         rowSplit = pool != null && config.hidden() <= ROW_SPLIT_MAX_WIDTH && inWidth <= ROW_SPLIT_MAX_WIDTH
                 && config.dim() <= ROW_SPLIT_MAX_WIDTH && config.layers() >= 1;
-        // dL/dW items: each layer's rows of dW in pieces of about 8 K weights (two per 128×128 layer).
+        // dL/dW items: each layer's rows of dW in pieces of at least 32 K weights (a 128×128 layer is one).
         java.util.List<int[]> items = new java.util.ArrayList<>();
         for (int i = 0; i <= config.layers(); i++) {
             Linear l = linears[i];
-            int pieces = (int) Math.max(1, Math.min((l.in + 15) / 16, Math.round((double) l.in * l.out / 8192.0)));
+            // A piece packs all of dy again, so small layers stay whole (threads take whole layers).
+            int pieces = (int) Math.max(1, Math.min((l.in + 15) / 16, (long) l.in * l.out / 32768));
             for (int p = 0; p < pieces; p++)
                 items.add(new int[] {i, (int) ((long) l.in * p / pieces), (int) ((long) l.in * (p + 1) / pieces), p == 0 ? 1 : 0});
         }
@@ -180,10 +181,10 @@ public final class Mlp {
         MemorySegment h = acts.input.segment();
         for (int i = 0; i < config.layers(); i++) {
             MemorySegment y = (i & 1) == 0 ? acts.pre[0].segment() : acts.post[0].segment();
-            linears[i].forwardSiluRows(h, y, y, 0, rows);
+            linears[i].forwardSiluRows(h, y, y, 0, rows, false);
             h = y;
         }
-        linears[config.layers()].forwardRows(h, acts.output.segment(), 0, rows);
+        linears[config.layers()].forwardRows(h, acts.output.segment(), 0, rows, false);
         return acts.output.segment();
     }
 
@@ -198,7 +199,11 @@ public final class Mlp {
         b.rows = rows;
         b.pieceRows = pieceRows(rows);
         b.next.set(0);
-        pool.parallelFor(Math.min(pool.threads(), (rows + b.pieceRows - 1) / b.pieceRows), 1, b);
+        int pieces = (rows + b.pieceRows - 1) / b.pieceRows;
+        // With several pieces each would pack every layer's W again: pack once, share.
+        b.prepacked = pieces > 1;
+        if (b.prepacked) for (Linear l : linears) l.prepackForward();
+        pool.parallelFor(Math.min(pool.threads(), pieces), 1, b);
         b.acts = null;
         b.x = b.tRows = null;
         return acts.output.segment();
@@ -218,14 +223,15 @@ public final class Mlp {
     }
 
     /** Rows [r0, r1) through every layer, on the calling thread. */
-    private void forwardRows(Activations acts, MemorySegment x, long firstRow, MemorySegment tRows, float tAll, int r0, int r1) {
+    private void forwardRows(Activations acts, MemorySegment x, long firstRow, MemorySegment tRows, float tAll, int r0, int r1,
+                             boolean prepacked) {
         fillInput(acts, x, firstRow, r0, r1, tRows, tAll);
         MemorySegment h = acts.input.segment();
         for (int i = 0; i < config.layers(); i++) {
-            linears[i].forwardSiluRows(h, acts.pre[i].segment(), acts.post[i].segment(), r0, r1);
+            linears[i].forwardSiluRows(h, acts.pre[i].segment(), acts.post[i].segment(), r0, r1, prepacked);
             h = acts.post[i].segment();
         }
-        linears[config.layers()].forwardRows(h, acts.output.segment(), r0, r1);
+        linears[config.layers()].forwardRows(h, acts.output.segment(), r0, r1, prepacked);
     }
 
     private final class FwdBody implements Pool.RangeBody {
@@ -235,11 +241,12 @@ public final class Mlp {
         long firstRow;
         float tAll;
         int rows, pieceRows;
+        boolean prepacked;
 
         @Override
         public void range(int from, int to) {
             for (int r0; (r0 = next.getAndIncrement() * pieceRows) < rows; )
-                forwardRows(acts, x, firstRow, tRows, tAll, r0, Math.min(rows, r0 + pieceRows));
+                forwardRows(acts, x, firstRow, tRows, tAll, r0, Math.min(rows, r0 + pieceRows), prepacked);
         }
     }
 
@@ -315,7 +322,10 @@ public final class Mlp {
         b.rows = rows;
         b.pieceRows = pieceRows(rows);
         b.next.set(0);
-        pool.parallelFor(Math.min(pool.threads(), (rows + b.pieceRows - 1) / b.pieceRows), 1, b);
+        int pieces = (rows + b.pieceRows - 1) / b.pieceRows;
+        b.prepacked = pieces > 1;
+        if (b.prepacked) for (int i = 0; i <= config.layers(); i++) if (i > 0 || dx != null) linears[i].prepackBackward();
+        pool.parallelFor(Math.min(pool.threads(), pieces), 1, b);
         b.acts = null;
         b.dOut = null;
         GradBody g = gradBody;
@@ -337,7 +347,7 @@ public final class Mlp {
         final AtomicInteger next = new AtomicInteger();
         Activations acts;
         MemorySegment dOut;
-        boolean wantDx;
+        boolean wantDx, prepacked;
         int rows, pieceRows;
 
         @Override
@@ -348,12 +358,12 @@ public final class Mlp {
         private void rows(int r0, int r1) {
             int last = config.layers(), h = config.hidden();
             MemorySegment dPost = acts.gradA.segment();
-            linears[last].backwardInputRows(dOut, dPost, r0, r1);
+            linears[last].backwardInputRows(dOut, dPost, r0, r1, prepacked);
             for (int i = last - 1; i >= 0; i--) {
                 MemorySegment dPre = acts.dpre[i].segment();
                 Elementwise.siluBackward(acts.pre[i].segment(), dPost, dPre, (long) r0 * h, (long) r1 * h);
-                if (i > 0) linears[i].backwardInputRows(dPre, dPost, r0, r1);
-                else if (wantDx) linears[0].backwardInputRows(dPre, acts.gradInput.segment(), r0, r1);
+                if (i > 0) linears[i].backwardInputRows(dPre, dPost, r0, r1, prepacked);
+                else if (wantDx) linears[0].backwardInputRows(dPre, acts.gradInput.segment(), r0, r1, prepacked);
             }
         }
     }
