@@ -80,6 +80,14 @@ public final class Mlp {
         }
     }
 
+    /**
+     * Packs every layer's weights for the GEMM once, for {@link #forwardSerial} with
+     * {@code prepacked} on any number of threads; call again after the weights change.
+     */
+    public void prepackWeights() {
+        for (Linear l : linears) l.prepackForward();
+    }
+
     /** Tests: off runs every pass layer by layer (each layer split over the pool), the reference. */
     void setRowSplit(boolean on) { rowSplit = on && pool != null && config.layers() >= 1; }
 
@@ -177,14 +185,19 @@ public final class Mlp {
      * chunk's activations stay in cache. The same bits as {@link #forward}.
      */
     public MemorySegment forwardSerial(Activations acts, MemorySegment x, long firstRow, float t, int rows) {
+        return forwardSerial(acts, x, firstRow, t, rows, false);
+    }
+
+    /** As above; {@code prepacked}: with the weights packed by the last {@link #prepackWeights()}. */
+    public MemorySegment forwardSerial(Activations acts, MemorySegment x, long firstRow, float t, int rows, boolean prepacked) {
         fillInput(acts, x, firstRow, 0, rows, null, t);
         MemorySegment h = acts.input.segment();
         for (int i = 0; i < config.layers(); i++) {
             MemorySegment y = (i & 1) == 0 ? acts.pre[0].segment() : acts.post[0].segment();
-            linears[i].forwardSiluRows(h, y, y, 0, rows, false);
+            linears[i].forwardSiluRows(h, y, y, 0, rows, prepacked);
             h = y;
         }
-        linears[config.layers()].forwardRows(h, acts.output.segment(), 0, rows, false);
+        linears[config.layers()].forwardRows(h, acts.output.segment(), 0, rows, prepacked);
         return acts.output.segment();
     }
 

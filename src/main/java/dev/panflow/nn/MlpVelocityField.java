@@ -22,6 +22,8 @@ public final class MlpVelocityField implements VjpField, ChunkedField {
     private final Slot[] slots;
     private final EvalChunks evalChunks = new EvalChunks();
     private int lastRows = -1;
+    /** Slots run on weights packed by {@link #prepareSlots} (set before every chunked solve or eval). */
+    private boolean slotsPacked;
 
     public MlpVelocityField(Mlp mlp, Workspace ws, int chunkRows) {
         this.mlp = mlp;
@@ -42,6 +44,13 @@ public final class MlpVelocityField implements VjpField, ChunkedField {
     @Override
     public VelocityField slot(int s) { return slots[s]; }
 
+    /** Packs the weights once for all slots and steps of a solve (they do not change during one). */
+    @Override
+    public void prepareSlots() {
+        mlp.prepackWeights();
+        slotsPacked = true;
+    }
+
     /** One thread's evaluator: the MLP on the calling thread with its own activations. */
     private final class Slot implements VelocityField {
         final Mlp.Activations a;
@@ -58,7 +67,7 @@ public final class MlpVelocityField implements VjpField, ChunkedField {
 
         /** out rows [r0, r0 + rows) = v_t(x rows [r0, r0 + rows)). */
         void evalRows(float t, MemorySegment x, int r0, MemorySegment out, int rows) {
-            MemorySegment v = mlp.forwardSerial(a, x, r0, t, rows);
+            MemorySegment v = mlp.forwardSerial(a, x, r0, t, rows, slotsPacked);
             MemorySegment.copy(v, 0, out, 4L * r0 * dim, 4L * rows * dim);
         }
     }
@@ -97,6 +106,7 @@ public final class MlpVelocityField implements VjpField, ChunkedField {
             e.out = out;
             e.rows = rows;
             e.next.set(0);
+            prepareSlots();
             pool.parallelFor(Math.min(pool.threads(), (rows + cap - 1) / cap), 1, e);
             e.x = e.out = null;
             lastRows = -1;

@@ -18,4 +18,10 @@ public interface ChunkedField extends VelocityField {
 
     /** The evaluator of slot s: used by one thread at a time, at most {@link #chunkRows()} rows per eval. */
     VelocityField slot(int s);
+
+    /**
+     * Called on the solving thread before the slots evaluate (once per solve): a field may
+     * prepare what every slot reads, e.g. pack its weights once for all threads and steps.
+     */
+    default void prepareSlots() {}
 }

@@ -93,6 +93,7 @@ abstract class FixedStepSolver extends AbstractSolver {
             this.t0 = t0;
             this.h = h;
             next.set(0);
+            f.prepareSlots();
             try {
                 pool.parallelFor(Math.min(slots, count), 1, this);
             } finally {
