@@ -35,7 +35,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", description = "Timed repeats per case; the median is reported (default: ${DEFAULT-VALUE}).")
     int repeats = 5;
     @Option(names = "--warmup-seconds", paramLabel = "S", description = "Untimed warm-up per case, at least (default: ${DEFAULT-VALUE}).")
-    double warmupSeconds = 2;
+    double warmupSeconds = 5;
     @Option(names = "--samples", paramLabel = "N", description = "Points per sampling run (default: ${DEFAULT-VALUE}).")
     int samples = 16384;
     @Option(names = "--sample-hidden", paramLabel = "H", description = "Hidden width of the sampled model (default: ${DEFAULT-VALUE}).")

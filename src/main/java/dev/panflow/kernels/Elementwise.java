@@ -31,8 +31,13 @@ public final class Elementwise {
 
     /** y[r,c] += bias[c]. */
     public static void addBias(MemorySegment y, MemorySegment bias, int rows, int cols) {
+        addBias(y, bias, 0, rows, cols);
+    }
+
+    /** y[r,c] += bias[c] for rows [rowFrom, rowTo) of a matrix with {@code cols} columns. */
+    public static void addBias(MemorySegment y, MemorySegment bias, int rowFrom, int rowTo, int cols) {
         int cb = (int) vbound(cols);
-        for (int r = 0; r < rows; r++) {
+        for (int r = rowFrom; r < rowTo; r++) {
             long row = (long) r * cols;
             int c = 0;
             for (; c < cb; c += L) store(load(y, row + c).add(load(bias, c)), y, row + c);
@@ -96,12 +101,13 @@ public final class Elementwise {
      */
     public static void biasSilu(MemorySegment y, MemorySegment bias, MemorySegment out, int rowFrom, int rowTo, int cols) {
         int cb = (int) vbound(cols);
+        boolean keep = !out.equals(y);   // out = y (inference): only silu is kept, one store
         for (int r = rowFrom; r < rowTo; r++) {
             long row = (long) r * cols;
             int c = 0;
             for (; c < cb; c += L) {
                 FloatVector v = load(y, row + c).add(load(bias, c));
-                store(v, y, row + c);
+                if (keep) store(v, y, row + c);
                 store(v.div(ExpF.exp(v.neg()).add(1f)), out, row + c);
             }
             for (; c < cols; c++) {

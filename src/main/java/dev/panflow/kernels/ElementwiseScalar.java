@@ -14,7 +14,12 @@ public final class ElementwiseScalar {
 
     /** y[r,c] += bias[c]. */
     public static void addBias(MemorySegment y, MemorySegment bias, int rows, int cols) {
-        for (int r = 0; r < rows; r++)
+        addBias(y, bias, 0, rows, cols);
+    }
+
+    /** y[r,c] += bias[c] for rows [rowFrom, rowTo). */
+    public static void addBias(MemorySegment y, MemorySegment bias, int rowFrom, int rowTo, int cols) {
+        for (int r = rowFrom; r < rowTo; r++)
             for (int c = 0; c < cols; c++) {
                 long i = (long) r * cols + c;
                 set(y, i, get(y, i) + get(bias, c));

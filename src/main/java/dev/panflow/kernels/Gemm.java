@@ -113,12 +113,60 @@ public final class Gemm {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
-                if (bt) packBt(b, k, pc, kc, jc, nc, s.b, s.staging);
-                else packB(b, n, pc, kc, jc, nc, s.b, s.staging);
+                if (bt) packBt(b, k, pc, kc, jc, nc, s.b, 0, s.staging);
+                else packB(b, n, pc, kc, jc, nc, s.b, 0, s.staging);
                 for (int ic = r0; ic < r1; ic += MC) {
                     int mc = Math.min(MC, r1 - ic);
                     packA(a, ars, acs, ic, mc, pc, kc, s.a, s.staging);
-                    block(s, c, n, ic, mc, jc, nc, kc);
+                    block(s, s.b, 0, c, n, ic, mc, jc, nc, kc, acs == 1);
+                }
+            }
+        }
+    }
+
+    /** Floats of a B of k×n packed whole by {@link #packWhole}: every k slice, n padded to NR. */
+    public static int packedSize(int k, int n) {
+        return k * ((n + NR - 1) / NR * NR);
+    }
+
+    /**
+     * Packs all of op(B) (k×n; B stored [k×n], or [n×k] when {@code bt}) into {@code packed}
+     * (≥ {@link #packedSize} floats) for {@link #nnPacked}: a B used by many calls, e.g. a
+     * layer's weights shared by every thread's rows, is then packed once. Slice pc's micro-panel
+     * for columns jc.. starts at pc·nPad + jc·kc.
+     */
+    public static void packWhole(MemorySegment b, boolean bt, int k, int n, float[] packed) {
+        if (packed.length < packedSize(k, n)) throw new IllegalArgumentException("packed holds " + packed.length + " < " + packedSize(k, n));
+        float[] staging = SCRATCH.get().staging;
+        int nPad = (n + NR - 1) / NR * NR;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            for (int jc = 0; jc < n; jc += NC) {
+                int nc = Math.min(NC, n - jc);
+                if (bt) packBt(b, k, pc, kc, jc, nc, packed, pc * nPad + jc * kc, staging);
+                else packB(b, n, pc, kc, jc, nc, packed, pc * nPad + jc * kc, staging);
+            }
+        }
+    }
+
+    /**
+     * Rows [r0, r1) of C[m×n] = A[m×k]·op(B), A row-major, op(B) packed by {@link #packWhole}:
+     * the same bits as {@link #nn} (or {@link #nt}, had B been packed transposed), without
+     * packing B. Any number of threads may share one packed B.
+     */
+    public static void nnPacked(MemorySegment a, float[] packedB, MemorySegment c, int n, int k, int r0, int r1) {
+        if (r1 <= r0 || n <= 0) return;
+        zero(c, (long) r0 * n, (long) r1 * n);
+        Scratch s = SCRATCH.get();
+        int nPad = (n + NR - 1) / NR * NR;
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                for (int ic = r0; ic < r1; ic += MC) {
+                    int mc = Math.min(MC, r1 - ic);
+                    packA(a, k, 1, ic, mc, pc, kc, s.a, s.staging);
+                    block(s, packedB, pc * nPad + jc * kc, c, n, ic, mc, jc, nc, kc, true);
                 }
             }
         }
@@ -129,17 +177,19 @@ public final class Gemm {
      * start from C (zeroed first when not accumulating): starting the first k slice from zero
      * instead made loading C a rarely taken path, left in C1 code that boxes its vectors.
      */
-    private static void block(Scratch s, MemorySegment c, int n, int ic, int mc, int jc, int nc, int kc) {
+    private static void block(Scratch s, float[] bp, int bBase, MemorySegment c, int n, int ic, int mc, int jc, int nc, int kc,
+                              boolean rowMajorA) {
         float[] t = s.tile;
         for (int jr = 0; jr < nc; jr += NR) {
-            int bo = jr * kc;
+            int bo = bBase + jr * kc;
             for (int ir = 0; ir < mc; ir += MR) {
                 long co = (long) (ic + ir) * n + jc + jr;
                 boolean full = ir + MR <= mc && jr + NR <= nc;
                 int rows = Math.min(MR, mc - ir), cols = Math.min(NR, nc - jr);
                 if (full) loadTile(c, co, n, t);
                 else copyIn(c, co, n, t, rows, cols);
-                kernel(s.a, ir * kc, s.b, bo, kc, t);
+                if (rowMajorA) kernelRows(s.a, ir * kc, bp, bo, kc, t);
+                else kernel(s.a, ir * kc, bp, bo, kc, t);
                 if (full) storeTile(t, c, co, n);
                 else copyOut(t, c, co, n, rows, cols);
             }
@@ -167,6 +217,34 @@ public final class Gemm {
             v = FloatVector.broadcast(S, ap[ai + 2]);
             x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
             v = FloatVector.broadcast(S, ap[ai + 3]);
+            x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
+        }
+        x00.intoArray(t, 0); x01.intoArray(t, L);
+        x10.intoArray(t, NR); x11.intoArray(t, NR + L);
+        x20.intoArray(t, 2 * NR); x21.intoArray(t, 2 * NR + L);
+        x30.intoArray(t, 3 * NR); x31.intoArray(t, 3 * NR + L);
+    }
+
+    /**
+     * {@link #kernel} for an A micro-panel stored row by row: A(r, p) = ap[ao + r·kc + p] (a plain
+     * copy of MR rows of a row-major A, no transpose). The same fmas in the same order.
+     */
+    private static void kernelRows(float[] ap, int ao, float[] bp, int bo, int kc, float[] t) {
+        FloatVector x00 = FloatVector.fromArray(S, t, 0), x01 = FloatVector.fromArray(S, t, L);
+        FloatVector x10 = FloatVector.fromArray(S, t, NR), x11 = FloatVector.fromArray(S, t, NR + L);
+        FloatVector x20 = FloatVector.fromArray(S, t, 2 * NR), x21 = FloatVector.fromArray(S, t, 2 * NR + L);
+        FloatVector x30 = FloatVector.fromArray(S, t, 3 * NR), x31 = FloatVector.fromArray(S, t, 3 * NR + L);
+        int a1 = ao + kc, a2 = a1 + kc, a3 = a2 + kc;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector v = FloatVector.broadcast(S, ap[ao + p]);
+            x00 = v.fma(b0, x00); x01 = v.fma(b1, x01);
+            v = FloatVector.broadcast(S, ap[a1 + p]);
+            x10 = v.fma(b0, x10); x11 = v.fma(b1, x11);
+            v = FloatVector.broadcast(S, ap[a2 + p]);
+            x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
+            v = FloatVector.broadcast(S, ap[a3 + p]);
             x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
         }
         x00.intoArray(t, 0); x01.intoArray(t, L);
@@ -209,12 +287,12 @@ public final class Gemm {
      * micro-panel; ragged columns are zero-padded. (No vectors here: a vector copy in this method
      * was left boxed by C2 in small training steps.)
      */
-    private static void packB(MemorySegment b, int n, int pc, int kc, int jc, int nc, float[] packed, float[] staging) {
+    private static void packB(MemorySegment b, int n, int pc, int kc, int jc, int nc, float[] packed, int base, float[] staging) {
         int full = nc - nc % NR;
         if (full < nc) java.util.Arrays.fill(staging, nc, full + NR, 0f);
         for (int p = 0; p < kc; p++) {
             MemorySegment.copy(b, F, 4 * ((long) (pc + p) * n + jc), staging, 0, nc);
-            for (int jr = 0, o = p * NR; jr < nc; jr += NR, o += NR * kc)
+            for (int jr = 0, o = base + p * NR; jr < nc; jr += NR, o += NR * kc)
                 for (int j = 0; j < NR; j++) packed[o + j] = staging[jr + j];   // C2 vectorizes this loop
         }
     }
@@ -224,13 +302,13 @@ public final class Gemm {
      * NR rows of b are bulk-copied into the staging array, then transposed array to array
      * (element-wise segment reads at stride k cost several times more).
      */
-    private static void packBt(MemorySegment b, int k, int pc, int kc, int jc, int nc, float[] packed, float[] staging) {
+    private static void packBt(MemorySegment b, int k, int pc, int kc, int jc, int nc, float[] packed, int base, float[] staging) {
         for (int jr = 0; jr < nc; jr += NR) {
             int cols = Math.min(NR, nc - jr);
             long src = (long) (jc + jr) * k + pc;
             for (int j = 0; j < cols; j++) MemorySegment.copy(b, F, 4 * (src + (long) j * k), staging, j * kc, kc);
             if (cols < NR) java.util.Arrays.fill(staging, cols * kc, NR * kc, 0f);
-            transpose(staging, kc, NR, packed, jr * kc);
+            transpose(staging, kc, NR, packed, base + jr * kc);
         }
     }
 
@@ -241,18 +319,36 @@ public final class Gemm {
     }
 
     /**
-     * packed[ir·kc + p·MR + r] = A(ic + ir + r, pc + p) with A(i, p) = a[i·ars + p·acs]; rows
-     * past the block are zero-padded. Rows contiguous in p (acs = 1) go through the staging
-     * array as in {@link #packBt}; otherwise a full micro-panel names its MR rows explicitly.
+     * Packs the A block of rows [ic, ic + mc) × k slice [pc, pc + kc), A(i, p) = a[i·ars + p·acs],
+     * in micro-panels of MR rows at packed[ir·kc ..], rows past the block zero-padded. Rows
+     * contiguous in p (acs = 1) are bulk-copied as they are, row by row (A(r, p) at r·kc + p, for
+     * {@link #kernelRows}: no transpose); otherwise a micro-panel interleaves its rows
+     * (A(r, p) at p·MR + r, for {@link #kernel}): when columns are contiguous (ars = 1, Aᵀ given,
+     * as in the weight gradient xᵀ·dy) each of the kc rows of a is bulk-copied into the staging
+     * array (zero-padded past mc) and dealt out MR floats per micro-panel; otherwise a micro-panel
+     * names its MR rows explicitly.
      */
     private static void packA(MemorySegment a, long ars, long acs, int ic, int mc, int pc, int kc, float[] packed, float[] staging) {
+        if (acs != 1 && ars == 1) {
+            int full = mc - mc % MR;
+            if (full < mc) java.util.Arrays.fill(staging, mc, full + MR, 0f);
+            for (int p = 0; p < kc; p++) {
+                MemorySegment.copy(a, F, 4 * ((long) (pc + p) * acs + ic), staging, 0, mc);
+                for (int ir = 0, o = p * MR; ir < mc; ir += MR, o += MR * kc) {
+                    packed[o] = staging[ir];
+                    packed[o + 1] = staging[ir + 1];
+                    packed[o + 2] = staging[ir + 2];
+                    packed[o + 3] = staging[ir + 3];
+                }
+            }
+            return;
+        }
         for (int ir = 0; ir < mc; ir += MR) {
             int rows = Math.min(MR, mc - ir), o = ir * kc;
             long src = (ic + ir) * ars + pc * acs;
             if (acs == 1) {
-                for (int r = 0; r < rows; r++) MemorySegment.copy(a, F, 4 * (src + r * ars), staging, r * kc, kc);
-                if (rows < MR) java.util.Arrays.fill(staging, rows * kc, MR * kc, 0f);
-                transpose(staging, kc, MR, packed, o);
+                for (int r = 0; r < rows; r++) MemorySegment.copy(a, F, 4 * (src + r * ars), packed, o + r * kc, kc);
+                if (rows < MR) java.util.Arrays.fill(packed, o + rows * kc, o + MR * kc, 0f);
             } else if (rows == MR) {
                 long s1 = src + ars, s2 = s1 + ars, s3 = s2 + ars;
                 for (int p = 0; p < kc; p++, o += MR, src += acs, s1 += acs, s2 += acs, s3 += acs) {

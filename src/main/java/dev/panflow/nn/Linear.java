@@ -1,6 +1,7 @@
 package dev.panflow.nn;
 
 import dev.panflow.kernels.Elementwise;
+import dev.panflow.kernels.Gemm;
 import dev.panflow.kernels.MatMul;
 import dev.panflow.kernels.ParallelKernels;
 import dev.panflow.kernels.Pool;
@@ -51,6 +52,53 @@ public final class Linear {
     public void forwardSilu(MemorySegment x, MemorySegment pre, MemorySegment post, int rows) {
         mm.nn(x, weight.value().segment(), pre, rows, out, in, false);
         ops.biasSilu(pre, bias.value().segment(), post, rows, out);
+    }
+
+    // Row-range forms on the calling thread only (no pool): several threads may run them at once
+    // on disjoint rows. Every element is computed as by the pooled forms, so results are the same bits.
+
+    // W packed for the GEMM once per pass and shared by the threads' row ranges (made on demand).
+    private float[] packedW, packedWt;
+
+    /** Packs W for {@link #forwardRows}/{@link #forwardSiluRows} with {@code prepacked}; call after W changed. */
+    void prepackForward() {
+        if (packedW == null) packedW = new float[Gemm.packedSize(in, out)];
+        Gemm.packWhole(weight.value().segment(), false, in, out, packedW);
+    }
+
+    /** Packs Wᵀ for {@link #backwardInputRows} with {@code prepacked}. */
+    void prepackBackward() {
+        if (packedWt == null) packedWt = new float[Gemm.packedSize(out, in)];
+        Gemm.packWhole(weight.value().segment(), true, out, in, packedWt);
+    }
+
+    /** Rows [r0, r1) of y = x·W + b ({@code prepacked}: W as packed by the last {@link #prepackForward}). */
+    void forwardRows(MemorySegment x, MemorySegment y, int r0, int r1, boolean prepacked) {
+        if (prepacked) Gemm.nnPacked(x, packedW, y, out, in, r0, r1);
+        else Gemm.nn(x, weight.value().segment(), y, r1, out, in, false, r0, r1);
+        Elementwise.addBias(y, bias.value().segment(), r0, r1, out);
+    }
+
+    /** Rows [r0, r1) of pre = x·W + b, post = silu(pre); post may be pre (then only silu(pre) is kept). */
+    void forwardSiluRows(MemorySegment x, MemorySegment pre, MemorySegment post, int r0, int r1, boolean prepacked) {
+        if (prepacked) Gemm.nnPacked(x, packedW, pre, out, in, r0, r1);
+        else Gemm.nn(x, weight.value().segment(), pre, r1, out, in, false, r0, r1);
+        Elementwise.biasSilu(pre, bias.value().segment(), post, r0, r1, out);
+    }
+
+    /** Rows [r0, r1) of dx = dy·Wᵀ ({@code prepacked}: Wᵀ as packed by the last {@link #prepackBackward}). */
+    void backwardInputRows(MemorySegment dy, MemorySegment dx, int r0, int r1, boolean prepacked) {
+        if (prepacked) Gemm.nnPacked(dy, packedWt, dx, in, out, r0, r1);
+        else Gemm.nt(dy, weight.value().segment(), dx, r1, in, out, false, r0, r1);
+    }
+
+    /**
+     * Rows [w0, w1) of dL/dW = xᵀ·dy over {@code rows} batch rows (x [rows × in], dy [rows × out]),
+     * and dL/db = Σ_rows dy too when {@code withBias}.
+     */
+    void weightGradRows(MemorySegment x, MemorySegment dy, int rows, int w0, int w1, boolean withBias) {
+        Gemm.tn(x, dy, weight.grad().segment(), in, out, rows, false, w0, w1);
+        if (withBias) Elementwise.sumRows(dy, bias.grad().segment(), rows, out, false);
     }
 
     /**

@@ -22,7 +22,7 @@ public final class MlpModel implements FlowModel {
 
     @Override
     public void reserve(int rows) {
-        if (acts == null || acts.capacity() < rows) acts = mlp.activations(ws, rows);
+        if (acts == null || acts.capacity() < rows) acts = mlp.activations(ws, rows, true);
     }
 
     @Override

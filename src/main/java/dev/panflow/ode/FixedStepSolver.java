@@ -1,17 +1,32 @@
 package dev.panflow.ode;
 
+import dev.panflow.kernels.Pool;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** Explicit Runge–Kutta with a fixed number of equal steps; time kept in double. */
+/**
+ * Explicit Runge–Kutta with a fixed number of equal steps; time kept in double.
+ *
+ * <p>For a {@link ChunkedField} with more rows than one chunk, the rows are integrated chunk by
+ * chunk: each pool thread takes the next chunk, copies its rows into buffers of its own, runs
+ * every step on them through its own evaluator, and copies them back. Rows are independent and
+ * every step is elementwise per row, so the result is bitwise that of integrating all rows at
+ * once, whatever the thread count or the order chunks are taken in.
+ */
 abstract class FixedStepSolver extends AbstractSolver {
     protected final int steps;
     private final int stages;
+    private final int bufferCount;
+    private final MemorySegment[] ks = new MemorySegment[4];
+    private final Chunks chunks = new Chunks();
 
     FixedStepSolver(int steps, int stages, int buffers) {
         super(buffers);
         if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
         this.steps = steps;
         this.stages = stages;
+        this.bufferCount = buffers;
     }
 
     public int steps() { return steps; }
@@ -20,13 +35,17 @@ abstract class FixedStepSolver extends AbstractSolver {
     public final SolveStats solve(VelocityField f, MemorySegment x, int rows, float t0, float t1) {
         long n = size(f, x, rows);
         if (t0 == t1 || n == 0) return new SolveStats(0, 0, 0);
-        buffers(n);
-        MemorySegment xs = x.asSlice(0, 4 * n);
         double h = ((double) t1 - t0) / steps;
         prepare((float) h);
-        for (int i = 0; i < steps; i++) {
-            // t_i = t0 + i·h, not a running sum, so rounding does not accumulate.
-            step(f, xs, rows, n, t0 + i * h, h);
+        if (f instanceof ChunkedField cf && cf.pool() != null && rows > cf.chunkRows()) {
+            chunks.run(cf, x, rows, t0, h);
+        } else {
+            buffers(n);
+            MemorySegment xs = x.asSlice(0, 4 * n);
+            for (int i = 0; i < steps; i++) {
+                // t_i = t0 + i·h, not a running sum, so rounding does not accumulate.
+                step(f, xs, buf, ks, rows, n, t0 + i * h, h);
+            }
         }
         return new SolveStats(stages * steps, steps, 0);
     }
@@ -34,6 +53,93 @@ abstract class FixedStepSolver extends AbstractSolver {
     /** Precomputes the stage coefficients for step size h. */
     abstract void prepare(float h);
 
-    /** One step from t to t + h, in place on x. */
-    abstract void step(VelocityField f, MemorySegment x, int rows, long n, double t, double h);
+    /**
+     * One step from t to t + h, in place on x[rows × dim] (n floats), with stage buffers
+     * {@code buf} (at least n floats each) and {@code ks} (4 slots) as scratch.
+     */
+    abstract void step(VelocityField f, MemorySegment x, MemorySegment[] buf, MemorySegment[] ks, int rows, long n,
+                       double t, double h);
+
+    @Override
+    public void close() {
+        super.close();
+        chunks.free();
+    }
+
+    /** The chunked solve: per-slot buffers, and the pool body that hands out chunks. */
+    private final class Chunks implements Pool.RangeBody {
+        private final AtomicInteger next = new AtomicInteger();
+        private Arena arena;
+        private MemorySegment[] xs = new MemorySegment[0];
+        private MemorySegment[][] bufs = new MemorySegment[0][];
+        private MemorySegment[][] scratch = new MemorySegment[0][];
+        private long capacity = -1;
+        // the current solve
+        private ChunkedField field;
+        private MemorySegment x;
+        private int rows, chunkRows, count, dim;
+        private double t0, h;
+
+        void run(ChunkedField f, MemorySegment x, int rows, double t0, double h) {
+            Pool pool = f.pool();
+            int slots = pool.threads(), cr = f.chunkRows();
+            ensure(slots, (long) cr * f.dim());
+            this.field = f;
+            this.x = x;
+            this.rows = rows;
+            this.chunkRows = cr;
+            this.count = (rows + cr - 1) / cr;
+            this.dim = f.dim();
+            this.t0 = t0;
+            this.h = h;
+            next.set(0);
+            f.prepareSlots();
+            try {
+                pool.parallelFor(Math.min(slots, count), 1, this);
+            } finally {
+                this.field = null;
+                this.x = null;
+            }
+        }
+
+        /** Slot {@code from} (one per thread) integrates chunks until none is left. */
+        @Override
+        public void range(int from, int to) {
+            for (int s = from; s < to; s++) {
+                VelocityField f = field.slot(s);
+                MemorySegment xc = xs[s];
+                MemorySegment[] b = bufs[s], k = scratch[s];
+                for (int c; (c = next.getAndIncrement()) < count; ) {
+                    int r0 = c * chunkRows, nr = Math.min(chunkRows, rows - r0);
+                    long off = 4L * r0 * dim, len = 4L * nr * dim, n = (long) nr * dim;
+                    MemorySegment.copy(x, off, xc, 0, len);
+                    for (int i = 0; i < steps; i++) step(f, xc, b, k, nr, n, t0 + i * h, h);
+                    MemorySegment.copy(xc, 0, x, off, len);
+                }
+            }
+        }
+
+        private void ensure(int slots, long floats) {
+            if (slots <= xs.length && floats <= capacity) return;
+            free();
+            arena = Arena.ofShared();
+            xs = new MemorySegment[slots];
+            bufs = new MemorySegment[slots][bufferCount];
+            scratch = new MemorySegment[slots][4];
+            for (int s = 0; s < slots; s++) {
+                xs[s] = arena.allocate(4 * floats, 64);
+                for (int i = 0; i < bufferCount; i++) bufs[s][i] = arena.allocate(4 * floats, 64);
+            }
+            capacity = floats;
+        }
+
+        void free() {
+            if (arena != null) arena.close();
+            arena = null;
+            xs = new MemorySegment[0];
+            bufs = new MemorySegment[0][];
+            scratch = new MemorySegment[0][];
+            capacity = -1;
+        }
+    }
 }

@@ -6,14 +6,13 @@ import java.lang.foreign.MemorySegment;
 /** Heun (explicit trapezoid): k1 = v_t(x), k2 = v_{t+h}(x + h·k1), x ← x + h/2·(k1 + k2). Order 2. */
 public final class Heun extends FixedStepSolver {
     private final float[] predict = new float[1], correct = new float[2];
-    private final MemorySegment[] ks = new MemorySegment[2];
 
     public Heun(int steps) { super(steps, 2, 3); }
 
     @Override void prepare(float h) { predict[0] = h; correct[0] = h / 2; correct[1] = h / 2; }
 
     @Override
-    void step(VelocityField f, MemorySegment x, int rows, long n, double t, double h) {
+    void step(VelocityField f, MemorySegment x, MemorySegment[] buf, MemorySegment[] ks, int rows, long n, double t, double h) {
         MemorySegment k1 = buf[0], k2 = buf[1], y = buf[2];
         f.eval((float) t, x, k1, rows);
         ks[0] = k1;

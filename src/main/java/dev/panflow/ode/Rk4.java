@@ -9,7 +9,6 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Rk4 extends FixedStepSolver {
     private final float[] half = new float[1], full = new float[1], fin = new float[4];
-    private final MemorySegment[] one = new MemorySegment[1], all = new MemorySegment[4];
 
     public Rk4(int steps) { super(steps, 4, 5); }
 
@@ -21,21 +20,21 @@ public final class Rk4 extends FixedStepSolver {
     }
 
     @Override
-    void step(VelocityField f, MemorySegment x, int rows, long n, double t, double h) {
+    void step(VelocityField f, MemorySegment x, MemorySegment[] buf, MemorySegment[] ks, int rows, long n, double t, double h) {
         MemorySegment k1 = buf[0], k2 = buf[1], k3 = buf[2], k4 = buf[3], y = buf[4];
         float tm = (float) (t + h / 2);
         f.eval((float) t, x, k1, rows);
-        one[0] = k1;
-        Elementwise.linComb(y, x, half, one, 1, n);
+        ks[0] = k1;
+        Elementwise.linComb(y, x, half, ks, 1, n);
         f.eval(tm, y, k2, rows);
-        one[0] = k2;
-        Elementwise.linComb(y, x, half, one, 1, n);
+        ks[0] = k2;
+        Elementwise.linComb(y, x, half, ks, 1, n);
         f.eval(tm, y, k3, rows);
-        one[0] = k3;
-        Elementwise.linComb(y, x, full, one, 1, n);
+        ks[0] = k3;
+        Elementwise.linComb(y, x, full, ks, 1, n);
         f.eval((float) (t + h), y, k4, rows);
-        all[0] = k1; all[1] = k2; all[2] = k3; all[3] = k4;
-        Elementwise.linComb(x, x, fin, all, 4, n);
+        ks[0] = k1; ks[1] = k2; ks[2] = k3; ks[3] = k4;
+        Elementwise.linComb(x, x, fin, ks, 4, n);
     }
 
     @Override public String name() { return "rk4"; }

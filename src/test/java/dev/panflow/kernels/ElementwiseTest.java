@@ -57,6 +57,13 @@ class ElementwiseTest {
                     MemorySegment y1 = copyOf(arena, y), y2 = copyOf(arena, y);
                     Elementwise.addBias(y1, bias, rows, cols); ElementwiseScalar.addBias(y2, bias, rows, cols);
                     assertBitwiseEqual(y1, y2, (long) rows * cols + 16, "addBias " + rows + "x" + cols);
+                    if (rows >= 2) {   // a row range [1, rows − 1): rows outside it stay untouched
+                        MemorySegment y3 = copyOf(arena, y), y4 = copyOf(arena, y);
+                        Elementwise.addBias(y3, bias, 1, rows - 1, cols); ElementwiseScalar.addBias(y4, bias, 1, rows - 1, cols);
+                        assertBitwiseEqual(y3, y4, (long) rows * cols + 16, "addBias rows [1, " + (rows - 1) + ") x" + cols);
+                        for (long i = 0; i < cols; i++) assertEquals(y.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, i),
+                                y3.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, i), "row 0 untouched");
+                    }
                     for (boolean acc : new boolean[] {false, true}) {
                         MemorySegment o1 = random(arena, cols, rnd, -1, 1), o2 = copyOf(arena, o1);
                         Elementwise.sumRows(y, o1, rows, cols, acc); ElementwiseScalar.sumRows(y, o2, rows, cols, acc);

@@ -138,4 +138,27 @@ class GemmTest {
             check(op, 5, 9, 0, false, rnd);
         }
     }
+
+    /** B packed once (packWhole) and shared: nnPacked gives the bits of nn and nt, row ranges and ragged shapes included. */
+    @Test
+    void prepackedBMatchesNnAndNtBitwise() {
+        SplittableRandom rnd = new SplittableRandom(77);
+        int[][] shapes = {{1, 1, 1}, {5, 3, 2}, {37, 33, 17}, {64, 128, 128}, {9, 40, 300}, {13, 1030, 5}, {130, 70, 520}};
+        try (Arena arena = Arena.ofConfined()) {
+            for (int[] sh : shapes) {
+                int m = sh[0], n = sh[1], k = sh[2];
+                MemorySegment a = random(arena, (long) m * k, rnd, -1, 1), b = random(arena, (long) k * n, rnd, -1, 1);
+                for (boolean bt : new boolean[] {false, true}) {
+                    float[] packed = new float[Gemm.packedSize(k, n) + 3];
+                    Gemm.packWhole(b, bt, k, n, packed);
+                    MemorySegment c1 = random(arena, (long) m * n, rnd, -1, 1), c2 = random(arena, (long) m * n, rnd, -1, 1);
+                    if (bt) Gemm.nt(a, b, c1, m, n, k, false, 0, m); else Gemm.nn(a, b, c1, m, n, k, false, 0, m);
+                    int mid = m / 2;   // two row ranges, as two threads would run them
+                    Gemm.nnPacked(a, packed, c2, n, k, 0, mid);
+                    Gemm.nnPacked(a, packed, c2, n, k, mid, m);
+                    assertBitwiseEqual(c1, c2, (long) m * n, (bt ? "nt" : "nn") + " prepacked " + m + "x" + n + "x" + k);
+                }
+            }
+        }
+    }
 }

@@ -27,6 +27,12 @@ class ParallelKernelsTest {
                     assertBitwiseEqual(o1, o2, n + 16, "biasSilu vs addBias+silu " + what);
                     assertBitwiseEqual(y1, y3, n, "pre-activation vs scalar twin " + what);
                     assertClose(o1, o3, n, 2e-6, "biasSilu vs scalar twin " + what);
+                    // In place (out = y, the sampler's inference pass): y ends up as silu(y + bias).
+                    MemorySegment y4 = copyOf(arena, y), y5 = copyOf(arena, y);
+                    Elementwise.biasSilu(y4, bias, y4, 0, rows, cols);
+                    ElementwiseScalar.biasSilu(y5, bias, y5, 0, rows, cols);
+                    assertBitwiseEqual(y4, o1, n, "in-place biasSilu " + what);
+                    assertClose(y4, y5, n, 2e-6, "in-place biasSilu vs scalar twin " + what);
                 }
         }
     }

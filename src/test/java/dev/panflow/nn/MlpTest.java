@@ -22,7 +22,7 @@ class MlpTest {
             Mlp mlp = new Mlp(new MlpConfig(dim, 12, 3, embedding, 4), pool, ws);
             Rng rng = new Rng(5);
             mlp.init(rng);
-            Mlp.Activations acts = mlp.activations(ws, rows);
+            Mlp.Activations acts = mlp.activations(ws, rows, true);   // the row-split backward
             Tensor x = ws.tensor(rows, dim), t = ws.tensor(rows), w = ws.tensor(rows, dim), dx = ws.tensor(rows, dim);
             rng.fillGaussian(x.segment(), x.size(), 1f);
             rng.fillUniform(t.segment(), rows, 0f, 1f);
@@ -34,6 +34,49 @@ class MlpTest {
             for (Param p : mlp.params().params())
                 GradCheck.check(p.name(), p.value().segment(), p.grad().segment(), p.size(), 25, loss);
             GradCheck.check("dx", x.segment(), dx.segment(), x.size(), (int) x.size(), loss);
+        }
+    }
+
+    /**
+     * The row-split passes (each thread runs every layer on its rows; weight gradients shared
+     * out in pieces) give the same bits as the layer-by-layer passes, at 1 and 2 threads, with
+     * ragged row counts; so does the serial inference pass of the sampler's chunks.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void rowSplitPassesEqualLayerByLayerBitwise(int threads) {
+        int dim = 3;
+        for (int rows : new int[] {1, 5, 37, 130, 701}) {   // 701: the forward split really forks
+            float[][] out = new float[2][], dxs = new float[2][], grads = new float[2][];
+            for (int mode = 0; mode < 2; mode++)
+                try (Workspace ws = new Workspace(); Pool pool = new Pool(threads)) {
+                    Mlp mlp = new Mlp(new MlpConfig(dim, 20, 3, "sinusoidal", 3), pool, ws);
+                    mlp.setRowSplit(mode == 1);
+                    Rng rng = new Rng(11);
+                    mlp.init(rng);
+                    Mlp.Activations acts = mlp.activations(ws, rows, true);
+                    Tensor x = ws.tensor(rows, dim), t = ws.tensor(rows), w = ws.tensor(rows, dim), dx = ws.tensor(rows, dim);
+                    rng.fillGaussian(x.segment(), x.size(), 1f);
+                    rng.fillUniform(t.segment(), rows, 0f, 1f);
+                    rng.fillGaussian(w.segment(), w.size(), 1f);
+                    out[mode] = Tensor.wrap(mlp.forward(acts, x.segment(), t.segment(), rows), rows, dim).toArray();
+                    mlp.backward(acts, w.segment(), dx.segment(), rows);
+                    dxs[mode] = dx.toArray();
+                    grads[mode] = mlp.params().grads().toArray();
+                    if (mode == 1) {   // forwardSerial (one shared t) = forward
+                        float[] a = Tensor.wrap(mlp.forward(acts, x.segment(), 0.25f, rows), rows, dim).toArray();
+                        Mlp.Activations own = mlp.activations(ws, rows);
+                        float[] b = Tensor.wrap(mlp.forwardSerial(own, x.segment(), 0, 0.25f, rows), rows, dim).toArray();
+                        assertArrayEquals(a, b, "forwardSerial, rows " + rows);
+                        if (rows > 3) {   // rows [2, rows) through x's row offset
+                            float[] c = Tensor.wrap(mlp.forwardSerial(own, x.segment(), 2, 0.25f, rows - 2), rows - 2, dim).toArray();
+                            assertArrayEquals(java.util.Arrays.copyOfRange(a, 2 * dim, rows * dim), c, "row offset, rows " + rows);
+                        }
+                    }
+                }
+            assertArrayEquals(out[0], out[1], "forward, rows " + rows);
+            assertArrayEquals(dxs[0], dxs[1], "dx, rows " + rows);
+            assertArrayEquals(grads[0], grads[1], "parameter gradients, rows " + rows);
         }
     }
 

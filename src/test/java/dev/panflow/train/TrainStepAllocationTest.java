@@ -20,10 +20,20 @@ import org.junit.jupiter.api.Test;
 class TrainStepAllocationTest {
     @Test
     void steadyStateStepAllocatesNothingOnTheHeap() {
+        steadyState(CfmTrainerTest.small("checkerboard", "ot", 100000, 1e-3f));
+    }
+
+    /** The bench's small case (H 128, batch 256): row pieces over both threads, weights packed once per pass. */
+    @Test
+    void steadyStateRowSplitStepWithPrepackedWeightsAllocatesNothing() {
+        steadyState(dev.panflow.bench.Benchmarks.trainConfig(2, 128, 256, 0));
+    }
+
+    private static void steadyState(TrainConfig cfg) {
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long me = Thread.currentThread().threadId();
         try (Arena arena = Arena.ofShared(); Pool pool = new Pool(2);
-             CfmTrainer tr = new CfmTrainer(CfmTrainerTest.small("checkerboard", "ot", 100000, 1e-3f), Datasets.open("checkerboard", arena),
+             CfmTrainer tr = new CfmTrainer(cfg, Datasets.open("checkerboard", arena),
                      Paths.byName("ot"), pool)) {
             // Until C2 has compiled the Vector API kernels, vectors are boxed on the heap; on two
             // busy cores that can take a while. Steady state = a round of steps that allocates nothing.
