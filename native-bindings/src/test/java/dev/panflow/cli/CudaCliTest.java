@@ -25,7 +25,9 @@ class CudaCliTest {
     @Test
     void unknownBackendIsRefused(@TempDir Path dir) {
         assertUserError(run("train", "--backend", "tpu", "--steps", "1", "--out", dir.toString()), "unknown --backend 'tpu'");
-        assertUserError(run("sample", "--backend", "tpu", "--model", dir.resolve("none").toString()), "no model file");
+        // flags are checked before files: the bad backend is named even though the model is missing too
+        assertUserError(run("sample", "--backend", "tpu", "--model", dir.resolve("none").toString()), "unknown --backend 'tpu'");
+        assertUserError(run("sample", "--backend", "cuda", "--model", dir.resolve("none").toString()), "no model file");
     }
 
     @Test
