@@ -1,6 +1,7 @@
 package dev.panflow.cli;
 
 import dev.panflow.UserError;
+import dev.panflow.dist.Collective;
 import dev.panflow.io.Npy;
 import dev.panflow.kernels.Backends;
 import dev.panflow.kernels.ConvKernels;
@@ -44,6 +45,8 @@ final class SampleCommand implements Callable<Integer> {
     long seed = 0;
     @Mixin
     Threads threads;
+    @Mixin
+    Distributed distributed;
     @Option(names = "--out", paramLabel = "FILE.npy", description = "Where to write the samples (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("samples.npy");
     @Option(names = "--png", paramLabel = "FILE.png", description = "Also write a scatter plot (2-D data); for images the grid PNG (default for images: beside --out).")
@@ -66,6 +69,16 @@ final class SampleCommand implements Callable<Integer> {
         if (!(atol > 0) || !(rtol > 0)) throw new UserError("--atol and --rtol must be > 0");
         Backends.check(backend);
         if (!Files.isRegularFile(model)) throw new UserError("no model file at " + model);
+        coll = distributed.open(backend);
+        int code = sample();
+        coll.close(); // only on a clean end (see TrainCommand)
+        return code;
+    }
+
+    /** One process, or the ranks of --distributed: each integrates its block of the points, rank 0 writes them all. */
+    private Collective coll = Collective.SINGLE;
+
+    private int sample() {
         try (Arena arena = Arena.ofShared(); Workspace ws = new Workspace(); Pool pool = new Pool(threads.checked());
              OdeSolver ode = Solvers.byName(solver, steps, atol, rtol)) {
             Checkpoint.Model m = Checkpoint.readModel(model, arena, !noEma);
@@ -84,8 +97,9 @@ final class SampleCommand implements Callable<Integer> {
                     r = dev.panflow.cuda.CudaSampler.sample(cm, p, solver, steps, n, seed, ws);
                 }
             } else {
-                r = Sampler.sample(mlp, p, ode, n, seed, ws);
+                r = Sampler.sample(mlp, p, ode, n, seed, ws, coll);
             }
+            if (!coll.isRoot()) return 0;
             Npy.write(out, r.samples());
             System.out.printf("%d samples, solver %s, NFE %d (%d steps accepted, %d rejected), %.3f s, %.0f samples/s -> %s%n",
                     n, ode.name(), r.stats().nfe(), r.stats().acceptedSteps(), r.stats().rejectedSteps(), r.seconds(),
@@ -118,7 +132,8 @@ final class SampleCommand implements Callable<Integer> {
             Checkpoint.loadWeights(net.params(), m.weights(), model);
             AffinePath p = Paths.byName(m.config().path());
             int[] labels = ImageSampling.labels(n, classes, cls == null ? -1 : cls);
-            Sampler.Result r = Sampler.sample(net, p, ode, n, seed, ws, labels, guidance, Sampler.IMAGE_CHUNK);
+            Sampler.Result r = Sampler.sample(net, p, ode, n, seed, ws, labels, guidance, Sampler.IMAGE_CHUNK, coll);
+            if (!coll.isRoot()) return 0;
             Path grid = png != null ? png : siblingPng(out);
             ImageSampling.write(r, ode.name(), shape[0], shape[1], shape[2], cls == null ? classes : 0, out, grid);
         }

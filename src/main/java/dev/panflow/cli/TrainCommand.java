@@ -4,6 +4,7 @@ import dev.panflow.UserError;
 import dev.panflow.data.DataSource;
 import dev.panflow.data.Datasets;
 import dev.panflow.data.ImageDataSource;
+import dev.panflow.dist.Collective;
 import dev.panflow.kernels.Backends;
 import dev.panflow.kernels.ConvKernels;
 import dev.panflow.nn.UNetConfig;
@@ -76,6 +77,8 @@ final class TrainCommand implements Callable<Integer> {
     long seed = 0;
     @Mixin
     Threads threads;
+    @Mixin
+    Distributed distributed;
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("runs/checkerboard");
     @Option(names = "--checkpoint-every", paramLabel = "N", description = "Write the checkpoint every N steps, 0 = only at the end (default: ${DEFAULT-VALUE}).")
@@ -112,7 +115,8 @@ final class TrainCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec commandSpec;
 
-    private volatile boolean stopRequested;
+    /** The job's collective (one process unless --distributed); only its rank 0 writes files and logs. */
+    private Collective coll = Collective.SINGLE;
 
     /** U-Net defaults for options not given: batch 64, lr 1e-3, t logit-normal around ½, 64 samples, out runs/DATA. */
     private void applyUnetDefaults() {
@@ -147,6 +151,16 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UserError("cannot create output directory " + out + ": " + e.getMessage());
         }
+        coll = distributed.open(backend);
+        // MPI_Finalize only on a clean end: a rank that fails exits without it, and mpirun then
+        // stops the others (finalizing would wait for ranks blocked in the next all-reduce).
+        int code = trainAndSample(spec, cfg, p, ckpt);
+        coll.close();
+        return code;
+    }
+
+    private int trainAndSample(ModelSpec spec, TrainConfig cfg, AffinePath p, Path ckpt) throws IOException {
+        boolean root = coll.isRoot();
         try (Arena dataArena = Arena.ofShared();
              Pool pool = new Pool(threads.checked());
              ConvKernels conv = spec.isUnet() ? Backends.conv(backend, pool) : null) {
@@ -154,18 +168,21 @@ final class TrainCommand implements Callable<Integer> {
             if (!spec.isUnet()) // the U-Net's buffers are small next to its data set; the MLP's grow with --hidden and --batch
                 MemoryBudget.check(MemoryBudget.trainingBytes(cfg.mlp(ds.dim()), batch) + MemoryBudget.samplingBytes(cfg.mlp(ds.dim()), samples),
                         "--batch " + batch + ", --hidden " + hidden + ", --layers " + layers + " and --samples " + samples);
-            try (CfmTrainer tr = new CfmTrainer(cfg, spec, ds, p, pool, conv)) {
+            try (CfmTrainer tr = new CfmTrainer(cfg, spec, ds, p, pool, conv, coll)) {
                 tr.setCoupling(dev.panflow.path.Coupling.byName(coupling, batch, tr.dim()));
                 if (resume) {
                     Checkpoint.restore(tr, ckpt);
-                    System.err.printf("resumed %s at step %d%n", ckpt, tr.step());
+                    if (root) System.err.printf("resumed %s at step %d%n", ckpt, tr.step());
                 }
-                System.err.printf("coupling: %s%n", tr.coupling().name());
+                if (root) System.err.printf("coupling: %s%n", tr.coupling().name());
                 String net = spec.isUnet()
                         ? String.format("U-Net %s%s (%s backend)", channels, conditional ? ", class-conditional" : "", conv.name())
                         : String.format("MLP %d×%d", hidden, layers);
-                System.err.printf("train: %s (dim %d), path %s, %s (%,d parameters), batch %d, %d steps, %d threads%n",
+                if (root) System.err.printf("train: %s (dim %d), path %s, %s (%,d parameters), batch %d, %d steps, %d threads%n",
                         ds.name(), tr.dim(), p.scheduler().name(), net, tr.model.params().count(), batch, steps, pool.threads());
+                if (root && coll.size() > 1)
+                    System.err.printf("distributed: %d MPI ranks, %d rows each per step (global batch %d), %d threads each%n",
+                            coll.size(), tr.localRows(), batch, pool.threads());
                 if (Backends.isCuda(backend)) {
                     try (dev.panflow.cuda.Gpu gpu = dev.panflow.cuda.Gpu.open(cudaLibDir);
                          dev.panflow.cuda.CudaCfmTrainer g = new dev.panflow.cuda.CudaCfmTrainer(gpu, tr, 50)) {
@@ -190,7 +207,7 @@ final class TrainCommand implements Callable<Integer> {
     private boolean runLoop(CfmTrainer tr, Path ckpt) {
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
-            stopRequested = true;
+            tr.requestStop();
             try {
                 finished.await(60, TimeUnit.SECONDS); // let the loop write its checkpoint first
             } catch (InterruptedException ignored) {
@@ -199,14 +216,17 @@ final class TrainCommand implements Callable<Integer> {
         });
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            ProgressBar bar = new ProgressBar("train", steps);
+            boolean root = coll.isRoot();
+            ProgressBar bar = root ? new ProgressBar("train", steps) : null;
             double smooth = Double.NaN;
             long start = tr.step();
             while (tr.step() < steps) {
-                if (stopRequested) {
+                if (tr.stopAgreed()) { // with several ranks: the same step on all of them
                     toHost.run();
-                    Checkpoint.save(tr, ckpt);
-                    System.err.printf("%ninterrupted at step %d; checkpoint saved to %s (continue with --resume)%n", tr.step(), ckpt);
+                    if (root) {
+                        Checkpoint.save(tr, ckpt);
+                        System.err.printf("%ninterrupted at step %d; checkpoint saved to %s (continue with --resume)%n", tr.step(), ckpt);
+                    }
                     return false;
                 }
                 double loss = stepper.getAsDouble();
@@ -214,12 +234,13 @@ final class TrainCommand implements Callable<Integer> {
                 long k = tr.step();
                 if (checkpointEvery > 0 && k % checkpointEvery == 0 && k < steps) {
                     toHost.run();
-                    Checkpoint.save(tr, ckpt);
+                    if (root) Checkpoint.save(tr, ckpt);
                 }
-                bar.update(k - start, String.format("loss %.4f", smooth));
+                if (root) bar.update(k - start, String.format("loss %.4f", smooth));
             }
-            bar.finish(tr.step() - start, String.format("loss %.4f", smooth));
             toHost.run();
+            if (!root) return true;
+            bar.finish(tr.step() - start, String.format("loss %.4f", smooth));
             Checkpoint.save(tr, ckpt);
             double last = gpuTrainer != null ? gpuTrainer.lastLoss() : tr.lastLoss();
             System.out.printf("trained %d steps, final loss %.4f (smoothed %.4f); checkpoint %s%n", tr.step(), last, smooth, ckpt);
@@ -242,8 +263,8 @@ final class TrainCommand implements Callable<Integer> {
         if (tr.data instanceof ImageDataSource img) {
             try (Workspace ws = new Workspace(); OdeSolver solver = Solvers.byName("euler", sampleSteps, 1e-5, 1e-5)) {
                 int[] labels = ImageSampling.labels(samples, tr.model.classes(), -1);
-                Sampler.Result r = Sampler.sample(tr.model, p, solver, samples, seed + 1, ws, labels, 0f, Sampler.IMAGE_CHUNK);
-                ImageSampling.write(r, "Euler", img.channels(), img.height(), img.width(), tr.model.classes(), out.resolve("samples.npy"), out.resolve("samples.png"));
+                Sampler.Result r = Sampler.sample(tr.model, p, solver, samples, seed + 1, ws, labels, 0f, Sampler.IMAGE_CHUNK, coll);
+                if (coll.isRoot()) ImageSampling.write(r, "Euler", img.channels(), img.height(), img.width(), tr.model.classes(), out.resolve("samples.npy"), out.resolve("samples.png"));
             }
             return;
         }
@@ -253,8 +274,9 @@ final class TrainCommand implements Callable<Integer> {
                 gpuTrainer.mlp.uploadWeights(tr.mlp.params().values());
                 r = dev.panflow.cuda.CudaSampler.sample(gpuTrainer.mlp, p, "euler", sampleSteps, samples, seed + 1, ws);
             } else {
-                r = Sampler.sample(tr.mlp, p, solver, samples, seed + 1, ws);
+                r = Sampler.sample(tr.mlp, p, solver, samples, seed + 1, ws, coll);
             }
+            if (!coll.isRoot()) return;
             Path npy = out.resolve("samples.npy");
             Npy.write(npy, r.samples());
             System.out.printf("sampled %d points (Euler, %d NFE, %.2f s) -> %s%n", samples, r.stats().nfe(), r.seconds(), npy);
