@@ -219,7 +219,7 @@ final class TrainCommand implements Callable<Integer> {
             boolean root = coll.isRoot();
             ProgressBar bar = root ? new ProgressBar("train", steps) : null;
             double smooth = Double.NaN;
-            long start = tr.step();
+            long start = tr.step(), t0 = System.nanoTime();
             while (tr.step() < steps) {
                 if (tr.stopAgreed()) { // with several ranks: the same step on all of them
                     toHost.run();
@@ -241,6 +241,7 @@ final class TrainCommand implements Callable<Integer> {
             toHost.run();
             if (!root) return true;
             bar.finish(tr.step() - start, String.format("loss %.4f", smooth));
+            if (distributed.on) reportScaling(tr, tr.step() - start, (System.nanoTime() - t0) * 1e-9);
             Checkpoint.save(tr, ckpt);
             double last = gpuTrainer != null ? gpuTrainer.lastLoss() : tr.lastLoss();
             System.out.printf("trained %d steps, final loss %.4f (smoothed %.4f); checkpoint %s%n", tr.step(), last, smooth, ckpt);
@@ -255,6 +256,15 @@ final class TrainCommand implements Callable<Integer> {
                 // the JVM is already exiting; the hook is running and will return now
             }
         }
+    }
+
+    /** Rank 0's steps/s and the share of a step spent all-reducing (the data for scaling estimates). */
+    private void reportScaling(CfmTrainer tr, long stepsRun, double seconds) {
+        double ms = 1e3 * seconds / Math.max(1, stepsRun);
+        double comm = tr.commSteps() == 0 ? 0 : 1e3 * tr.commSeconds() / tr.commSteps();
+        System.out.printf("distributed: %d ranks × %d threads, %.2f steps/s (%.2f ms/step); all-reduce %.2f ms/step = %.1f %% of a step,"
+                        + " %.2f MB of gradients per step%n", coll.size(), threads.threads, 1e3 / ms, ms, comm, 100 * comm / ms,
+                tr.gradientBytes() / 1e6);
     }
 
     private void sampleAfterTraining(CfmTrainer tr, AffinePath p, Pool pool) {

@@ -56,6 +56,7 @@ public final class CfmTrainer implements AutoCloseable {
     private final MemorySegment x0L, x1L, tL, xtL, coefL, dvL; // views of that block, made once
     private final double[] shared = new double[2]; // all-reduced per step: loss, stop request
     private volatile boolean stopRequested;
+    private long commNanos, commSteps; // time spent in the all-reduces (waiting for the slower rank included)
     private final int dim;
     private final TimeSampling timeSampling;
     private double lastLoss = Double.NaN;
@@ -125,6 +126,14 @@ public final class CfmTrainer implements AutoCloseable {
         return full.segment().asSlice(4L * first * cols, 4L * rows * cols);
     }
 
+    /** Seconds this rank spent in the per-step all-reduces so far, and over how many steps. */
+    public double commSeconds() { return commNanos * 1e-9; }
+
+    public long commSteps() { return commSteps; }
+
+    /** Bytes of gradient all-reduced per step (the flat buffer, alignment padding included). */
+    public long gradientBytes() { return 4L * model.params().flatSize(); }
+
     /** Rows of the global batch this rank trains on. */
     public int localRows() { return rows; }
 
@@ -168,11 +177,14 @@ public final class CfmTrainer implements AutoCloseable {
         if (collective.size() == 1 && !Double.isFinite(loss)) throw lossDiverged(loss, k);
         model.backward(dvL, rows);
         if (collective.size() > 1) {
+            long c0 = System.nanoTime();
             // One in-place all-reduce of the whole flat gradient: Σ_ranks of (1/B)-scaled partial gradients.
             collective.allreduceSum(model.params().grads().segment(), model.params().flatSize());
             shared[0] = loss;
             shared[1] = stopRequested ? 1 : 0;
             collective.allreduceSum(shared); // the global loss, and whether any rank was asked to stop
+            commNanos += System.nanoTime() - c0;
+            commSteps++;
             loss = shared[0];
             if (!Double.isFinite(loss)) throw lossDiverged(loss, k); // the same on every rank: all stop together
         }

@@ -74,9 +74,11 @@ public final class Mpi implements Collective {
      * the package.
      */
     public static Mpi open() {
-        NativeLibrary lib = NativeLibrary.open("Open MPI", INSTALL,
-                List.of("libmpi.so.40", "libmpi.so", "/usr/lib/x86_64-linux-gnu/libmpi.so.40"));
-        return new Mpi(lib);
+        return open(List.of("libmpi.so.40", "libmpi.so", "/usr/lib/x86_64-linux-gnu/libmpi.so.40"));
+    }
+
+    static Mpi open(List<String> candidates) {
+        return new Mpi(NativeLibrary.open("Open MPI", INSTALL, candidates));
     }
 
     /** True when this process was started by mpirun/mpiexec (Open MPI sets these). */
