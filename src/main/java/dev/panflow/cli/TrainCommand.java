@@ -220,6 +220,9 @@ final class TrainCommand implements Callable<Integer> {
             ProgressBar bar = root ? new ProgressBar("train", steps) : null;
             double smooth = Double.NaN;
             long start = tr.step(), t0 = System.nanoTime();
+            long warm = start + Math.max(1, (steps - start) / 5); // the scaling report leaves out the first fifth (JIT warm-up)
+            double comm0 = 0;
+            long commSteps0 = 0;
             while (tr.step() < steps) {
                 if (tr.stopAgreed()) { // with several ranks: the same step on all of them
                     toHost.run();
@@ -232,6 +235,11 @@ final class TrainCommand implements Callable<Integer> {
                 double loss = stepper.getAsDouble();
                 smooth = Double.isNaN(smooth) ? loss : 0.98 * smooth + 0.02 * loss;
                 long k = tr.step();
+                if (k == warm) {
+                    t0 = System.nanoTime();
+                    comm0 = tr.commSeconds();
+                    commSteps0 = tr.commSteps();
+                }
                 if (checkpointEvery > 0 && k % checkpointEvery == 0 && k < steps) {
                     toHost.run();
                     if (root) Checkpoint.save(tr, ckpt);
@@ -241,7 +249,9 @@ final class TrainCommand implements Callable<Integer> {
             toHost.run();
             if (!root) return true;
             bar.finish(tr.step() - start, String.format("loss %.4f", smooth));
-            if (distributed.on) reportScaling(tr, tr.step() - start, (System.nanoTime() - t0) * 1e-9);
+            if (distributed.on)
+                reportScaling(tr, tr.step() - Math.min(warm, tr.step()), (System.nanoTime() - t0) * 1e-9,
+                        tr.commSeconds() - comm0, tr.commSteps() - commSteps0);
             Checkpoint.save(tr, ckpt);
             double last = gpuTrainer != null ? gpuTrainer.lastLoss() : tr.lastLoss();
             System.out.printf("trained %d steps, final loss %.4f (smoothed %.4f); checkpoint %s%n", tr.step(), last, smooth, ckpt);
@@ -258,10 +268,13 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** Rank 0's steps/s and the share of a step spent all-reducing (the data for scaling estimates). */
-    private void reportScaling(CfmTrainer tr, long stepsRun, double seconds) {
+    /**
+     * Rank 0's steps/s and the share of a step spent all-reducing (the data for scaling
+     * estimates), over the steps after the first fifth of the run.
+     */
+    private void reportScaling(CfmTrainer tr, long stepsRun, double seconds, double commSeconds, long commSteps) {
         double ms = 1e3 * seconds / Math.max(1, stepsRun);
-        double comm = tr.commSteps() == 0 ? 0 : 1e3 * tr.commSeconds() / tr.commSteps();
+        double comm = commSteps == 0 ? 0 : 1e3 * commSeconds / commSteps;
         System.out.printf("distributed: %d ranks × %d threads, %.2f steps/s (%.2f ms/step); all-reduce %.2f ms/step = %.1f %% of a step,"
                         + " %.2f MB of gradients per step%n", coll.size(), threads.threads, 1e3 / ms, ms, comm, 100 * comm / ms,
                 tr.gradientBytes() / 1e6);
