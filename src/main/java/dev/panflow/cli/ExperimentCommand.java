@@ -4,6 +4,7 @@ import dev.panflow.UserError;
 import dev.panflow.data.DataSource;
 import dev.panflow.data.Datasets;
 import dev.panflow.io.ScatterPlot;
+import dev.panflow.kernels.Backends;
 import dev.panflow.kernels.Pool;
 import dev.panflow.nn.MlpVelocityField;
 import dev.panflow.ode.Divergence;
@@ -52,25 +53,35 @@ final class ExperimentCommand implements Runnable {
                     "trains the same MLP with each path, then reports test NLL (exact divergence, dopri5), dopri5 NFE at",
                     "atol = rtol = 1e-5, and sample error (energy distance, sliced W2, on-square) at fixed NFE for",
                     "euler/midpoint/rk4. Writes DIR/paths.md (the tables), DIR/paths.png (samples at t = 0, 1/4, 1/2, 3/4, 1",
-                    "per path) and DIR/<path>/model.safetensors."})
+                    "per path) and DIR/<path>/model.safetensors.",
+                    "With --data fashion-mnist: the same U-Net per path; test bits/dim (Hutchinson, first --test test images),",
+                    "dopri5 sampling NFE, and the RMS error of fixed-NFE samples against dopri5 samples from the same noise."})
     static final class PathsExperiment implements Callable<Integer> {
         @Option(names = "--paths", split = ",", description = "Paths to compare (default: ${DEFAULT-VALUE}).")
         List<String> paths = List.of("ot", "vp", "ve");
-        @Option(names = "--data", description = "Built-in 2-D data set (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--data", description = "Built-in 2-D data set, or fashion-mnist (U-Net) (default: ${DEFAULT-VALUE}).")
         String data = "checkerboard";
-        @Option(names = "--steps", description = "Training steps per path (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--channels", paramLabel = "C0,C1,...", description = "fashion-mnist: U-Net channels per resolution (default: ${DEFAULT-VALUE}).")
+        String channels = "32,64,64";
+        @Option(names = "--backend", description = "fashion-mnist: who runs the convolutions, jvm, scalar or onednn (default: ${DEFAULT-VALUE}).")
+        String backend = dev.panflow.kernels.Backends.DEFAULT;
+        @Option(names = "--tol", description = "dopri5 atol = rtol for the NLL and the NFE count (default: ${DEFAULT-VALUE}).")
+        double tol = 1e-5;
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec commandSpec;
+        @Option(names = "--steps", description = "Training steps per path (default: ${DEFAULT-VALUE}; fashion-mnist: 600).")
         long steps = 1500;
-        @Option(names = "--batch", description = "Batch size (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--batch", description = "Batch size (default: ${DEFAULT-VALUE}; fashion-mnist: 64).")
         int batch = 256;
         @Option(names = "--hidden", description = "Hidden width (default: ${DEFAULT-VALUE}).")
         int hidden = 128;
         @Option(names = "--layers", description = "Hidden layers (default: ${DEFAULT-VALUE}).")
         int layers = 3;
-        @Option(names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}; fashion-mnist: 1e-3).")
         float lr = 8e-3f;
-        @Option(names = "--test", paramLabel = "N", description = "Held-out points for the NLL (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--test", paramLabel = "N", description = "Held-out points for the NLL (default: ${DEFAULT-VALUE}; fashion-mnist: 64).")
         int test = 1000;
-        @Option(names = "--eval", paramLabel = "N", description = "Samples per sample-error cell (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--eval", paramLabel = "N", description = "Samples per sample-error cell (default: ${DEFAULT-VALUE}; fashion-mnist: 64).")
         int eval = 1000;
         @Option(names = "--nfe", split = ",", description = "Fixed NFE budgets for euler/midpoint/rk4; multiples of 4 (default: ${DEFAULT-VALUE}).")
         List<Integer> nfe = List.of(8, 40);
@@ -85,13 +96,36 @@ final class ExperimentCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            if (!Datasets.builtinNames().contains(data)) throw new UserError("--data must be a built-in 2-D set: " + Datasets.builtinNames());
+            boolean images = data.equals("fashion-mnist");
+            if (!images && !Datasets.builtinNames().contains(data))
+                throw new UserError("--data must be a built-in 2-D set " + Datasets.builtinNames() + " or fashion-mnist");
             for (int k : nfe) if (k < 4 || k % 4 != 0) throw new UserError("--nfe values must be positive multiples of 4 (rk4 takes 4 per step), got " + k);
             for (String name : paths) Paths.byName(name); // refuse unknown names before any training
+            if (!(tol > 0 && tol < 1)) throw new UserError("--tol must be in (0, 1), got " + tol);
+            if (images) {
+                var pr = commandSpec.commandLine().getParseResult();
+                if (!pr.hasMatchedOption("--steps")) steps = 600;
+                if (!pr.hasMatchedOption("--batch")) batch = 64;
+                if (!pr.hasMatchedOption("--lr")) lr = 1e-3f;
+                if (!pr.hasMatchedOption("--test")) test = 64;
+                if (!pr.hasMatchedOption("--eval")) eval = 64;
+                if (!pr.hasMatchedOption("--out")) out = Path.of("runs/paths-fashion-mnist");
+            }
             if (test < 2 || eval < 2) throw new UserError("--test and --eval must be ≥ 2");
+            if (images && test > 10000) throw new UserError("--test must be ≤ 10000 (the Fashion-MNIST test set), got " + test);
+            if (steps < 1 || batch < 1) throw new UserError("--steps and --batch must be ≥ 1");
             Files.createDirectories(out);
+            if (images) {
+                Backends.check(backend);
+                if (Backends.isCuda(backend)) throw new UserError("experiment paths runs on the CPU backends (jvm, scalar, onednn)");
+                String md = ImagePathsExperiment.run(new ImagePathsExperiment.Settings(paths, steps, batch, lr,
+                        dev.panflow.nn.UNetConfig.parseList(channels), backend, test, eval, nfe, tol, seed, out, threads.checked()));
+                System.out.print(md);
+                System.out.println("wrote " + out.resolve("paths.md") + " and " + out.resolve("paths.png"));
+                return 0;
+            }
             StringBuilder summary = new StringBuilder(), solvers = new StringBuilder();
-            summary.append("| path | test NLL (nats) | dopri5 NFE, sampling (1e-5) | dopri5 NFE, NLL solve | final loss | train s |\n|---|---|---|---|---|---|\n");
+            summary.append(String.format(Locale.ROOT, "| path | test NLL (nats) | dopri5 NFE, sampling (%.0e) | dopri5 NFE, NLL solve | final loss | train s |%n|---|---|---|---|---|---|%n", tol));
             solvers.append("| path | solver | NFE | energy distance | sliced W2 | on-square |\n|---|---|---|---|---|---|\n");
             List<Path> rowsPng = new ArrayList<>();
             try (Arena arena = Arena.ofShared(); Pool pool = new Pool(threads.checked())) {
@@ -119,11 +153,11 @@ final class ExperimentCommand implements Runnable {
                         ds.sample(new Rng(seed + 12345), x.segment(), test);
                         MlpVelocityField field = new MlpVelocityField(tr.mlp, ws, test);
                         LogLikelihood.Result nll;
-                        try (LogLikelihood ll = new LogLikelihood(field, Divergence.exact(), test); Dopri5 d5 = new Dopri5(1e-5, 1e-5)) {
+                        try (LogLikelihood ll = new LogLikelihood(field, Divergence.exact(), test); Dopri5 d5 = new Dopri5(tol, tol)) {
                             nll = ll.compute(x.segment(), test, path.tMax(), path.noiseStd(), d5, 0);
                         }
                         int sampleNfe;
-                        try (Dopri5 d5 = new Dopri5(1e-5, 1e-5)) {
+                        try (Dopri5 d5 = new Dopri5(tol, tol)) {
                             sampleNfe = Quality.of(tr.mlp, path, d5, ds, eval, seed + 1).nfe();
                         }
                         summary.append(String.format(Locale.ROOT, "| %s | %.3f ± %.3f | %d | %d | %.3f | %.0f |%n", name, -nll.mean(),
@@ -177,7 +211,7 @@ final class ExperimentCommand implements Runnable {
         }
 
         /** Stacks the per-path rows into one picture. */
-        private static void stack(List<Path> rows, Path target) throws IOException {
+        static void stack(List<Path> rows, Path target) throws IOException {
             List<BufferedImage> imgs = new ArrayList<>();
             int w = 0, h = 0;
             for (Path p : rows) {

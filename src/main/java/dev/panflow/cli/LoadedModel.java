@@ -17,7 +17,7 @@ record LoadedModel(Mlp mlp, AffinePath path, Checkpoint.Model meta) {
         if (!Files.isRegularFile(file)) throw new UserError("no model file at " + file);
         Checkpoint.Model m = Checkpoint.readModel(file, arena, preferEma);
         if (m.spec().isUnet())
-            throw new UserError(file + " is a U-Net model; this command takes MLP models only (the U-Net has no input-gradient pass yet)");
+            throw new UserError(file + " is a U-Net model; this command takes MLP models only");
         Mlp mlp = new Mlp(m.config().mlp(m.dim()), pool, ws);
         Checkpoint.loadWeights(mlp.params(), m.weights(), file);
         return new LoadedModel(mlp, Paths.byName(m.config().path()), m);

@@ -34,11 +34,12 @@ public final class Datasets {
             case "circles": return new Circles();
             case "spirals": return new Spirals();
             case "fashion-mnist": return FashionMnist.load(FashionMnist.dir(), "train", arena);
+            case "fashion-mnist-test": return FashionMnist.load(FashionMnist.dir(), "test", arena); // held out: 10 000 images
             default: break;
         }
         boolean npy = key.endsWith(".npy"), csv = key.endsWith(".csv");
         if (!npy && !csv)
-            throw new UserError("unknown dataset '" + nameOrPath + "': use checkerboard, 8gaussians, moons, circles, spirals, fashion-mnist, or a .npy/.csv file");
+            throw new UserError("unknown dataset '" + nameOrPath + "': use checkerboard, 8gaussians, moons, circles, spirals, fashion-mnist, fashion-mnist-test, or a .npy/.csv file");
         Path p;
         try {
             p = Path.of(nameOrPath);

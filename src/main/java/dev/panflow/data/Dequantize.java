@@ -25,6 +25,18 @@ public final class Dequantize {
         }
     }
 
+    /**
+     * In place on n values scaled as p/127.5 − 1 from 8-bit pixels p (image data sets): recovers
+     * p and dequantizes it as {@link #apply}.
+     */
+    public static void applyToScaled(MemorySegment y, long n, Rng rng) {
+        for (long i = 0; i < n; i++) {
+            double p = Math.rint((y.getAtIndex(F32, i) + 1.0) * 127.5);
+            if (!(p >= 0 && p <= 255)) throw new UserError("image value " + (i + 1) + " is outside [-1, 1]: " + y.getAtIndex(F32, i));
+            y.setAtIndex(F32, i, (float) ((p + rng.nextDouble()) / 127.5 - 1));
+        }
+    }
+
     /** Bits per dimension of a log-likelihood (nats) of the dequantized, rescaled point. */
     public static double bitsPerDim(double logp, int dim) {
         return (-logp + dim * Math.log(127.5)) / (dim * Math.log(2));

@@ -31,5 +31,12 @@ public interface FlowModel {
     MemorySegment forward(MemorySegment x, float t, int[] labels, int rows);
 
     /** Backpropagates dL/dv through the last forward pass, overwriting the parameter gradients. */
-    void backward(MemorySegment dOut, int rows);
+    default void backward(MemorySegment dOut, int rows) { backward(dOut, null, rows); }
+
+    /**
+     * The same, and dL/dx (rows × dim) into {@code dx} unless it is null: with dOut = u, the
+     * vector–Jacobian product uᵀ ∂v/∂x a log-likelihood's divergence needs. The forward pass's
+     * state is kept, so several products may follow one forward pass.
+     */
+    void backward(MemorySegment dOut, MemorySegment dx, int rows);
 }

@@ -36,7 +36,7 @@ public final class MlpModel implements FlowModel {
     }
 
     @Override
-    public void backward(MemorySegment dOut, int rows) {
-        mlp.backward(acts, dOut, null, rows);
+    public void backward(MemorySegment dOut, MemorySegment dx, int rows) {
+        mlp.backward(acts, dOut, dx, rows);
     }
 }

@@ -203,7 +203,7 @@ public final class UNet implements FlowModel {
     private MemorySegment finalIn() { return up[0].output(); }
 
     @Override
-    public void backward(MemorySegment dOut, int n) {
+    public void backward(MemorySegment dOut, MemorySegment dx, int n) {
         dE.zero();
         long n0 = (long) n * ch[0] * hw(0);
         MemorySegment a0 = tmpA[0].segment(), b0 = tmpB[0].segment();
@@ -239,7 +239,7 @@ public final class UNet implements FlowModel {
             down[l].backward(in, es, dd, tmpB[l].segment(), de, n);
             g = tmpB[l].segment();
         }
-        convIn.backward(lastX, g, null, n);
+        convIn.backward(lastX, g, dx, n); // dx null in training: the image's gradient is not needed
         // embedding MLP: e = SiLU(t2Out)
         Silu.backward(t2Out.segment(), de, de, (long) n * tdim);
         if (classEmb != null) {

@@ -79,6 +79,33 @@ class ImageCliTest {
     }
 
     @Test
+    void unetLikelihoodInBitsPerDimAndThePathsExperiment() throws Exception {
+        Path out = dir.resolve("run");
+        CliTest.Run t = run("train", "--data", "fashion-mnist", "--model", "unet", "--channels", "4,8", "--groups", "2",
+                "--batch", "4", "--steps", "4", "--samples", "0", "--threads", "1", "--out", out.toString());
+        assertEquals(0, t.code(), t.err());
+        CliTest.Run n = run("nll", "--model", out.resolve("model.safetensors").toString(), "--n", "6", "--atol", "1e-3",
+                "--rtol", "1e-3", "--threads", "1");
+        assertEquals(0, n.code(), n.err());
+        assertTrue(n.err().contains("6 points of fashion-mnist-test") && n.err().contains("divergence exact"), n.err()); // auto: 64 dims
+        var m = java.util.regex.Pattern.compile("bits per dimension ([0-9.]+)").matcher(n.out());
+        assertTrue(m.find(), n.out());
+        double bpd = Double.parseDouble(m.group(1));
+        assertTrue(bpd > 1 && bpd < 30, "bits per dimension " + bpd); // 8-bit data: a barely trained model is near 8–9
+
+        Path exp = dir.resolve("paths");
+        CliTest.Run e = run("experiment", "paths", "--data", "fashion-mnist", "--channels", "4,8", "--steps", "3", "--batch", "4",
+                "--test", "3", "--eval", "3", "--nfe", "4", "--tol", "1e-3", "--threads", "1", "--out", exp.toString());
+        assertEquals(0, e.code(), e.err());
+        String md = Files.readString(exp.resolve("paths.md"));
+        for (String p : new String[] {"| ot |", "| vp |", "| ve |", "| ot | rk4 | 4 |"}) assertTrue(md.contains(p), p + " in " + md);
+        BufferedImage png = ImageIO.read(exp.resolve("paths.png").toFile());
+        assertEquals(2 + 5 * (16 + 2), png.getWidth()); // t = 0, 1/4, 1/2, 3/4, 1 across; 8×8 images zoomed 2×
+        assertUserError(run("experiment", "paths", "--data", "fashion-mnist", "--test", "21", "--steps", "1", "--out", exp.toString()),
+                "more than the 20 test images");
+    }
+
+    @Test
     void badImageOptionsAreUserErrors() {
         assertUserError(run("train", "--data", "checkerboard", "--model", "unet", "--steps", "1", "--out", dir.resolve("x").toString()),
                 "needs image data");

@@ -126,6 +126,13 @@ class ConvLayersTest {
                         GradCheck.weightedSum(net.forward(x.segment(), t.segment(), labels, n), w.segment(), (long) n * 32);
                 for (Param p : net.params().params())
                     GradCheck.check("unet " + p.name(), p.value().segment(), p.grad().segment(), p.size(), 6, loss);
+                // dL/dx (the log-likelihood's vector–Jacobian product), twice after one forward pass: the same
+                Tensor dx = ws.tensor(n, 32), dx2 = ws.tensor(n, 32);
+                net.forward(x.segment(), t.segment(), labels, n);
+                net.backward(w.segment(), dx.segment(), n);
+                net.backward(w.segment(), dx2.segment(), n);
+                assertEquals(-1L, dx.segment().mismatch(dx2.segment()), "a second backward pass changed dL/dx");
+                GradCheck.check("unet x", x.segment(), dx.segment(), x.size(), 32, loss);
             }
     }
 
