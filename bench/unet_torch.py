@@ -48,7 +48,7 @@ torch.set_num_threads(THREADS)
 torch.set_num_interop_threads(1)
 
 SIGMA_MIN = 1e-4
-DATA_DIR = "/usr/share/datasets/fashion-mnist"
+DATA_DIR = os.environ.get("PANFLOW_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
 
 
 class ResBlock(nn.Module):
@@ -210,7 +210,12 @@ def main():
     ap.add_argument("--profile", action="store_true", help="also run the autograd profiler over the timed steps (slower)")
     ap.add_argument("--check", metavar="DIR", help="compare output and gradients with UNetBench --dump DIR")
     ap.add_argument("--check-only", action="store_true", help="build the network, run the checks asked for, and exit")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (fp32, TF32 off)")
     args = ap.parse_args()
+    dev = torch.device(args.device)
+    if dev.type == "cuda":  # fp32 as Panflow: no TF32 in convolutions or matmuls
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
     torch.manual_seed(0)
     images, labels = load_fashion_mnist()
     classes = 10 if args.conditional else 0
@@ -222,23 +227,25 @@ def main():
         check_against(net, args.check)
     if args.check_only:
         return
+    net = net.to(dev)
+    images, labels = images.to(dev), labels.to(dev)
     params = list(net.parameters())
     opt = torch.optim.AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
     ema = [p.detach().clone() for p in params]
     B, N = args.batch, images.shape[0]
-    print(f"torch {torch.__version__}, {THREADS} threads, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}; "
+    print(f"torch {torch.__version__} on {dev}, {THREADS} threads, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}; "
           f"U-Net {args.channels}, groups {args.groups}, {'conditional' if classes else 'unconditional'}, "
           f"batch {B}, {nparams:,} parameters; {args.warmup} warm-up + {args.steps} timed steps", flush=True)
 
     def step(k):
-        idx = torch.randint(0, N, (B,))
+        idx = torch.randint(0, N, (B,), device=dev)
         x1 = images[idx]
         y = None
         if classes:
             y = labels[idx]
-            y = torch.where(torch.rand(B) < 0.1, torch.full_like(y, classes), y)
+            y = torch.where(torch.rand(B, device=dev) < 0.1, torch.full_like(y, classes), y)
         x0 = torch.randn_like(x1)
-        t = torch.sigmoid(torch.randn(B))
+        t = torch.sigmoid(torch.randn(B, device=dev))
         tt = t[:, None, None, None]
         xt = (1 - (1 - SIGMA_MIN) * tt) * x0 + tt * x1
         u = x1 - (1 - SIGMA_MIN) * x0
@@ -258,6 +265,8 @@ def main():
         with torch.no_grad():
             torch._foreach_mul_(ema, d)
             torch._foreach_add_(ema, params, alpha=1 - d)
+        if dev.type == "cuda":
+            torch.cuda.synchronize()  # the step's time includes its device work
 
     times = []
     prof_groups = None

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run on the GPU machine from the bundle folder made by make-bundle.sh:
-#   ./gpu-run.sh [test] [train] [bench]    (default: all three); logs go to $OUT (or ./out)
+#   ./gpu-run.sh [test] [train] [resume] [bench] [conv] [unet]   (default: test train bench); logs go to $OUT (or ./out)
 set -uo pipefail
 cd "$(dirname "$0")"
 out="${OUT:-$PWD/out}"; mkdir -p "$out"
@@ -57,5 +57,27 @@ if [[ $what == *bench* ]]; then
     PYTHONUNBUFFERED=1 python3 cuda_mlp_torch.py $cfg 200 100000 2>&1 | tee -a "$out/bench.txt"
     PYTHONUNBUFFERED=1 python3 cuda_mlp_torch.py $cfg 200 100000 --fused 2>&1 | grep steps | tee -a "$out/bench.txt"
   done
+fi
+if [[ $what == *unet* ]]; then
+  # The U-Net step with cuDNN convolutions through the host-memory ConvKernels (the rest on the JVM)
+  # against PyTorch's U-Net twin wholly on the GPU. Fashion-MNIST is not on this machine: random
+  # IDX files of its shape stand in (timing only).
+  python3 - <<'PY'
+import gzip, os, numpy as np
+os.makedirs("fm", exist_ok=True)
+rng = np.random.default_rng(0)
+for split, n in (("train", 60000), ("t10k", 10000)):
+    with gzip.open(f"fm/{split}-images-idx3-ubyte.gz", "wb", compresslevel=1) as f:
+        f.write(bytes([0, 0, 8, 3]) + np.array([n, 28, 28], ">i4").tobytes() + rng.integers(0, 256, n * 784, dtype=np.uint8).tobytes())
+    with gzip.open(f"fm/{split}-labels-idx1-ubyte.gz", "wb") as f:
+        f.write(bytes([0, 0, 8, 1]) + np.array([n], ">i4").tobytes() + rng.integers(0, 10, n, dtype=np.uint8).tobytes())
+PY
+  T=$(nproc)
+  for b in cudnn jvm; do
+    $J -Dpanflow.fashion-mnist.dir="$PWD/fm" -cp "panflow.jar:test-classes" dev.panflow.nn.UNetBench 64 "$T" 32,64,64 \
+       --backend $b --steps 10 --warmup 5 --max-warmup-seconds 20 2>&1 | grep -v WARNING | tee -a "$out/unet.txt" || rc=1
+  done
+  PANFLOW_FASHION_MNIST_DIR="$PWD/fm" THREADS=$T PYTHONUNBUFFERED=1 python3 unet_torch.py --device cuda --batch 64 \
+     --steps 20 --warmup 5 2>&1 | grep -v "step " | tee -a "$out/unet.txt" || rc=1
 fi
 exit $rc

@@ -31,5 +31,5 @@ for j in org/junit/platform/junit-platform-launcher/1.11.3/junit-platform-launch
   cp "$m2/$j" "$dir/lib/"
 done
 "$JAVA_HOME/bin/javac" -d "$dir/runner" -cp "$dir/lib/*" native-bindings/gpu/RunTests.java
-cp native-bindings/gpu/gpu-run.sh bench/cuda_mlp_torch.py bench/cudnn_conv_torch.py "$dir/"
+cp native-bindings/gpu/gpu-run.sh bench/cuda_mlp_torch.py bench/cudnn_conv_torch.py bench/unet_torch.py "$dir/"
 du -sh "$dir"

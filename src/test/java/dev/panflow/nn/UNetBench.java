@@ -26,7 +26,8 @@ import java.util.List;
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *      -cp target/classes:target/test-classes dev.panflow.nn.UNetBench [batch] [threads] [channels] [options]
- *   --backend jvm|onednn|both   (default jvm; both alternates them step by step in one process)
+ *   --backend jvm|onednn|both|cudnn (default jvm; both alternates jvm and onednn step by step in one process;
+ *                                cudnn: cuDNN convolutions through the host-memory ConvKernels, the rest on the JVM)
  *   --steps N --warmup N        (timed steps per backend, default 10; untimed steps first: at least N, default 5,
  *                                then on until a step passes with under 20 ms of JIT compilation,
  *   --max-warmup-seconds S       or S seconds have passed, default 60)
@@ -79,7 +80,7 @@ public final class UNetBench {
         final List<double[]> samples = new ArrayList<>(); // {step ms, conv ms, fwd, bwdData, bwdW, GFLOP/s}
         Run(String backend, Pool pool, TrainConfig cfg, ModelSpec spec, DataSource data) {
             this.backend = backend;
-            this.conv = new Timed(Backends.conv(backend, pool));
+            this.conv = new Timed(backend.equals("cudnn") ? dev.panflow.cuda.CudnnConvKernels.open(null) : Backends.conv(backend, pool));
             this.trainer = new CfmTrainer(cfg, spec, data, Paths.byName("ot"), pool, conv);
         }
         void step(boolean record) {
@@ -167,7 +168,8 @@ public final class UNetBench {
         int batch = pos.size() > 0 ? Integer.parseInt(pos.get(0)) : 64;
         int threads = pos.size() > 1 ? Integer.parseInt(pos.get(1)) : 2;
         int[] ch = UNetConfig.parseList(pos.size() > 2 ? pos.get(2) : "32,64,64");
-        List<String> backends = backend.equals("both") ? List.of("jvm", "onednn") : List.of(Backends.check(backend));
+        List<String> backends = backend.equals("both") ? List.of("jvm", "onednn")
+                : backend.equals("cudnn") ? List.of("cudnn") : List.of(Backends.check(backend));
         // `panflow train --data fashion-mnist --model unet` defaults (TrainCommand, applyUnetDefaults).
         TrainConfig cfg = new TrainConfig("fashion-mnist", "ot", 256, 3, "sinusoidal", 16, batch, 1_000_000, 1e-3f, "cosine",
                 100, 0f, 0.999f, 0f, 0, 0, "logit-normal", 0f);
