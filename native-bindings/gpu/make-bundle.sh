@@ -10,9 +10,9 @@ cd "$repo"
 mvn -B -o -q -DskipTests package test-compile
 mkdir -p "$dir/lib"
 if [ ! -x "$dir/rt/bin/java" ]; then
-  # java.desktop is for PNG plots (ImageIO); stripped and without CDS archives the runtime is about 57 MiB,
+  # java.desktop is for PNG plots (ImageIO), jdk.management for MemoryBudget (jdeps --print-module-deps); stripped and without CDS archives the runtime is about 57 MiB,
   # under the GPU machine's 64 MiB transfer limit with the rest of the bundle.
-  "$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.incubator.vector,java.desktop,java.logging \
+  "$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.incubator.vector,java.desktop,java.logging,java.management,jdk.management \
     --compress zip-9 --strip-debug --no-man-pages --no-header-files --output "$dir/rt"
   rm -f "$dir"/rt/lib/server/*.jsa
   strip --strip-unneeded "$dir"/rt/lib/server/libjvm.so "$dir"/rt/lib/*.so
