@@ -58,7 +58,8 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--class", paramLabel = "C", description = "Class of every sample of a conditional model; default: cycle through all classes (one grid column each).")
     Integer cls;
     @Option(names = "--backend", description = "Where the work runs: jvm (Vector API), scalar (reference loops), onednn (a U-Net's"
-            + " convolutions through oneDNN) or cuda (an MLP's solver on an NVIDIA GPU: euler, midpoint, heun, rk4) (default: ${DEFAULT-VALUE}).")
+            + " convolutions through oneDNN) or cuda (an MLP's solver on an NVIDIA GPU: euler, midpoint, heun, rk4; a U-Net's"
+            + " convolutions through cuDNN) (default: ${DEFAULT-VALUE}).")
     String backend = Backends.DEFAULT;
     @Option(names = "--cuda-lib-dir", paramLabel = "DIR", description = "Folder searched first for libcuda.so.1 and libcublas.so.* (--backend cuda).")
     Path cudaLibDir;
@@ -127,7 +128,7 @@ final class SampleCommand implements Callable<Integer> {
             throw new UserError(model + " is an unconditional model; --class and --guidance need one trained with --conditional");
         if (cls != null && (cls < 0 || cls >= classes)) throw new UserError("--class must be in [0, " + (classes - 1) + "], got " + cls);
         if (!(guidance >= 0 && guidance <= 100)) throw new UserError("--guidance must be in [0, 100], got " + guidance);
-        try (ConvKernels conv = Backends.conv(backend, pool)) {
+        try (ConvKernels conv = Backends.conv(backend, pool, cudaLibDir)) {
             UNet net = new UNet(m.spec().unet(shape[0], shape[1], shape[2], m.config().frequencies(), classes), conv, pool, ws);
             Checkpoint.loadWeights(net.params(), m.weights(), model);
             AffinePath p = Paths.byName(m.config().path());

@@ -109,7 +109,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--label-dropout", paramLabel = "P", description = "Conditional training: probability of replacing a label by the null class (default: ${DEFAULT-VALUE}).")
     float labelDropout = 0.1f;
     @Option(names = "--backend", description = "Where the work runs: jvm (Vector API), scalar (reference loops), onednn (the U-Net's"
-            + " convolutions through oneDNN: apt-get install libdnnl2) or cuda (the MLP's whole step on an NVIDIA GPU; --path ot)"
+            + " convolutions through oneDNN: apt-get install libdnnl2) or cuda (the MLP's whole step on an NVIDIA GPU, --path ot;"
+            + " a U-Net's convolutions through cuDNN)"
             + " (default: ${DEFAULT-VALUE}).")
     String backend = Backends.DEFAULT;
     @picocli.CommandLine.Spec
@@ -163,7 +164,7 @@ final class TrainCommand implements Callable<Integer> {
         boolean root = coll.isRoot();
         try (Arena dataArena = Arena.ofShared();
              Pool pool = new Pool(threads.checked());
-             ConvKernels conv = spec.isUnet() ? Backends.conv(backend, pool) : null) {
+             ConvKernels conv = spec.isUnet() ? Backends.conv(backend, pool, cudaLibDir) : null) {
             DataSource ds = Datasets.open(data, dataArena);
             if (!spec.isUnet()) // the U-Net's buffers are small next to its data set; the MLP's grow with --hidden and --batch
                 MemoryBudget.check(MemoryBudget.trainingBytes(cfg.mlp(ds.dim()), batch) + MemoryBudget.samplingBytes(cfg.mlp(ds.dim()), samples),
@@ -183,7 +184,10 @@ final class TrainCommand implements Callable<Integer> {
                 if (root && coll.size() > 1)
                     System.err.printf("distributed: %d MPI ranks, %d rows each per step (global batch %d), %d threads each%n",
                             coll.size(), tr.localRows(), batch, pool.threads());
-                if (Backends.isCuda(backend)) {
+                if (Backends.isCuda(backend) && spec.isUnet() && root)
+                    System.err.println("note: --backend cuda with a U-Net: its convolutions run on the GPU (cuDNN, through host"
+                            + " memory), the other layers on the JVM; the U-Net is not device-resident yet");
+                if (Backends.isCuda(backend) && !spec.isUnet()) {
                     try (dev.panflow.cuda.Gpu gpu = dev.panflow.cuda.Gpu.open(cudaLibDir);
                          dev.panflow.cuda.CudaCfmTrainer g = new dev.panflow.cuda.CudaCfmTrainer(gpu, tr, 50)) {
                         System.err.println("backend: cuda on " + gpu.name());

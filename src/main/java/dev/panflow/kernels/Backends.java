@@ -27,14 +27,23 @@ public final class Backends {
 
     public static boolean isCuda(String name) { return check(name).equals("cuda"); }
 
-    /** The convolution kernels of a CPU backend. */
+    /** The convolution kernels of a backend (cuda: cuDNN from the default library locations). */
     public static ConvKernels conv(String name, Pool pool) {
+        return conv(name, pool, null);
+    }
+
+    /**
+     * The convolution kernels of a backend. For cuda they are cuDNN's, called through host
+     * memory (each call copies its tensors to the GPU and back; the U-Net's other layers stay on
+     * the JVM): a U-Net runs on a GPU machine, but is not device-resident.
+     */
+    public static ConvKernels conv(String name, Pool pool, java.nio.file.Path cudaLibDir) {
         return switch (check(name)) {
             case "jvm" -> new JvmConv(pool);
             case "scalar" -> new ConvScalar();
             case "onednn" -> dev.panflow.onednn.OneDnnConv.open(pool.threads());
-            default -> throw new UserError("--backend " + name + " runs MLP models only; the U-Net on the GPU is not available yet:"
-                    + " use --backend jvm or onednn for --model unet");
+            case "cuda" -> dev.panflow.cuda.CudnnConvKernels.open(cudaLibDir);
+            default -> throw new IllegalStateException("unreachable: " + name);
         };
     }
 }

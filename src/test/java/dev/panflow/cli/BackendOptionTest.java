@@ -18,13 +18,6 @@ class BackendOptionTest {
     }
 
     @Test
-    void unetOnCudaIsRefusedBeforeAnyWork(@TempDir Path dir) {
-        CliTest.Run run = CliTest.run("train", "--data", "fashion-mnist", "--model", "unet", "--backend", "cuda",
-                "--steps", "1", "--out", dir.toString());
-        CliTest.assertUserError(run, "--backend cuda runs MLP models only");
-    }
-
-    @Test
     void cpuConvBackendOnAnMlpSaysItDoesNotApply(@TempDir Path dir) {
         CliTest.Run run = CliTest.run("train", "--backend", "scalar", "--hidden", "8", "--layers", "1", "--batch", "16",
                 "--steps", "2", "--samples", "0", "--threads", "1", "--out", dir.toString());
