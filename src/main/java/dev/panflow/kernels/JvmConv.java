@@ -28,6 +28,7 @@ public final class JvmConv implements ConvKernels {
 
     private final Pool pool;
     private final MatMul mm;
+    private final DirectConv direct;
     private final Arena arena = Arena.ofShared();
     private MemorySegment col = MemorySegment.NULL, tmp = MemorySegment.NULL, wt = MemorySegment.NULL;
 
@@ -41,6 +42,7 @@ public final class JvmConv implements ConvKernels {
     public JvmConv(Pool pool) {
         this.pool = pool;
         this.mm = new MatMul(pool);
+        this.direct = new DirectConv(pool);
     }
 
     /** Images per GEMM: enough that G·OH·OW columns keep the micro-kernels busy (a function of the shape only). */
@@ -60,6 +62,10 @@ public final class JvmConv implements ConvKernels {
 
     @Override
     public void forward(ConvShape sh, MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y) {
+        if (DirectConv.handles(sh, false)) {
+            direct.forward(sh, x, w, bias, y);
+            return;
+        }
         int k = sh.k(), crs = sh.c() * sh.r() * sh.s(), p = sh.outH() * sh.outW(), G = group(sh);
         buffers(sh, G);
         for (int first = 0; first < sh.n(); first += G) {
@@ -85,6 +91,10 @@ public final class JvmConv implements ConvKernels {
 
     @Override
     public void backwardData(ConvShape sh, MemorySegment dy, MemorySegment w, MemorySegment dx) {
+        if (DirectConv.handles(sh, true)) {
+            direct.backwardData(sh, dy, w, dx);
+            return;
+        }
         int k = sh.k(), crs = sh.c() * sh.r() * sh.s(), p = sh.outH() * sh.outW(), G = group(sh);
         buffers(sh, G);
         for (int first = 0; first < sh.n(); first += G) {
@@ -104,6 +114,11 @@ public final class JvmConv implements ConvKernels {
     @Override
     public void backwardWeights(ConvShape sh, MemorySegment x, MemorySegment dy, MemorySegment dw, MemorySegment db) {
         int k = sh.k(), crs = sh.c() * sh.r() * sh.s(), p = sh.outH() * sh.outW(), G = group(sh);
+        if (DirectConv.handles(sh, false)) {
+            direct.backwardWeights(sh, x, dy, dw);
+            biasGrad(sh, dy, db);
+            return;
+        }
         buffers(sh, G);
         // dWᵀ[CRS × K] += col · dyᵀ: CRS rows split well over threads, and only dy (K rows) is packed.
         long wtBytes = 4L * crs * k;
@@ -116,6 +131,11 @@ public final class JvmConv implements ConvKernels {
         }
         for (int kk = 0; kk < k; kk++)
             for (int q = 0; q < crs; q++) dw.setAtIndex(F, (long) kk * crs + q, wt.getAtIndex(F, (long) q * k + kk));
+        biasGrad(sh, dy, db);
+    }
+
+    private static void biasGrad(ConvShape sh, MemorySegment dy, MemorySegment db) {
+        int k = sh.k(), p = sh.outH() * sh.outW();
         long yImg = (long) k * p;
         if (!db.equals(MemorySegment.NULL))
             for (int kk = 0; kk < k; kk++) {

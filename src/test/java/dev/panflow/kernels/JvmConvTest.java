@@ -19,6 +19,28 @@ class JvmConvTest {
             }
     }
 
+    /**
+     * Stride-1 shapes of the direct kernels (DirectConv): one output channel, channels not a
+     * multiple of its 4-channel tile, widths whose padded rows end inside a vector tile, 1×1,
+     * non-square kernels and paddings, pad 0 and pad R−1.
+     */
+    @Test
+    void directKernelsAgreeWithScalarOnRaggedShapes() {
+        var shapes = java.util.List.of(
+                new ConvShape(3, 5, 28, 28, 1, 3, 3, 1, 1),
+                new ConvShape(2, 7, 7, 7, 6, 3, 3, 1, 1),
+                new ConvShape(2, 1, 13, 9, 5, 3, 3, 1, 1),
+                new ConvShape(3, 6, 5, 17, 9, 1, 1, 1, 0),
+                new ConvShape(2, 3, 9, 6, 3, 2, 3, 1, 0),
+                new ConvShape(1, 2, 6, 6, 3, 3, 3, 1, 2),
+                new ConvShape(2, 4, 3, 3, 5, 1, 3, 1, 1),
+                new ConvShape(1, 3, 40, 33, 2, 5, 5, 1, 2));
+        for (int threads : new int[] {1, 2})
+            try (Pool pool = new Pool(threads); JvmConv conv = new JvmConv(pool)) {
+                ConvAgreement.check(conv, 1e-5, shapes);
+            }
+    }
+
     @Test
     void scalarMatchesHandComputedConvolution() {
         // 1 image, 1 channel 3×3 = 1…9, one 2×2 kernel of ones, stride 1, pad 0 → sums of 2×2 windows.

@@ -1,0 +1,275 @@
+package dev.panflow.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Stride-1 convolution without im2col ("shifted planes"): each image is copied once into a
+ * zero-padded plane per channel (Hp × Wp) and outputs are computed on the padded width, at
+ * q = oh·Wp + ow, so tap (c, r, s) of every output is the same padded plane read at the fixed
+ * shift c·plane + r·Wp + s. A tap is then one contiguous vector load for a run of outputs: the
+ * im2col matrix is never written, and the columns ow ≥ OW are garbage that is not copied out.
+ * <pre>
+ *   forward          y  = Σ_taps w · shifted x (per image; images split over the pool)
+ *   backward data    dx = the same with dy padded by R−1−pad and w flipped, C and K swapped
+ *   backward weights dw[k][tap] = Σ_images Σ_q dy[k][q] · x[tap shift + q] (vector partial sums
+ *                    per (k, tap) block, blocks split over the pool, images in order)
+ * </pre>
+ * Every output is computed the same way whichever thread gets it: results do not depend on the
+ * pool size. Heap arrays (C2 keeps kernels over them in registers) grow to the largest shape
+ * seen and are reused: no allocation in steady state. One instance serves one caller.
+ */
+final class DirectConv {
+    private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
+    private static final int L = SP.length();
+    /** Output tile: KT channels × 4 vectors (16 accumulators: 32 zmm registers hold it with room). */
+    static final int KT = 4, TQ = 4 * L;
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    /** Per-thread padded image and output tile rows. */
+    private static final class Scratch {
+        float[] x = new float[0], out = new float[0];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private final Pool pool;
+    // Packed weights [outC/KT][taps][KT], padded bias, tap shifts; all-image buffers for dw.
+    private float[] wp = new float[0], bias = new float[KT];
+    private int[] offs = new int[0];
+    private float[] xAll = new float[0], dyAll = new float[0], acc = new float[0];
+
+    // Arguments of the running pass, read by the pool bodies.
+    private MemorySegment src, dst;
+    private int inC, inH, inW, padH, padW, R, S, outC, outCp, taps;
+    private int hp, wpad, oh, ow, q, qp, plane, xLen;
+    private final Pool.RangeBody imagesBody = this::images;
+    private final Pool.RangeBody padBody = this::padAll;
+    private final Pool.RangeBody dwBody = this::dwBlocks;
+
+    DirectConv(Pool pool) { this.pool = pool; }
+
+    /** Whether {@link #backwardData} handles the shape (its flipped padding R−1−pad must be ≥ 0). */
+    static boolean handles(ConvShape sh, boolean backwardData) {
+        return sh.stride() == 1 && (!backwardData || (sh.pad() <= sh.r() - 1 && sh.pad() <= sh.s() - 1));
+    }
+
+    void forward(ConvShape sh, MemorySegment x, MemorySegment w, MemorySegment b, MemorySegment y) {
+        int k = sh.k(), c = sh.c(), rs = sh.r() * sh.s(), crs = c * rs;
+        setup(sh.c(), sh.h(), sh.w(), sh.pad(), sh.pad(), sh.r(), sh.s(), k);
+        float[] p = wp;
+        for (int kk = 0; kk < outCp; kk++)
+            for (int t = 0; t < crs; t++)
+                p[((kk / KT) * crs + t) * KT + kk % KT] = kk < k ? w.getAtIndex(F, (long) kk * crs + t) : 0f;
+        for (int kk = 0; kk < outCp; kk++) bias[kk] = kk < k && !b.equals(MemorySegment.NULL) ? b.getAtIndex(F, kk) : 0f;
+        run(x, sh.n(), y);
+    }
+
+    /** The pass set up by forward/backwardData, over all n images of in into out. */
+    private void run(MemorySegment in, int n, MemorySegment out) {
+        src = in;
+        dst = out;
+        pool.parallelFor(n, 1, imagesBody);
+        src = dst = null;
+    }
+
+    void backwardData(ConvShape sh, MemorySegment dy, MemorySegment w, MemorySegment dx) {
+        int k = sh.k(), c = sh.c(), R0 = sh.r(), S0 = sh.s(), rs = R0 * S0, krs = k * rs;
+        // dx = conv(dy padded by R−1−pad, w'), w'[c][k][r][s] = w[k][c][R−1−r][S−1−s].
+        setup(k, sh.outH(), sh.outW(), R0 - 1 - sh.pad(), S0 - 1 - sh.pad(), R0, S0, c);
+        float[] p = wp;
+        for (int cc = 0; cc < outCp; cc++)
+            for (int kk = 0; kk < k; kk++)
+                for (int r = 0; r < R0; r++)
+                    for (int s = 0; s < S0; s++) {
+                        int t = (kk * R0 + r) * S0 + s;
+                        p[((cc / KT) * krs + t) * KT + cc % KT] =
+                                cc < c ? w.getAtIndex(F, ((long) kk * c + cc) * rs + (long) (R0 - 1 - r) * S0 + (S0 - 1 - s)) : 0f;
+                    }
+        java.util.Arrays.fill(bias, 0, outCp, 0f);
+        run(dy, sh.n(), dx);
+    }
+
+    /** Geometry of a pass: input inC×inH×inW padded by (ph, pw), R×S taps, oc outputs. */
+    private void setup(int ic, int ih, int iw, int ph, int pw, int r, int s, int oc) {
+        inC = ic; inH = ih; inW = iw; padH = ph; padW = pw; R = r; S = s; outC = oc;
+        outCp = (oc + KT - 1) / KT * KT;
+        hp = ih + 2 * ph; wpad = iw + 2 * pw; oh = hp - r + 1; ow = wpad - s + 1;
+        plane = hp * wpad;
+        q = oh * wpad;
+        qp = (q + TQ - 1) / TQ * TQ;
+        taps = ic * r * s;
+        // Reads reach the last tap's shift plus a whole tile.
+        xLen = ic * plane + qp + TQ;
+        if (wp.length < outCp * taps) wp = new float[outCp * taps];
+        if (bias.length < outCp) bias = new float[outCp];
+        if (offs.length < taps) offs = new int[taps];
+        for (int c = 0, t = 0; c < ic; c++)
+            for (int rr = 0; rr < r; rr++)
+                for (int ss = 0; ss < s; ss++) offs[t++] = c * plane + rr * wpad + ss;
+    }
+
+    /** x[0 … xLen) ← image n of src (inC planes of inH×inW) zero-padded to hp×wpad planes. */
+    private void pad(MemorySegment in, int n, float[] x, int base) {
+        java.util.Arrays.fill(x, base, base + xLen, 0f);
+        long img = (long) n * inC * inH * inW;
+        for (int c = 0; c < inC; c++)
+            for (int i = 0; i < inH; i++)
+                MemorySegment.copy(in, F, 4 * (img + ((long) c * inH + i) * inW), x,
+                        base + c * plane + (i + padH) * wpad + padW, inW);
+    }
+
+    /** Images [from, to): pad, all output tiles, copy the valid columns out. */
+    private void images(int from, int to) {
+        Scratch s = SCRATCH.get();
+        if (s.x.length < xLen) s.x = new float[xLen];
+        if (s.out.length < outCp * qp) s.out = new float[outCp * qp];
+        float[] x = s.x, out = s.out, p = wp, b = bias;
+        int[] o = offs;
+        int nt = taps, cp = outCp, qq = qp, oc = outC, h = oh, w = ow, ld = wpad;
+        long yImg = (long) oc * h * w;
+        for (int n = from; n < to; n++) {
+            pad(src, n, x, 0);
+            for (int q0 = 0; q0 < qq; q0 += TQ)
+                for (int kt = 0; kt < cp; kt += KT)
+                    tile(x, q0, o, nt, p, kt * nt, b, kt, out, kt * qq + q0, qq);
+            for (int k = 0; k < oc; k++)
+                for (int i = 0; i < h; i++)
+                    MemorySegment.copy(out, k * qq + i * ld, dst, F, 4 * (n * yImg + ((long) k * h + i) * w), w);
+        }
+    }
+
+    /**
+     * out[oo + kk·ld + j] = b[bo + kk] + Σ_t p[po + t·KT + kk] · x[xo + o[t] + j], for kk < KT,
+     * j < TQ: one fma per tap in tap order.
+     */
+    private static void tile(float[] x, int xo, int[] o, int nt, float[] p, int po, float[] b, int bo, float[] out, int oo, int ld) {
+        FloatVector a00 = FloatVector.broadcast(SP, b[bo]), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = FloatVector.broadcast(SP, b[bo + 1]), a11 = a10, a12 = a10, a13 = a10;
+        FloatVector a20 = FloatVector.broadcast(SP, b[bo + 2]), a21 = a20, a22 = a20, a23 = a20;
+        FloatVector a30 = FloatVector.broadcast(SP, b[bo + 3]), a31 = a30, a32 = a30, a33 = a30;
+        for (int t = 0; t < nt; t++) {
+            int xi = xo + o[t], pi = po + t * KT;
+            FloatVector x0 = FloatVector.fromArray(SP, x, xi), x1 = FloatVector.fromArray(SP, x, xi + L);
+            FloatVector x2 = FloatVector.fromArray(SP, x, xi + 2 * L), x3 = FloatVector.fromArray(SP, x, xi + 3 * L);
+            FloatVector v = FloatVector.broadcast(SP, p[pi]);
+            a00 = v.fma(x0, a00); a01 = v.fma(x1, a01); a02 = v.fma(x2, a02); a03 = v.fma(x3, a03);
+            v = FloatVector.broadcast(SP, p[pi + 1]);
+            a10 = v.fma(x0, a10); a11 = v.fma(x1, a11); a12 = v.fma(x2, a12); a13 = v.fma(x3, a13);
+            v = FloatVector.broadcast(SP, p[pi + 2]);
+            a20 = v.fma(x0, a20); a21 = v.fma(x1, a21); a22 = v.fma(x2, a22); a23 = v.fma(x3, a23);
+            v = FloatVector.broadcast(SP, p[pi + 3]);
+            a30 = v.fma(x0, a30); a31 = v.fma(x1, a31); a32 = v.fma(x2, a32); a33 = v.fma(x3, a33);
+        }
+        a00.intoArray(out, oo); a01.intoArray(out, oo + L); a02.intoArray(out, oo + 2 * L); a03.intoArray(out, oo + 3 * L);
+        oo += ld;
+        a10.intoArray(out, oo); a11.intoArray(out, oo + L); a12.intoArray(out, oo + 2 * L); a13.intoArray(out, oo + 3 * L);
+        oo += ld;
+        a20.intoArray(out, oo); a21.intoArray(out, oo + L); a22.intoArray(out, oo + 2 * L); a23.intoArray(out, oo + 3 * L);
+        oo += ld;
+        a30.intoArray(out, oo); a31.intoArray(out, oo + L); a32.intoArray(out, oo + 2 * L); a33.intoArray(out, oo + 3 * L);
+    }
+
+    // ---- backward weights ----
+
+    /** Taps per dw block: KT channels × WT taps = 16 vector partial sums. */
+    static final int WT = 4;
+    private int dyLen, dyQ, kdim, tapsP, blocks, nImages;
+    private MemorySegment dyArg;
+
+    /** dw[k][c][r][s] = Σ_n Σ_(oh,ow) dy[n][k][oh][ow] · xpad[n][c][oh+r][ow+s]. */
+    void backwardWeights(ConvShape sh, MemorySegment x, MemorySegment dy, MemorySegment dw) {
+        int n = sh.n(), k = sh.k();
+        setup(sh.c(), sh.h(), sh.w(), sh.pad(), sh.pad(), sh.r(), sh.s(), k);
+        kdim = k;
+        dyQ = (q + L - 1) / L * L;                   // reduction length per image, whole vectors
+        dyLen = outCp * dyQ;
+        tapsP = (taps + WT - 1) / WT * WT;           // extra taps read shift 0 and are dropped
+        if (offs.length < tapsP) offs = java.util.Arrays.copyOf(offs, tapsP);
+        java.util.Arrays.fill(offs, taps, tapsP, 0);
+        xLen = inC * plane + dyQ + L;
+        long xs = (long) n * xLen, ds = (long) n * dyLen;
+        if (xs > Integer.MAX_VALUE - 64 || ds > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("batch too large for direct dw: " + sh);
+        if (xAll.length < xs) xAll = new float[(int) xs];
+        if (dyAll.length < ds) dyAll = new float[(int) ds];
+        blocks = outCp / KT * (tapsP / WT);
+        int accLen = blocks * KT * WT * L;
+        if (acc.length < accLen) acc = new float[accLen];
+        src = x;
+        dyArg = dy;
+        nImages = n;
+        pool.parallelFor(n, 1, padBody);
+        pool.parallelFor(blocks, 1, dwBody);
+        int tb = tapsP / WT;
+        float[] a = acc;
+        for (int kk = 0; kk < k; kk++)
+            for (int t = 0; t < taps; t++) {
+                int base = (((kk / KT) * tb + t / WT) * KT * WT + (kk % KT) * WT + t % WT) * L;
+                float sum = 0;
+                for (int l = 0; l < L; l++) sum += a[base + l];    // lane order: fixed
+                dw.setAtIndex(F, (long) kk * taps + t, sum);
+            }
+        src = dyArg = null;
+    }
+
+    /** Images [from, to) into xAll (padded planes) and dyAll (dy on the padded width, zeros elsewhere). */
+    private void padAll(int from, int to) {
+        float[] d = dyAll;
+        int w = ow, h = oh, ld = wpad;
+        long yImg = (long) kdim * h * w;
+        for (int n = from; n < to; n++) {
+            pad(src, n, xAll, n * xLen);
+            int base = n * dyLen;
+            java.util.Arrays.fill(d, base, base + dyLen, 0f);
+            for (int k = 0; k < kdim; k++)
+                for (int i = 0; i < h; i++)
+                    MemorySegment.copy(dyArg, F, 4 * (n * yImg + ((long) k * h + i) * w), d, base + k * dyQ + i * ld, w);
+        }
+    }
+
+    /** dw blocks [from, to): for every image in order, 16 vector partial sums over q. */
+    private void dwBlocks(int from, int to) {
+        int tb = tapsP / WT, n = nImages;
+        float[] x = xAll, d = dyAll, a = acc;
+        int[] o = offs;
+        int len = dyQ, xl = xLen, dl = dyLen;
+        java.util.Arrays.fill(a, from * KT * WT * L, to * KT * WT * L, 0f);
+        for (int img = 0; img < n; img++)
+            for (int blk = from; blk < to; blk++) {
+                int kt = blk / tb, tg = blk % tb;
+                int xb = img * xl, db = img * dl + kt * KT * len, t0 = tg * WT;
+                dwBlock(x, xb + o[t0], xb + o[t0 + 1], xb + o[t0 + 2], xb + o[t0 + 3], d, db, len, a, blk * KT * WT * L);
+            }
+    }
+
+    /** a[ao + (kk·WT + j)·L + lane] += Σ_q d[db + kk·len + q] · x[xj + q], q in whole vectors, in order. */
+    private static void dwBlock(float[] x, int x0, int x1, int x2, int x3, float[] d, int db, int len, float[] a, int ao) {
+        FloatVector a00 = FloatVector.fromArray(SP, a, ao), a01 = FloatVector.fromArray(SP, a, ao + L);
+        FloatVector a02 = FloatVector.fromArray(SP, a, ao + 2 * L), a03 = FloatVector.fromArray(SP, a, ao + 3 * L);
+        FloatVector a10 = FloatVector.fromArray(SP, a, ao + 4 * L), a11 = FloatVector.fromArray(SP, a, ao + 5 * L);
+        FloatVector a12 = FloatVector.fromArray(SP, a, ao + 6 * L), a13 = FloatVector.fromArray(SP, a, ao + 7 * L);
+        FloatVector a20 = FloatVector.fromArray(SP, a, ao + 8 * L), a21 = FloatVector.fromArray(SP, a, ao + 9 * L);
+        FloatVector a22 = FloatVector.fromArray(SP, a, ao + 10 * L), a23 = FloatVector.fromArray(SP, a, ao + 11 * L);
+        FloatVector a30 = FloatVector.fromArray(SP, a, ao + 12 * L), a31 = FloatVector.fromArray(SP, a, ao + 13 * L);
+        FloatVector a32 = FloatVector.fromArray(SP, a, ao + 14 * L), a33 = FloatVector.fromArray(SP, a, ao + 15 * L);
+        int d1 = db + len, d2 = d1 + len, d3 = d2 + len;
+        for (int qq = 0; qq < len; qq += L) {
+            FloatVector v0 = FloatVector.fromArray(SP, x, x0 + qq), v1 = FloatVector.fromArray(SP, x, x1 + qq);
+            FloatVector v2 = FloatVector.fromArray(SP, x, x2 + qq), v3 = FloatVector.fromArray(SP, x, x3 + qq);
+            FloatVector g = FloatVector.fromArray(SP, d, db + qq);
+            a00 = g.fma(v0, a00); a01 = g.fma(v1, a01); a02 = g.fma(v2, a02); a03 = g.fma(v3, a03);
+            g = FloatVector.fromArray(SP, d, d1 + qq);
+            a10 = g.fma(v0, a10); a11 = g.fma(v1, a11); a12 = g.fma(v2, a12); a13 = g.fma(v3, a13);
+            g = FloatVector.fromArray(SP, d, d2 + qq);
+            a20 = g.fma(v0, a20); a21 = g.fma(v1, a21); a22 = g.fma(v2, a22); a23 = g.fma(v3, a23);
+            g = FloatVector.fromArray(SP, d, d3 + qq);
+            a30 = g.fma(v0, a30); a31 = g.fma(v1, a31); a32 = g.fma(v2, a32); a33 = g.fma(v3, a33);
+        }
+        a00.intoArray(a, ao); a01.intoArray(a, ao + L); a02.intoArray(a, ao + 2 * L); a03.intoArray(a, ao + 3 * L);
+        a10.intoArray(a, ao + 4 * L); a11.intoArray(a, ao + 5 * L); a12.intoArray(a, ao + 6 * L); a13.intoArray(a, ao + 7 * L);
+        a20.intoArray(a, ao + 8 * L); a21.intoArray(a, ao + 9 * L); a22.intoArray(a, ao + 10 * L); a23.intoArray(a, ao + 11 * L);
+        a30.intoArray(a, ao + 12 * L); a31.intoArray(a, ao + 13 * L); a32.intoArray(a, ao + 14 * L); a33.intoArray(a, ao + 15 * L);
+    }
+}
