@@ -6,11 +6,15 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Stride-1 convolution without im2col ("shifted planes"): each image is copied once into a
- * zero-padded plane per channel (Hp × Wp) and outputs are computed on the padded width, at
- * q = oh·Wp + ow, so tap (c, r, s) of every output is the same padded plane read at the fixed
- * shift c·plane + r·Wp + s. A tap is then one contiguous vector load for a run of outputs: the
- * im2col matrix is never written, and the columns ow ≥ OW are garbage that is not copied out.
+ * Convolution without im2col ("shifted planes"): each image is copied once into a zero-padded
+ * plane per channel (Hp × Wp) and outputs are computed on the padded width, at q = oh·Wp + ow, so
+ * tap (c, r, s) of every output is the same padded plane read at the fixed shift
+ * c·plane + r·Wp + s. A tap is then one contiguous vector load for a run of outputs: the im2col
+ * matrix is never written, and the columns ow ≥ OW are garbage that is not copied out. Stride st
+ * splits each padded plane into st×st phase planes (rows ≡ a, columns ≡ b mod st) of
+ * ⌈Hp/st⌉ × ⌈Wp/st⌉: tap (c, r, s) reads phase (r mod st, s mod st) at shift (r/st, s/st), so
+ * strided convolutions are shifted-plane convolutions too (forward and weights; backward data
+ * only at stride 1).
  * <pre>
  *   forward          y  = Σ_taps w · shifted x (per image; images split over the pool)
  *   backward data    dx = the same with dy padded by R−1−pad and w flipped, C and K swapped
@@ -28,7 +32,7 @@ final class DirectConv {
     static final int KT = 4, TQ = 4 * L;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
-    /** Per-thread padded image and output tile rows. */
+    /** Per-thread padded image and output tile rows (backward weights: a chunk of padded images and of dy). */
     private static final class Scratch {
         float[] x = new float[0], out = new float[0];
     }
@@ -36,29 +40,41 @@ final class DirectConv {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final Pool pool;
-    // Packed weights [outC/KT][taps][KT], padded bias, tap shifts; all-image buffers for dw.
+    // Packed weights [outC/KT][taps][KT], padded bias, tap shifts; dw's vector partial sums.
     private float[] wp = new float[0], bias = new float[KT];
     private int[] offs = new int[0];
-    private float[] xAll = new float[0], dyAll = new float[0], acc = new float[0];
+    private float[] acc = new float[0];
 
     // Arguments of the running pass, read by the pool bodies.
     private MemorySegment src, dst;
     private int inC, inH, inW, padH, padW, R, S, outC, outCp, taps;
-    private int hp, wpad, oh, ow, q, qp, plane, xLen;
+    private int st, wpad, oh, ow, q, qp, plane, xLen;
     private final Pool.RangeBody imagesBody = this::images;
-    private final Pool.RangeBody padBody = this::padAll;
     private final Pool.RangeBody dwBody = this::dwBlocks;
 
     DirectConv(Pool pool) { this.pool = pool; }
 
-    /** Whether {@link #backwardData} handles the shape (its flipped padding R−1−pad must be ≥ 0). */
-    static boolean handles(ConvShape sh, boolean backwardData) {
-        return sh.stride() == 1 && (!backwardData || (sh.pad() <= sh.r() - 1 && sh.pad() <= sh.s() - 1));
+    /** Padded floats per image (input and output), past which im2col's fixed-size groups are used instead. */
+    private static final long MAX_IMAGE = 1L << 26;
+
+    private static long imageFloats(ConvShape sh) {
+        long st = sh.stride(), hp = sh.h() + 2L * sh.pad() + st, wp = sh.w() + 2L * sh.pad() + st;
+        return sh.c() * hp * wp + (long) sh.k() * sh.outH() * (wp / st + 1) + 4096;
+    }
+
+    /** Whether forward and backward weights run here (any stride; images of sane size). */
+    static boolean handles(ConvShape sh) {
+        return imageFloats(sh) < MAX_IMAGE;
+    }
+
+    /** Backward data: stride 1 only, and its flipped padding R−1−pad must be ≥ 0. */
+    static boolean handlesBackwardData(ConvShape sh) {
+        return sh.stride() == 1 && sh.pad() <= sh.r() - 1 && sh.pad() <= sh.s() - 1 && handles(sh);
     }
 
     void forward(ConvShape sh, MemorySegment x, MemorySegment w, MemorySegment b, MemorySegment y) {
         int k = sh.k(), c = sh.c(), rs = sh.r() * sh.s(), crs = c * rs;
-        setup(sh.c(), sh.h(), sh.w(), sh.pad(), sh.pad(), sh.r(), sh.s(), k);
+        setup(sh.c(), sh.h(), sh.w(), sh.pad(), sh.pad(), sh.r(), sh.s(), k, sh.stride());
         float[] p = wp;
         for (int kk = 0; kk < outCp; kk++)
             for (int t = 0; t < crs; t++)
@@ -78,7 +94,7 @@ final class DirectConv {
     void backwardData(ConvShape sh, MemorySegment dy, MemorySegment w, MemorySegment dx) {
         int k = sh.k(), c = sh.c(), R0 = sh.r(), S0 = sh.s(), rs = R0 * S0, krs = k * rs;
         // dx = conv(dy padded by R−1−pad, w'), w'[c][k][r][s] = w[k][c][R−1−r][S−1−s].
-        setup(k, sh.outH(), sh.outW(), R0 - 1 - sh.pad(), S0 - 1 - sh.pad(), R0, S0, c);
+        setup(k, sh.outH(), sh.outW(), R0 - 1 - sh.pad(), S0 - 1 - sh.pad(), R0, S0, c, 1);
         float[] p = wp;
         for (int cc = 0; cc < outCp; cc++)
             for (int kk = 0; kk < k; kk++)
@@ -92,33 +108,45 @@ final class DirectConv {
         run(dy, sh.n(), dx);
     }
 
-    /** Geometry of a pass: input inC×inH×inW padded by (ph, pw), R×S taps, oc outputs. */
-    private void setup(int ic, int ih, int iw, int ph, int pw, int r, int s, int oc) {
-        inC = ic; inH = ih; inW = iw; padH = ph; padW = pw; R = r; S = s; outC = oc;
+    /** Geometry of a pass: input inC×inH×inW padded by (ph, pw), R×S taps, oc outputs, stride str. */
+    private void setup(int ic, int ih, int iw, int ph, int pw, int r, int s, int oc, int str) {
+        inC = ic; inH = ih; inW = iw; padH = ph; padW = pw; R = r; S = s; outC = oc; st = str;
         outCp = (oc + KT - 1) / KT * KT;
-        hp = ih + 2 * ph; wpad = iw + 2 * pw; oh = hp - r + 1; ow = wpad - s + 1;
-        plane = hp * wpad;
+        int hp = ih + 2 * ph, wp0 = iw + 2 * pw;
+        oh = (hp - r) / str + 1; ow = (wp0 - s) / str + 1;
+        wpad = (wp0 + str - 1) / str;                      // row width of a phase plane
+        plane = (hp + str - 1) / str * wpad;
         q = oh * wpad;
         qp = (q + TQ - 1) / TQ * TQ;
         taps = ic * r * s;
         // Reads reach the last tap's shift plus a whole tile.
-        xLen = ic * plane + qp + TQ;
+        xLen = ic * str * str * plane + qp + TQ;
         if (wp.length < outCp * taps) wp = new float[outCp * taps];
         if (bias.length < outCp) bias = new float[outCp];
         if (offs.length < taps) offs = new int[taps];
         for (int c = 0, t = 0; c < ic; c++)
             for (int rr = 0; rr < r; rr++)
-                for (int ss = 0; ss < s; ss++) offs[t++] = c * plane + rr * wpad + ss;
+                for (int ss = 0; ss < s; ss++) offs[t++] = ((c * str + rr % str) * str + ss % str) * plane + rr / str * wpad + ss / str;
     }
 
-    /** x[0 … xLen) ← image n of src (inC planes of inH×inW) zero-padded to hp×wpad planes. */
+    /** x[base … base+xLen) ← image n of src (inC planes of inH×inW), zero-padded, split into phase planes. */
     private void pad(MemorySegment in, int n, float[] x, int base) {
         java.util.Arrays.fill(x, base, base + xLen, 0f);
         long img = (long) n * inC * inH * inW;
+        int str = st;
         for (int c = 0; c < inC; c++)
-            for (int i = 0; i < inH; i++)
-                MemorySegment.copy(in, F, 4 * (img + ((long) c * inH + i) * inW), x,
-                        base + c * plane + (i + padH) * wpad + padW, inW);
+            for (int i = 0; i < inH; i++) {
+                long row = img + ((long) c * inH + i) * inW;
+                if (str == 1) {
+                    MemorySegment.copy(in, F, 4 * row, x, base + c * plane + (i + padH) * wpad + padW, inW);
+                    continue;
+                }
+                int ph = i + padH, rowBase = base + (c * str + ph % str) * str * plane + ph / str * wpad;
+                for (int j = 0; j < inW; j++) {
+                    int pw = j + padW;
+                    x[rowBase + pw % str * plane + pw / str] = in.getAtIndex(F, row + j);
+                }
+            }
     }
 
     /** Images [from, to): pad, all output tiles, copy the valid columns out. */
@@ -182,25 +210,20 @@ final class DirectConv {
     /** dw[k][c][r][s] = Σ_n Σ_(oh,ow) dy[n][k][oh][ow] · xpad[n][c][oh+r][ow+s]. */
     void backwardWeights(ConvShape sh, MemorySegment x, MemorySegment dy, MemorySegment dw) {
         int n = sh.n(), k = sh.k();
-        setup(sh.c(), sh.h(), sh.w(), sh.pad(), sh.pad(), sh.r(), sh.s(), k);
+        setup(sh.c(), sh.h(), sh.w(), sh.pad(), sh.pad(), sh.r(), sh.s(), k, sh.stride());
         kdim = k;
         dyQ = (q + L - 1) / L * L;                   // reduction length per image, whole vectors
         dyLen = outCp * dyQ;
         tapsP = (taps + WT - 1) / WT * WT;           // extra taps read shift 0 and are dropped
         if (offs.length < tapsP) offs = java.util.Arrays.copyOf(offs, tapsP);
         java.util.Arrays.fill(offs, taps, tapsP, 0);
-        xLen = inC * plane + dyQ + L;
-        long xs = (long) n * xLen, ds = (long) n * dyLen;
-        if (xs > Integer.MAX_VALUE - 64 || ds > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("batch too large for direct dw: " + sh);
-        if (xAll.length < xs) xAll = new float[(int) xs];
-        if (dyAll.length < ds) dyAll = new float[(int) ds];
+        xLen = inC * st * st * plane + dyQ + L;
         blocks = outCp / KT * (tapsP / WT);
         int accLen = blocks * KT * WT * L;
         if (acc.length < accLen) acc = new float[accLen];
         src = x;
         dyArg = dy;
         nImages = n;
-        pool.parallelFor(n, 1, padBody);
         pool.parallelFor(blocks, 1, dwBody);
         int tb = tapsP / WT;
         float[] a = acc;
@@ -214,14 +237,13 @@ final class DirectConv {
         src = dyArg = null;
     }
 
-    /** Images [from, to) into xAll (padded planes) and dyAll (dy on the padded width, zeros elsewhere). */
-    private void padAll(int from, int to) {
-        float[] d = dyAll;
+    /** Images [from, to) into x (padded planes) and d (dy on the padded width, zeros elsewhere), from index 0. */
+    private void padChunk(int from, int to, float[] x, float[] d) {
         int w = ow, h = oh, ld = wpad;
         long yImg = (long) kdim * h * w;
         for (int n = from; n < to; n++) {
-            pad(src, n, xAll, n * xLen);
-            int base = n * dyLen;
+            pad(src, n, x, (n - from) * xLen);
+            int base = (n - from) * dyLen;
             java.util.Arrays.fill(d, base, base + dyLen, 0f);
             for (int k = 0; k < kdim; k++)
                 for (int i = 0; i < h; i++)
@@ -229,23 +251,43 @@ final class DirectConv {
         }
     }
 
-    /** dw blocks [from, to): for every image in order, 16 vector partial sums over q. */
+    /** Floats of x and dy per chunk of images that a block's loop keeps in L2 (half of 2 MiB). */
+    private static final int CHUNK_FLOATS = 1 << 18;
+
+    /**
+     * dw blocks [from, to): 16 vector partial sums each, over images in order. Images go in
+     * chunks that this thread pads into its own buffers (they stay in its core's L2), then every
+     * block runs over the whole chunk with its sums in registers. (Padding all images up front
+     * cost a pass through memory; one image per block call made loading and storing the sums
+     * dominate on small images.)
+     */
     private void dwBlocks(int from, int to) {
         int tb = tapsP / WT, n = nImages;
-        float[] x = xAll, d = dyAll, a = acc;
-        int[] o = offs;
         int len = dyQ, xl = xLen, dl = dyLen;
+        int chunk = Math.max(1, Math.min(n, CHUNK_FLOATS / (xl + dl)));
+        Scratch sc = SCRATCH.get();
+        if (sc.x.length < chunk * xl) sc.x = new float[chunk * xl];
+        if (sc.out.length < chunk * dl) sc.out = new float[chunk * dl];
+        float[] x = sc.x, d = sc.out, a = acc;
+        int[] o = offs;
         java.util.Arrays.fill(a, from * KT * WT * L, to * KT * WT * L, 0f);
-        for (int img = 0; img < n; img++)
+        for (int i0 = 0; i0 < n; i0 += chunk) {
+            int cn = Math.min(chunk, n - i0);
+            padChunk(i0, i0 + cn, x, d);
             for (int blk = from; blk < to; blk++) {
                 int kt = blk / tb, tg = blk % tb;
-                int xb = img * xl, db = img * dl + kt * KT * len, t0 = tg * WT;
-                dwBlock(x, xb + o[t0], xb + o[t0 + 1], xb + o[t0 + 2], xb + o[t0 + 3], d, db, len, a, blk * KT * WT * L);
+                int db = kt * KT * len, t0 = tg * WT;
+                dwBlock(x, o[t0], o[t0 + 1], o[t0 + 2], o[t0 + 3], xl, d, db, dl, len, cn, a, blk * KT * WT * L);
             }
+        }
     }
 
-    /** a[ao + (kk·WT + j)·L + lane] += Σ_q d[db + kk·len + q] · x[xj + q], q in whole vectors, in order. */
-    private static void dwBlock(float[] x, int x0, int x1, int x2, int x3, float[] d, int db, int len, float[] a, int ao) {
+    /**
+     * a[ao + (kk·WT + j)·L + lane] += Σ_images Σ_q d[db + kk·len + q] · x[xj + q], image i at
+     * offsets i·xl and i·dl, q in whole vectors; in image order, then q order.
+     */
+    private static void dwBlock(float[] x, int x0, int x1, int x2, int x3, int xl, float[] d, int db, int dl, int len, int images,
+                                float[] a, int ao) {
         FloatVector a00 = FloatVector.fromArray(SP, a, ao), a01 = FloatVector.fromArray(SP, a, ao + L);
         FloatVector a02 = FloatVector.fromArray(SP, a, ao + 2 * L), a03 = FloatVector.fromArray(SP, a, ao + 3 * L);
         FloatVector a10 = FloatVector.fromArray(SP, a, ao + 4 * L), a11 = FloatVector.fromArray(SP, a, ao + 5 * L);
@@ -254,18 +296,20 @@ final class DirectConv {
         FloatVector a22 = FloatVector.fromArray(SP, a, ao + 10 * L), a23 = FloatVector.fromArray(SP, a, ao + 11 * L);
         FloatVector a30 = FloatVector.fromArray(SP, a, ao + 12 * L), a31 = FloatVector.fromArray(SP, a, ao + 13 * L);
         FloatVector a32 = FloatVector.fromArray(SP, a, ao + 14 * L), a33 = FloatVector.fromArray(SP, a, ao + 15 * L);
-        int d1 = db + len, d2 = d1 + len, d3 = d2 + len;
-        for (int qq = 0; qq < len; qq += L) {
-            FloatVector v0 = FloatVector.fromArray(SP, x, x0 + qq), v1 = FloatVector.fromArray(SP, x, x1 + qq);
-            FloatVector v2 = FloatVector.fromArray(SP, x, x2 + qq), v3 = FloatVector.fromArray(SP, x, x3 + qq);
-            FloatVector g = FloatVector.fromArray(SP, d, db + qq);
-            a00 = g.fma(v0, a00); a01 = g.fma(v1, a01); a02 = g.fma(v2, a02); a03 = g.fma(v3, a03);
-            g = FloatVector.fromArray(SP, d, d1 + qq);
-            a10 = g.fma(v0, a10); a11 = g.fma(v1, a11); a12 = g.fma(v2, a12); a13 = g.fma(v3, a13);
-            g = FloatVector.fromArray(SP, d, d2 + qq);
-            a20 = g.fma(v0, a20); a21 = g.fma(v1, a21); a22 = g.fma(v2, a22); a23 = g.fma(v3, a23);
-            g = FloatVector.fromArray(SP, d, d3 + qq);
-            a30 = g.fma(v0, a30); a31 = g.fma(v1, a31); a32 = g.fma(v2, a32); a33 = g.fma(v3, a33);
+        for (int i = 0; i < images; i++, x0 += xl, x1 += xl, x2 += xl, x3 += xl, db += dl) {
+            int d1 = db + len, d2 = d1 + len, d3 = d2 + len;
+            for (int qq = 0; qq < len; qq += L) {
+                FloatVector v0 = FloatVector.fromArray(SP, x, x0 + qq), v1 = FloatVector.fromArray(SP, x, x1 + qq);
+                FloatVector v2 = FloatVector.fromArray(SP, x, x2 + qq), v3 = FloatVector.fromArray(SP, x, x3 + qq);
+                FloatVector g = FloatVector.fromArray(SP, d, db + qq);
+                a00 = g.fma(v0, a00); a01 = g.fma(v1, a01); a02 = g.fma(v2, a02); a03 = g.fma(v3, a03);
+                g = FloatVector.fromArray(SP, d, d1 + qq);
+                a10 = g.fma(v0, a10); a11 = g.fma(v1, a11); a12 = g.fma(v2, a12); a13 = g.fma(v3, a13);
+                g = FloatVector.fromArray(SP, d, d2 + qq);
+                a20 = g.fma(v0, a20); a21 = g.fma(v1, a21); a22 = g.fma(v2, a22); a23 = g.fma(v3, a23);
+                g = FloatVector.fromArray(SP, d, d3 + qq);
+                a30 = g.fma(v0, a30); a31 = g.fma(v1, a31); a32 = g.fma(v2, a32); a33 = g.fma(v3, a33);
+            }
         }
         a00.intoArray(a, ao); a01.intoArray(a, ao + L); a02.intoArray(a, ao + 2 * L); a03.intoArray(a, ao + 3 * L);
         a10.intoArray(a, ao + 4 * L); a11.intoArray(a, ao + 5 * L); a12.intoArray(a, ao + 6 * L); a13.intoArray(a, ao + 7 * L);

@@ -40,9 +40,14 @@ public final class JvmConv implements ConvKernels {
     private final Pool.RangeBody col2imBody = this::col2imChannels;
 
     public JvmConv(Pool pool) {
+        this(pool, true);
+    }
+
+    /** {@code direct = false}: im2col + GEMM for every shape (tests of the fallback path). */
+    JvmConv(Pool pool, boolean direct) {
         this.pool = pool;
         this.mm = new MatMul(pool);
-        this.direct = new DirectConv(pool);
+        this.direct = direct ? new DirectConv(pool) : null;
     }
 
     /** Images per GEMM: enough that G·OH·OW columns keep the micro-kernels busy (a function of the shape only). */
@@ -62,7 +67,7 @@ public final class JvmConv implements ConvKernels {
 
     @Override
     public void forward(ConvShape sh, MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y) {
-        if (DirectConv.handles(sh, false)) {
+        if (direct != null && DirectConv.handles(sh)) {
             direct.forward(sh, x, w, bias, y);
             return;
         }
@@ -91,7 +96,7 @@ public final class JvmConv implements ConvKernels {
 
     @Override
     public void backwardData(ConvShape sh, MemorySegment dy, MemorySegment w, MemorySegment dx) {
-        if (DirectConv.handles(sh, true)) {
+        if (direct != null && DirectConv.handlesBackwardData(sh)) {
             direct.backwardData(sh, dy, w, dx);
             return;
         }
@@ -114,7 +119,7 @@ public final class JvmConv implements ConvKernels {
     @Override
     public void backwardWeights(ConvShape sh, MemorySegment x, MemorySegment dy, MemorySegment dw, MemorySegment db) {
         int k = sh.k(), crs = sh.c() * sh.r() * sh.s(), p = sh.outH() * sh.outW(), G = group(sh);
-        if (DirectConv.handles(sh, false)) {
+        if (direct != null && DirectConv.handles(sh)) {
             direct.backwardWeights(sh, x, dy, dw);
             biasGrad(sh, dy, db);
             return;

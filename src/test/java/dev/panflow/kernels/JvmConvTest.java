@@ -14,15 +14,16 @@ class JvmConvTest {
     @Test
     void agreesWithScalarOnRaggedShapes() {
         for (int threads : new int[] {1, 2})
-            try (Pool pool = new Pool(threads); JvmConv conv = new JvmConv(pool)) {
-                ConvAgreement.check(conv, 1e-5);
-            }
+            for (boolean direct : new boolean[] {true, false})
+                try (Pool pool = new Pool(threads); JvmConv conv = new JvmConv(pool, direct)) {
+                    ConvAgreement.check(conv, 1e-5);
+                }
     }
 
     /**
-     * Stride-1 shapes of the direct kernels (DirectConv): one output channel, channels not a
-     * multiple of its 4-channel tile, widths whose padded rows end inside a vector tile, 1×1,
-     * non-square kernels and paddings, pad 0 and pad R−1.
+     * Shapes for the direct kernels (DirectConv): one output channel, channels not a multiple of
+     * its 4-channel tile, widths whose padded rows end inside a vector tile, 1×1, non-square
+     * kernels, pad 0 and pad R−1, strides 2 and 3 (phase planes; backward data by im2col).
      */
     @Test
     void directKernelsAgreeWithScalarOnRaggedShapes() {
@@ -34,7 +35,10 @@ class JvmConvTest {
                 new ConvShape(2, 3, 9, 6, 3, 2, 3, 1, 0),
                 new ConvShape(1, 2, 6, 6, 3, 3, 3, 1, 2),
                 new ConvShape(2, 4, 3, 3, 5, 1, 3, 1, 1),
-                new ConvShape(1, 3, 40, 33, 2, 5, 5, 1, 2));
+                new ConvShape(1, 3, 40, 33, 2, 5, 5, 1, 2),
+                new ConvShape(2, 3, 17, 16, 5, 3, 3, 3, 1),
+                new ConvShape(2, 4, 28, 28, 6, 3, 3, 2, 1),
+                new ConvShape(2, 3, 8, 9, 4, 1, 1, 2, 0));
         for (int threads : new int[] {1, 2})
             try (Pool pool = new Pool(threads); JvmConv conv = new JvmConv(pool)) {
                 ConvAgreement.check(conv, 1e-5, shapes);
@@ -58,7 +62,11 @@ class JvmConvTest {
 
     @Test
     void resultsDoNotDependOnThreads() {
-        ConvShape sh = new ConvShape(3, 8, 12, 12, 16, 3, 3, 1, 1);
+        for (ConvShape sh : new ConvShape[] {new ConvShape(3, 8, 12, 12, 16, 3, 3, 1, 1), new ConvShape(3, 8, 12, 12, 6, 3, 3, 2, 1)})
+            resultsDoNotDependOnThreads(sh);
+    }
+
+    private static void resultsDoNotDependOnThreads(ConvShape sh) {
         SplittableRandom rnd = new SplittableRandom(3);
         try (Arena a = Arena.ofShared(); Pool p1 = new Pool(1); Pool p2 = new Pool(2);
              JvmConv c1 = new JvmConv(p1); JvmConv c2 = new JvmConv(p2)) {
