@@ -202,8 +202,8 @@ final class DirectConv {
 
     // ---- backward weights ----
 
-    /** Taps per dw block: KT channels × WT taps = 16 vector partial sums. */
-    static final int WT = 4;
+    /** Taps per dw block: KT channels × WT taps = 24 vector partial sums (32 zmm registers hold them and a row of loads). */
+    static final int WT = 6;
     private int dyLen, dyQ, kdim, tapsP, blocks, nImages;
     private MemorySegment dyArg;
 
@@ -255,7 +255,7 @@ final class DirectConv {
     private static final int CHUNK_FLOATS = 1 << 18;
 
     /**
-     * dw blocks [from, to): 16 vector partial sums each, over images in order. Images go in
+     * dw blocks [from, to): KT·WT vector partial sums each, over images in order. Images go in
      * chunks that this thread pads into its own buffers (they stay in its core's L2), then every
      * block runs over the whole chunk with its sums in registers. (Padding all images up front
      * cost a pass through memory; one image per block call made loading and storing the sums
@@ -277,43 +277,42 @@ final class DirectConv {
             for (int blk = from; blk < to; blk++) {
                 int kt = blk / tb, tg = blk % tb;
                 int db = kt * KT * len, t0 = tg * WT;
-                dwBlock(x, o[t0], o[t0 + 1], o[t0 + 2], o[t0 + 3], xl, d, db, dl, len, cn, a, blk * KT * WT * L);
+                dwBlock(x, o[t0], o[t0 + 1], o[t0 + 2], o[t0 + 3], o[t0 + 4], o[t0 + 5], xl, d, db, dl, len, cn, a, blk * KT * WT * L);
             }
         }
     }
 
     /**
-     * a[ao + (kk·WT + j)·L + lane] += Σ_images Σ_q d[db + kk·len + q] · x[xj + q], image i at
+     * a[ao + (kk·WT + j)·L + lane] += Σ_images Σ_q d[db + kk·len + q] · x[o_j + q], image i at
      * offsets i·xl and i·dl, q in whole vectors; in image order, then q order.
      */
-    private static void dwBlock(float[] x, int x0, int x1, int x2, int x3, int xl, float[] d, int db, int dl, int len, int images,
-                                float[] a, int ao) {
-        FloatVector a00 = FloatVector.fromArray(SP, a, ao), a01 = FloatVector.fromArray(SP, a, ao + L);
-        FloatVector a02 = FloatVector.fromArray(SP, a, ao + 2 * L), a03 = FloatVector.fromArray(SP, a, ao + 3 * L);
-        FloatVector a10 = FloatVector.fromArray(SP, a, ao + 4 * L), a11 = FloatVector.fromArray(SP, a, ao + 5 * L);
-        FloatVector a12 = FloatVector.fromArray(SP, a, ao + 6 * L), a13 = FloatVector.fromArray(SP, a, ao + 7 * L);
-        FloatVector a20 = FloatVector.fromArray(SP, a, ao + 8 * L), a21 = FloatVector.fromArray(SP, a, ao + 9 * L);
-        FloatVector a22 = FloatVector.fromArray(SP, a, ao + 10 * L), a23 = FloatVector.fromArray(SP, a, ao + 11 * L);
-        FloatVector a30 = FloatVector.fromArray(SP, a, ao + 12 * L), a31 = FloatVector.fromArray(SP, a, ao + 13 * L);
-        FloatVector a32 = FloatVector.fromArray(SP, a, ao + 14 * L), a33 = FloatVector.fromArray(SP, a, ao + 15 * L);
-        for (int i = 0; i < images; i++, x0 += xl, x1 += xl, x2 += xl, x3 += xl, db += dl) {
+    private static void dwBlock(float[] x, int x0, int x1, int x2, int x3, int x4, int x5, int xl, float[] d, int db, int dl, int len, int images, float[] a, int ao) {
+        FloatVector a00 = FloatVector.fromArray(SP, a, ao + 0 * L), a01 = FloatVector.fromArray(SP, a, ao + 1 * L), a02 = FloatVector.fromArray(SP, a, ao + 2 * L), a03 = FloatVector.fromArray(SP, a, ao + 3 * L), a04 = FloatVector.fromArray(SP, a, ao + 4 * L), a05 = FloatVector.fromArray(SP, a, ao + 5 * L);
+        FloatVector a10 = FloatVector.fromArray(SP, a, ao + 6 * L), a11 = FloatVector.fromArray(SP, a, ao + 7 * L), a12 = FloatVector.fromArray(SP, a, ao + 8 * L), a13 = FloatVector.fromArray(SP, a, ao + 9 * L), a14 = FloatVector.fromArray(SP, a, ao + 10 * L), a15 = FloatVector.fromArray(SP, a, ao + 11 * L);
+        FloatVector a20 = FloatVector.fromArray(SP, a, ao + 12 * L), a21 = FloatVector.fromArray(SP, a, ao + 13 * L), a22 = FloatVector.fromArray(SP, a, ao + 14 * L), a23 = FloatVector.fromArray(SP, a, ao + 15 * L), a24 = FloatVector.fromArray(SP, a, ao + 16 * L), a25 = FloatVector.fromArray(SP, a, ao + 17 * L);
+        FloatVector a30 = FloatVector.fromArray(SP, a, ao + 18 * L), a31 = FloatVector.fromArray(SP, a, ao + 19 * L), a32 = FloatVector.fromArray(SP, a, ao + 20 * L), a33 = FloatVector.fromArray(SP, a, ao + 21 * L), a34 = FloatVector.fromArray(SP, a, ao + 22 * L), a35 = FloatVector.fromArray(SP, a, ao + 23 * L);
+        for (int i = 0; i < images; i++, x0 += xl, x1 += xl, x2 += xl, x3 += xl, x4 += xl, x5 += xl, db += dl) {
             int d1 = db + len, d2 = d1 + len, d3 = d2 + len;
             for (int qq = 0; qq < len; qq += L) {
-                FloatVector v0 = FloatVector.fromArray(SP, x, x0 + qq), v1 = FloatVector.fromArray(SP, x, x1 + qq);
-                FloatVector v2 = FloatVector.fromArray(SP, x, x2 + qq), v3 = FloatVector.fromArray(SP, x, x3 + qq);
+                FloatVector v0 = FloatVector.fromArray(SP, x, x0 + qq);
+                FloatVector v1 = FloatVector.fromArray(SP, x, x1 + qq);
+                FloatVector v2 = FloatVector.fromArray(SP, x, x2 + qq);
+                FloatVector v3 = FloatVector.fromArray(SP, x, x3 + qq);
+                FloatVector v4 = FloatVector.fromArray(SP, x, x4 + qq);
+                FloatVector v5 = FloatVector.fromArray(SP, x, x5 + qq);
                 FloatVector g = FloatVector.fromArray(SP, d, db + qq);
-                a00 = g.fma(v0, a00); a01 = g.fma(v1, a01); a02 = g.fma(v2, a02); a03 = g.fma(v3, a03);
+                a00 = g.fma(v0, a00); a01 = g.fma(v1, a01); a02 = g.fma(v2, a02); a03 = g.fma(v3, a03); a04 = g.fma(v4, a04); a05 = g.fma(v5, a05);
                 g = FloatVector.fromArray(SP, d, d1 + qq);
-                a10 = g.fma(v0, a10); a11 = g.fma(v1, a11); a12 = g.fma(v2, a12); a13 = g.fma(v3, a13);
+                a10 = g.fma(v0, a10); a11 = g.fma(v1, a11); a12 = g.fma(v2, a12); a13 = g.fma(v3, a13); a14 = g.fma(v4, a14); a15 = g.fma(v5, a15);
                 g = FloatVector.fromArray(SP, d, d2 + qq);
-                a20 = g.fma(v0, a20); a21 = g.fma(v1, a21); a22 = g.fma(v2, a22); a23 = g.fma(v3, a23);
+                a20 = g.fma(v0, a20); a21 = g.fma(v1, a21); a22 = g.fma(v2, a22); a23 = g.fma(v3, a23); a24 = g.fma(v4, a24); a25 = g.fma(v5, a25);
                 g = FloatVector.fromArray(SP, d, d3 + qq);
-                a30 = g.fma(v0, a30); a31 = g.fma(v1, a31); a32 = g.fma(v2, a32); a33 = g.fma(v3, a33);
+                a30 = g.fma(v0, a30); a31 = g.fma(v1, a31); a32 = g.fma(v2, a32); a33 = g.fma(v3, a33); a34 = g.fma(v4, a34); a35 = g.fma(v5, a35);
             }
         }
-        a00.intoArray(a, ao); a01.intoArray(a, ao + L); a02.intoArray(a, ao + 2 * L); a03.intoArray(a, ao + 3 * L);
-        a10.intoArray(a, ao + 4 * L); a11.intoArray(a, ao + 5 * L); a12.intoArray(a, ao + 6 * L); a13.intoArray(a, ao + 7 * L);
-        a20.intoArray(a, ao + 8 * L); a21.intoArray(a, ao + 9 * L); a22.intoArray(a, ao + 10 * L); a23.intoArray(a, ao + 11 * L);
-        a30.intoArray(a, ao + 12 * L); a31.intoArray(a, ao + 13 * L); a32.intoArray(a, ao + 14 * L); a33.intoArray(a, ao + 15 * L);
+        a00.intoArray(a, ao + 0 * L); a01.intoArray(a, ao + 1 * L); a02.intoArray(a, ao + 2 * L); a03.intoArray(a, ao + 3 * L); a04.intoArray(a, ao + 4 * L); a05.intoArray(a, ao + 5 * L);
+        a10.intoArray(a, ao + 6 * L); a11.intoArray(a, ao + 7 * L); a12.intoArray(a, ao + 8 * L); a13.intoArray(a, ao + 9 * L); a14.intoArray(a, ao + 10 * L); a15.intoArray(a, ao + 11 * L);
+        a20.intoArray(a, ao + 12 * L); a21.intoArray(a, ao + 13 * L); a22.intoArray(a, ao + 14 * L); a23.intoArray(a, ao + 15 * L); a24.intoArray(a, ao + 16 * L); a25.intoArray(a, ao + 17 * L);
+        a30.intoArray(a, ao + 18 * L); a31.intoArray(a, ao + 19 * L); a32.intoArray(a, ao + 20 * L); a33.intoArray(a, ao + 21 * L); a34.intoArray(a, ao + 22 * L); a35.intoArray(a, ao + 23 * L);
     }
 }
