@@ -36,7 +36,7 @@ final class DirectConv {
 
     /** Per-thread padded image and output tile rows (backward weights: a chunk of padded images and of dy). */
     private static final class Scratch {
-        float[] x = new float[0], out = new float[0];
+        float[] x = new float[0], out = new float[0], stage = new float[0];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -118,9 +118,10 @@ final class DirectConv {
     /**
      * Geometry of a pass: input inC×inH×inW padded by (ph, pw), R×S taps, oc outputs, stride str,
      * n images. At stride 1 the zero columns between rows are shared (row width W + max(pw, 2pw−S+1)
-     * rather than W + 2pw: fewer garbage outputs), and with {@code stack} G images are stacked into
-     * one tall plane per channel (rows likewise shared), G and the tile width chosen to waste the
-     * fewest lanes: a 14×14 image alone fills 210 of 256 outputs of 64-wide tiles, four fill 885 of 896.
+     * rather than W + 2pw: fewer garbage outputs). With {@code stack} G images are stacked into
+     * one tall plane per channel (at stride 1 sharing zero rows likewise), G and the tile width
+     * chosen to waste the fewest lanes: a 14×14 image alone fills 210 of 256 outputs of 64-wide
+     * tiles, four fill 885 of 896.
      */
     private void setup(int ic, int ih, int iw, int ph, int pw, int r, int s, int oc, int str, int n, boolean stack) {
         inC = ic; inH = ih; inW = iw; padH = ph; padW = pw; R = r; S = s; outC = oc; st = str;
@@ -131,13 +132,13 @@ final class DirectConv {
             wpad = iw + Math.max(pw, 2 * pw - s + 1);
             rowsPerImage = ih + Math.max(ph, 2 * ph - r + 1);
         } else {
-            wpad = (wp0 + str - 1) / str;                  // row width of a phase plane
-            rowsPerImage = 0;
+            wpad = (wp0 + str - 1) / str;                  // a phase plane's row width and rows
+            rowsPerImage = (hp + str - 1) / str;
         }
         group = 1;
         wide = false;
         double best = Double.MAX_VALUE;
-        int maxG = str == 1 && stack ? Math.max(1, Math.min(n / 2, 64)) : 1;
+        int maxG = stack ? Math.max(1, Math.min(n / 2, 64)) : 1;
         for (int g = 1; g <= maxG; g++) {
             int qg = ((g - 1) * rowsPerImage + oh) * wpad;
             if (g > 1 && qg > MAX_GROUP_Q) break;
@@ -148,7 +149,7 @@ final class DirectConv {
                 if (cost < best) { best = cost; group = g; wide = w6; }
             }
         }
-        plane = str == 1 ? ((group - 1) * rowsPerImage + hp + 1) * wpad : (hp + str - 1) / str * wpad;
+        plane = ((group - 1) * rowsPerImage + (hp + str - 1) / str + 1) * wpad;
         q = ((group - 1) * rowsPerImage + oh) * wpad;
         int t = wide ? TQ6 : TQ;
         qp = (q + t - 1) / t * t;
@@ -164,13 +165,15 @@ final class DirectConv {
     }
 
     /**
-     * x[base … base+xLen) ← images n0 … n0+gn−1 of src (inC planes of inH×inW), zero-padded: at
-     * stride 1 stacked rowsPerImage rows apart in one plane per channel, else (gn = 1) split into
-     * phase planes.
+     * x[base … base+xLen) ← images n0 … n0+gn−1 of src (inC planes of inH×inW), zero-padded,
+     * stacked rowsPerImage rows apart in one plane per channel (per phase plane at stride > 1).
      */
     private void pad(MemorySegment in, int n0, int gn, float[] x, int base) {
         java.util.Arrays.fill(x, base, base + xLen, 0f);
         int str = st;
+        Scratch sc = SCRATCH.get();
+        if (str > 1 && sc.stage.length < inW) sc.stage = new float[inW];
+        float[] stage = sc.stage;
         for (int g = 0; g < gn; g++) {
             long img = (long) (n0 + g) * inC * inH * inW;
             for (int c = 0; c < inC; c++)
@@ -180,10 +183,13 @@ final class DirectConv {
                         MemorySegment.copy(in, F, 4 * row, x, base + c * plane + (g * rowsPerImage + i + padH) * wpad + padW, inW);
                         continue;
                     }
-                    int ph = i + padH, rowBase = base + (c * str + ph % str) * str * plane + ph / str * wpad;
-                    for (int j = 0; j < inW; j++) {
-                        int pw = j + padW;
-                        x[rowBase + pw % str * plane + pw / str] = in.getAtIndex(F, row + j);
+                    // Bulk-copy the row, then deal it out to the column phases array to array
+                    // (element-wise segment reads cost several times more).
+                    MemorySegment.copy(in, F, 4 * row, stage, 0, inW);
+                    int ph = i + padH, rowBase = base + (c * str + ph % str) * str * plane + (g * rowsPerImage + ph / str) * wpad;
+                    for (int b = 0; b < str; b++) {
+                        int j0 = Math.floorMod(b - padW, str), d = rowBase + b * plane + (j0 + padW) / str;
+                        for (int j = j0; j < inW; j += str, d++) x[d] = stage[j];
                     }
                 }
         }

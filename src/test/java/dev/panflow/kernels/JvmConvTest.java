@@ -23,7 +23,7 @@ class JvmConvTest {
     /**
      * Shapes for the direct kernels (DirectConv): one output channel, channels not a multiple of
      * its 4-channel tile, widths whose padded rows end inside a vector tile, 1×1, non-square
-     * kernels, pad 0 and pad R−1, strides 2 and 3 (phase planes; backward data by im2col).
+     * kernels, pad 0 and pad R−1, strides 2 and 3 (phase planes), batches split into stacked groups.
      */
     @Test
     void directKernelsAgreeWithScalarOnRaggedShapes() {
@@ -38,7 +38,9 @@ class JvmConvTest {
                 new ConvShape(1, 3, 40, 33, 2, 5, 5, 1, 2),
                 new ConvShape(2, 3, 17, 16, 5, 3, 3, 3, 1),
                 new ConvShape(2, 4, 28, 28, 6, 3, 3, 2, 1),
-                new ConvShape(2, 3, 8, 9, 4, 1, 1, 2, 0));
+                new ConvShape(2, 3, 8, 9, 4, 1, 1, 2, 0),
+                new ConvShape(7, 4, 6, 6, 5, 3, 3, 1, 1),      // images stacked in groups, the last one short
+                new ConvShape(7, 3, 10, 10, 5, 3, 3, 2, 1));
         for (int threads : new int[] {1, 2})
             try (Pool pool = new Pool(threads); JvmConv conv = new JvmConv(pool)) {
                 ConvAgreement.check(conv, 1e-5, shapes);
