@@ -297,6 +297,14 @@ final class DirectConv {
         int n = sh.n(), k = sh.k();
         setup(sh.c(), sh.h(), sh.w(), sh.pad(), sh.pad(), sh.r(), sh.s(), k, sh.stride(), n, false);
         kdim = k;
+        src = x;
+        dyArg = dy;
+        nImages = n;
+        if (k >= 2 * L && taps >= 8 * 6) {         // else dyᵀ costs more than it saves (the input layer)
+            weightsTransposed(dw);
+            src = dyArg = null;
+            return;
+        }
         dyQ = (q + L - 1) / L * L;                   // reduction length per image, whole vectors
         dyLen = outCp * dyQ;
         tapsP = (taps + WT - 1) / WT * WT;           // extra taps read shift 0 and are dropped
@@ -320,6 +328,128 @@ final class DirectConv {
                 dw.setAtIndex(F, (long) kk * taps + t, sum);
             }
         src = dyArg = null;
+    }
+
+    // ---- backward weights, many channels: dw as outer products, no horizontal sums ----
+
+    /**
+     * Blocks of 2 vectors of channels × 6 taps: 12 partial sums. (24, as 4×6 or 2×12, ran at half
+     * the speed: the taps' offsets no longer fit the general registers, and dyᵀ for 4 vectors per
+     * position doubles the loads per broadcast.)
+     */
+    private static final int kvT = 2, tT = 6;
+    /** Channels padded to whole vector pairs; dyᵀ floats per image. */
+    private int kpT, dtLen;
+    private final Pool.RangeBody dwtBody = this::dwtBlocks;
+
+    /**
+     * dw[k][tap] = Σ_images Σ_(oh,ow) x[tap shift + oh·Wp + ow] · dyᵀ[oh·OW + ow][k]: each x value
+     * is broadcast against vectors of K (dy transposed per image, valid outputs only, so no garbage
+     * lanes), 12 vector partial sums per block of taps × channels, each lane one dw element: no
+     * reduction across lanes. Fewer and unsplit loads per fma than the lane-sum form; used when K
+     * fills at least two vectors and taps are many.
+     */
+    private void weightsTransposed(MemorySegment dw) {
+        int k = kdim;
+        kpT = (k + 2 * L - 1) / (2 * L) * (2 * L);
+        tapsP = (taps + tT - 1) / tT * tT;
+        if (offs.length < tapsP) offs = java.util.Arrays.copyOf(offs, tapsP);
+        java.util.Arrays.fill(offs, taps, tapsP, 0);
+        dtLen = oh * ow * kpT;
+        xLen = inC * st * st * plane;
+        int tg = tapsP / tT;
+        blocks = kpT / (kvT * L) * tg;
+        int accLen = blocks * 12 * L;
+        if (acc.length < accLen) acc = new float[accLen];
+        pool.parallelFor(blocks, 1, dwtBody);
+        float[] a = acc;
+        int kb = kvT * L;
+        for (int kk = 0; kk < k; kk++)
+            for (int t = 0; t < taps; t++)
+                dw.setAtIndex(F, (long) kk * taps + t, a[(((kk / kb) * tg + t / tT) * tT + t % tT) * kb + kk % kb]);
+    }
+
+    /** dw blocks [from, to) of {@link #weightsTransposed}, over L2-sized chunks of images as {@link #dwBlocks}. */
+    private void dwtBlocks(int from, int to) {
+        int n = nImages, xl = xLen, dl = dtLen, kp = kpT, k = kdim, p = oh * ow;
+        int chunk = Math.max(1, Math.min(n, CHUNK_FLOATS / (xl + dl)));
+        Scratch sc = SCRATCH.get();
+        if (sc.x.length < chunk * xl) sc.x = new float[chunk * xl];
+        if (sc.out.length < chunk * dl) sc.out = new float[chunk * dl];
+        if (sc.stage.length < p) sc.stage = new float[p];
+        float[] x = sc.x, d = sc.out, stage = sc.stage;
+        java.util.Arrays.fill(acc, from * 12 * L, to * 12 * L, 0f);
+        for (int i0 = 0; i0 < n; i0 += chunk) {
+            int cn = Math.min(chunk, n - i0);
+            for (int img = 0; img < cn; img++) {
+                pad(src, i0 + img, 1, x, img * xl);
+                int base = img * dl;
+                if (kp > k) java.util.Arrays.fill(d, base, base + dl, 0f);
+                long dyImg = (long) (i0 + img) * k * p;
+                for (int kk = 0; kk < k; kk++) {          // transpose dy through a staged row
+                    MemorySegment.copy(dyArg, F, 4 * (dyImg + (long) kk * p), stage, 0, p);
+                    for (int q0 = 0, di = base + kk; q0 < p; q0++, di += kp) d[di] = stage[q0];
+                }
+            }
+            // Runs of rows whose dyᵀ (rows·OW·kp floats) stays in L1 while every block passes over it.
+            int rowsU = Math.max(1, L1_FLOATS / (ow * kp));
+            if (rowsU >= oh) {
+                int per = Math.max(1, rowsU / oh);
+                for (int im = 0; im < cn; im += per)
+                    dwtUnits(from, to, x, d, im * xl, im * dl, 0, oh, Math.min(per, cn - im));
+            } else {
+                for (int im = 0; im < cn; im++)
+                    for (int r0 = 0; r0 < oh; r0 += rowsU)
+                        dwtUnits(from, to, x, d, im * xl, im * dl, r0, Math.min(oh, r0 + rowsU), 1);
+            }
+        }
+    }
+
+    /** Floats of dyᵀ per pass of all blocks (16 KiB of L1). */
+    private static final int L1_FLOATS = 1 << 12;
+
+    private void dwtUnits(int from, int to, float[] x, float[] d, int xb, int db, int r0, int r1, int images) {
+        int tg = tapsP / tT, kb = kvT * L;
+        for (int blk = from; blk < to; blk++)
+            dwt2(x, offs, (blk % tg) * tT, xb, xLen, d, db + (blk / tg) * kb, kpT, dtLen, r0, r1, ow, wpad, images, acc, blk * 12 * L);
+    }
+
+    /** {@link #dwtBlocks}' kernel: 2 vectors of channels × 6 taps, rows [r0, r1) of each of {@code images} images. */
+    private static void dwt2(float[] x, int[] o, int t0, int xb, int xl, float[] d, int db, int kp, int dl, int r0, int r1, int w, int ld,
+                             int images, float[] a, int ao) {
+        FloatVector a0_0 = FloatVector.fromArray(SP, a, ao + 0 * L), a0_1 = FloatVector.fromArray(SP, a, ao + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(SP, a, ao + 2 * L), a1_1 = FloatVector.fromArray(SP, a, ao + 3 * L);
+        FloatVector a2_0 = FloatVector.fromArray(SP, a, ao + 4 * L), a2_1 = FloatVector.fromArray(SP, a, ao + 5 * L);
+        FloatVector a3_0 = FloatVector.fromArray(SP, a, ao + 6 * L), a3_1 = FloatVector.fromArray(SP, a, ao + 7 * L);
+        FloatVector a4_0 = FloatVector.fromArray(SP, a, ao + 8 * L), a4_1 = FloatVector.fromArray(SP, a, ao + 9 * L);
+        FloatVector a5_0 = FloatVector.fromArray(SP, a, ao + 10 * L), a5_1 = FloatVector.fromArray(SP, a, ao + 11 * L);
+        int o0 = o[t0 + 0], o1 = o[t0 + 1], o2 = o[t0 + 2], o3 = o[t0 + 3], o4 = o[t0 + 4], o5 = o[t0 + 5];
+        for (int img = 0; img < images; img++, xb += xl, db += dl)
+            for (int i = r0; i < r1; i++) {
+                int xr = xb + i * ld, dr = db + i * w * kp;
+                for (int j = 0; j < w; j++) {
+                    int xi = xr + j, di = dr + j * kp;
+                    FloatVector g0 = FloatVector.fromArray(SP, d, di + 0 * L), g1 = FloatVector.fromArray(SP, d, di + 1 * L);
+                    FloatVector v = FloatVector.broadcast(SP, x[xi + o0]);
+                    a0_0 = v.fma(g0, a0_0); a0_1 = v.fma(g1, a0_1);
+                    v = FloatVector.broadcast(SP, x[xi + o1]);
+                    a1_0 = v.fma(g0, a1_0); a1_1 = v.fma(g1, a1_1);
+                    v = FloatVector.broadcast(SP, x[xi + o2]);
+                    a2_0 = v.fma(g0, a2_0); a2_1 = v.fma(g1, a2_1);
+                    v = FloatVector.broadcast(SP, x[xi + o3]);
+                    a3_0 = v.fma(g0, a3_0); a3_1 = v.fma(g1, a3_1);
+                    v = FloatVector.broadcast(SP, x[xi + o4]);
+                    a4_0 = v.fma(g0, a4_0); a4_1 = v.fma(g1, a4_1);
+                    v = FloatVector.broadcast(SP, x[xi + o5]);
+                    a5_0 = v.fma(g0, a5_0); a5_1 = v.fma(g1, a5_1);
+                }
+            }
+        a0_0.intoArray(a, ao + 0 * L); a0_1.intoArray(a, ao + 1 * L);
+        a1_0.intoArray(a, ao + 2 * L); a1_1.intoArray(a, ao + 3 * L);
+        a2_0.intoArray(a, ao + 4 * L); a2_1.intoArray(a, ao + 5 * L);
+        a3_0.intoArray(a, ao + 6 * L); a3_1.intoArray(a, ao + 7 * L);
+        a4_0.intoArray(a, ao + 8 * L); a4_1.intoArray(a, ao + 9 * L);
+        a5_0.intoArray(a, ao + 10 * L); a5_1.intoArray(a, ao + 11 * L);
     }
 
     /** Images [from, to) into x (padded planes) and d (dy on the padded width, zeros elsewhere), from index 0. */

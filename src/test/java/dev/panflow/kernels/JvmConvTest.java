@@ -40,7 +40,11 @@ class JvmConvTest {
                 new ConvShape(2, 4, 28, 28, 6, 3, 3, 2, 1),
                 new ConvShape(2, 3, 8, 9, 4, 1, 1, 2, 0),
                 new ConvShape(7, 4, 6, 6, 5, 3, 3, 1, 1),      // images stacked in groups, the last one short
-                new ConvShape(7, 3, 10, 10, 5, 3, 3, 2, 1));
+                new ConvShape(7, 3, 10, 10, 5, 3, 3, 2, 1),
+                new ConvShape(3, 7, 9, 7, 37, 3, 3, 1, 1),     // weights as outer products: K past two vectors, ragged
+                new ConvShape(3, 7, 9, 9, 33, 3, 3, 2, 1),
+                new ConvShape(2, 50, 6, 5, 40, 1, 1, 1, 0),
+                new ConvShape(40, 6, 30, 30, 64, 3, 3, 1, 1)); // several L1 row runs per image, several L2 image chunks
         for (int threads : new int[] {1, 2})
             try (Pool pool = new Pool(threads); JvmConv conv = new JvmConv(pool)) {
                 ConvAgreement.check(conv, 1e-5, shapes);
