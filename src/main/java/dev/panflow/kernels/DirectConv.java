@@ -142,7 +142,8 @@ final class DirectConv {
         for (int g = 1; g <= maxG; g++) {
             int qg = ((g - 1) * rowsPerImage + oh) * wpad;
             if (g > 1 && qg > MAX_GROUP_Q) break;
-            for (boolean w6 : new boolean[] {false, true}) {
+            for (int v = 0; v < 2; v++) {
+                boolean w6 = v == 1;
                 int t = w6 ? TQ6 : TQ;
                 // Per image: lanes computed, the 6-vector tile's lanes counted at its measured relative cost.
                 double cost = (double) ((qg + t - 1) / t * t) * (w6 ? WIDE_COST : 1.0) / g;

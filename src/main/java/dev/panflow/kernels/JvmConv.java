@@ -179,11 +179,11 @@ public final class JvmConv implements ConvKernels {
                         int ih = i * st - pad + r;
                         long o = row + (long) i * ow;
                         if (ih < 0 || ih >= hh) {
-                            out.asSlice(4 * o, 4L * ow).fill((byte) 0);
+                            zero(out, 4 * o, 4L * ow);
                             continue;
                         }
-                        if (lo > 0) out.asSlice(4 * o, 4L * lo).fill((byte) 0);
-                        if (hi < ow) out.asSlice(4 * (o + hi), 4L * (ow - hi)).fill((byte) 0);
+                        if (lo > 0) zero(out, 4 * o, 4L * lo);
+                        if (hi < ow) zero(out, 4 * (o + hi), 4L * (ow - hi));
                         long xb = (xImg + ih) * ww - pad + s;
                         if (st == 1) {
                             if (hi > lo) MemorySegment.copy(x, 4 * (xb + lo), out, 4 * (o + lo), 4L * (hi - lo));
@@ -205,7 +205,7 @@ public final class JvmConv implements ConvKernels {
         long lds = ld, p = (long) oh * ow;
         for (int im = 0; im < g; im++) {
             long xImg = (long) (first + im) * C;
-            dx.asSlice(4L * (xImg + from) * hh * ww, 4L * (to - from) * hh * ww).fill((byte) 0);
+            zero(dx, 4L * (xImg + from) * hh * ww, 4L * (to - from) * hh * ww);
             for (int c = from; c < to; c++)
                 for (int r = 0; r < R; r++)
                     for (int s = 0; s < S; s++) {
@@ -240,6 +240,13 @@ public final class JvmConv implements ConvKernels {
     }
 
     private static int ceilDiv(int a, int b) { return Math.floorDiv(a + b - 1, b); }
+
+    private static final MemorySegment ZEROS = Arena.global().allocate(4096, 64);
+
+    /** Zeroes bytes [off, off+len) of s by copies from a zero block: asSlice(..).fill allocated a slice per call in the steady state. */
+    private static void zero(MemorySegment s, long off, long len) {
+        for (long end = off + len; off < end; off += 4096) MemorySegment.copy(ZEROS, 0, s, off, Math.min(4096, end - off));
+    }
 
     /** dst[d0 … d0+len) += src[s0 … s0+len). */
     static void addInto(MemorySegment src, long s0, MemorySegment dst, long d0, int len) {
