@@ -171,28 +171,28 @@ final class DirectConv {
      */
     private void pad(MemorySegment in, int n0, int gn, float[] x, int base) {
         java.util.Arrays.fill(x, base, base + xLen, 0f);
-        int str = st;
+        int str = st, hw = inH * inW;
         Scratch sc = SCRATCH.get();
-        if (str > 1 && sc.stage.length < inW) sc.stage = new float[inW];
+        if (sc.stage.length < hw) sc.stage = new float[hw];
         float[] stage = sc.stage;
         for (int g = 0; g < gn; g++) {
-            long img = (long) (n0 + g) * inC * inH * inW;
-            for (int c = 0; c < inC; c++)
+            long img = (long) (n0 + g) * inC * hw;
+            for (int c = 0; c < inC; c++) {
+                // One bulk copy per channel, then rows array to array: a segment copy per short
+                // row (7 floats at 7×7) cost more than the row.
+                MemorySegment.copy(in, F, 4 * (img + (long) c * hw), stage, 0, hw);
                 for (int i = 0; i < inH; i++) {
-                    long row = img + ((long) c * inH + i) * inW;
                     if (str == 1) {
-                        MemorySegment.copy(in, F, 4 * row, x, base + c * plane + (g * rowsPerImage + i + padH) * wpad + padW, inW);
+                        System.arraycopy(stage, i * inW, x, base + c * plane + (g * rowsPerImage + i + padH) * wpad + padW, inW);
                         continue;
                     }
-                    // Bulk-copy the row, then deal it out to the column phases array to array
-                    // (element-wise segment reads cost several times more).
-                    MemorySegment.copy(in, F, 4 * row, stage, 0, inW);
                     int ph = i + padH, rowBase = base + (c * str + ph % str) * str * plane + (g * rowsPerImage + ph / str) * wpad;
                     for (int b = 0; b < str; b++) {
                         int j0 = Math.floorMod(b - padW, str), d = rowBase + b * plane + (j0 + padW) / str;
-                        for (int j = j0; j < inW; j += str, d++) x[d] = stage[j];
+                        for (int j = j0, si = i * inW + j0; j < inW; j += str, si += str, d++) x[d] = stage[si];
                     }
                 }
+            }
         }
     }
 
@@ -201,7 +201,8 @@ final class DirectConv {
         Scratch s = SCRATCH.get();
         if (s.x.length < xLen) s.x = new float[xLen];
         if (s.out.length < outCp * qp) s.out = new float[outCp * qp];
-        float[] x = s.x, out = s.out, p = wp, b = bias;
+        if (s.stage.length < Math.max(oh * ow, inH * inW)) s.stage = new float[Math.max(oh * ow, inH * inW)];
+        float[] x = s.x, out = s.out, p = wp, b = bias, stage = s.stage;
         int[] o = offs;
         int nt = taps, cp = outCp, qq = qp, oc = outC, h = oh, w = ow, ld = wpad, G = group, rows = rowsPerImage, n = nImagesRun;
         long yImg = (long) oc * h * w;
@@ -217,9 +218,10 @@ final class DirectConv {
                     for (int kt = 0; kt < cp; kt += KT)
                         tile(x, q0, o, nt, p, kt * nt, b, kt, out, kt * qq + q0, qq);
             for (int g = 0; g < gn; g++)
-                for (int k = 0; k < oc; k++)
-                    for (int i = 0; i < h; i++)
-                        MemorySegment.copy(out, k * qq + (g * rows + i) * ld, dst, F, 4 * ((n0 + g) * yImg + ((long) k * h + i) * w), w);
+                for (int k = 0; k < oc; k++) {      // rows gathered, then one bulk copy per channel
+                    for (int i = 0; i < h; i++) System.arraycopy(out, k * qq + (g * rows + i) * ld, stage, i * w, w);
+                    MemorySegment.copy(stage, 0, dst, F, 4 * ((n0 + g) * yImg + (long) k * h * w), h * w);
+                }
         }
     }
 
@@ -377,7 +379,7 @@ final class DirectConv {
         Scratch sc = SCRATCH.get();
         if (sc.x.length < chunk * xl) sc.x = new float[chunk * xl];
         if (sc.out.length < chunk * dl) sc.out = new float[chunk * dl];
-        if (sc.stage.length < p) sc.stage = new float[p];
+        if (sc.stage.length < Math.max(p, inH * inW)) sc.stage = new float[Math.max(p, inH * inW)];   // pad() stages input planes too
         float[] x = sc.x, d = sc.out, stage = sc.stage;
         java.util.Arrays.fill(acc, from * 12 * L, to * 12 * L, 0f);
         for (int i0 = 0; i0 < n; i0 += chunk) {
