@@ -70,9 +70,9 @@ final class DirectConv {
         return imageFloats(sh) < MAX_IMAGE;
     }
 
-    /** Backward data: stride 1 only, and its flipped padding R−1−pad must be ≥ 0. */
+    /** Backward data: at stride 1 its flipped padding R−1−pad must be ≥ 0; strided ones go phase by phase. */
     static boolean handlesBackwardData(ConvShape sh) {
-        return sh.stride() == 1 && sh.pad() <= sh.r() - 1 && sh.pad() <= sh.s() - 1 && handles(sh);
+        return (sh.stride() > 1 || sh.pad() <= sh.r() - 1 && sh.pad() <= sh.s() - 1) && handles(sh);
     }
 
     void forward(ConvShape sh, MemorySegment x, MemorySegment w, MemorySegment b, MemorySegment y) {
@@ -96,6 +96,10 @@ final class DirectConv {
     }
 
     void backwardData(ConvShape sh, MemorySegment dy, MemorySegment w, MemorySegment dx) {
+        if (sh.stride() > 1) {
+            backwardDataStrided(sh, dy, w, dx);
+            return;
+        }
         int k = sh.k(), c = sh.c(), R0 = sh.r(), S0 = sh.s(), rs = R0 * S0, krs = k * rs;
         // dx = conv(dy padded by R−1−pad, w'), w'[c][k][r][s] = w[k][c][R−1−r][S−1−s].
         setup(k, sh.outH(), sh.outW(), R0 - 1 - sh.pad(), S0 - 1 - sh.pad(), R0, S0, c, 1, sh.n(), true);
@@ -111,6 +115,58 @@ final class DirectConv {
         java.util.Arrays.fill(bias, 0, outCp, 0f);
         run(dy, sh.n(), dx);
     }
+
+    /**
+     * Backward data at stride st > 1, phase by phase: dx rows ih with (ih + pad) mod st = a only
+     * see taps r ≡ a (mod st), so each of the st² phases (a, b) of dx is a stride-1 pass over dy
+     * with the flipped sub-kernel w[k][c][a + st·m][b + st·n], its outputs scattered to dx.
+     */
+    void backwardDataStrided(ConvShape sh, MemorySegment dy, MemorySegment w, MemorySegment dx) {
+        int k = sh.k(), c = sh.c(), R0 = sh.r(), S0 = sh.s(), st0 = sh.stride(), pad = sh.pad(), rs = R0 * S0;
+        int oh0 = sh.outH(), ow0 = sh.outW();
+        for (int a = 0; a < st0; a++)
+            for (int b = 0; b < st0; b++) {
+                int ma = (R0 - a + st0 - 1) / st0, nb = (S0 - b + st0 - 1) / st0;
+                int u0 = Math.floorDiv(pad - a + st0 - 1, st0), uc = Math.floorDiv(sh.h() - 1 + pad - a, st0) - u0 + 1;
+                int v0 = Math.floorDiv(pad - b + st0 - 1, st0), vc = Math.floorDiv(sh.w() - 1 + pad - b, st0) - v0 + 1;
+                if (uc <= 0 || vc <= 0) continue;
+                if (ma == 0 || nb == 0) {            // no tap reaches this phase
+                    for (int n = 0; n < sh.n(); n++)
+                        for (int cc = 0; cc < c; cc++)
+                            for (int i = 0; i < uc; i++)
+                                for (int j = 0; j < vc; j++)
+                                    dx.setAtIndex(F, (((long) n * c + cc) * sh.h() + st0 * (u0 + i) + a - pad) * sh.w() + st0 * (v0 + j) + b - pad, 0f);
+                    continue;
+                }
+                // Output o reads dy rows o − top + m; a symmetric pad P ≥ top shifts it to o + P − top.
+                int top = ma - 1 - u0, left = nb - 1 - v0;
+                int ph = Math.max(0, Math.max(top, uc + ma - 1 - top - oh0)), pw = Math.max(0, Math.max(left, vc + nb - 1 - left - ow0));
+                setup(k, oh0, ow0, ph, pw, ma, nb, c, 1, sh.n(), true);
+                int krs = k * ma * nb;
+                float[] p = wp;
+                for (int cc = 0; cc < outCp; cc++)
+                    for (int kk = 0; kk < k; kk++)
+                        for (int m = 0; m < ma; m++)
+                            for (int n = 0; n < nb; n++) {
+                                int t = (kk * ma + m) * nb + n;
+                                p[((cc / KT) * krs + t) * KT + cc % KT] = cc < c ? w.getAtIndex(F,
+                                        ((long) kk * c + cc) * rs + (long) (a + st0 * (ma - 1 - m)) * S0 + b + st0 * (nb - 1 - n)) : 0f;
+                            }
+                java.util.Arrays.fill(bias, 0, outCp, 0f);
+                phaseOut = true;
+                phSt = st0; phA = a - pad + st0 * u0; phB = b - pad + st0 * v0; phUc = uc; phVc = vc;
+                phOffH = ph - top; phOffW = pw - left; dxH = sh.h(); dxW = sh.w();
+                try {
+                    run(dy, sh.n(), dx);
+                } finally {
+                    phaseOut = false;
+                }
+            }
+    }
+
+    // Phase scatter of backwardDataStrided: output (o, v) → dx row phSt·o + phA, column phSt·v + phB.
+    private boolean phaseOut;
+    private int phSt, phA, phB, phUc, phVc, phOffH, phOffW, dxH, dxW;
 
     /** Output positions per group at most: bounds the per-thread buffers. */
     private static final int MAX_GROUP_Q = 4096;
@@ -217,12 +273,29 @@ final class DirectConv {
                 for (int q0 = 0; q0 < qq; q0 += TQ)
                     for (int kt = 0; kt < cp; kt += KT)
                         tile(x, q0, o, nt, p, kt * nt, b, kt, out, kt * qq + q0, qq);
+            if (phaseOut) {
+                scatterPhase(out, qq, ld, rows, n0, gn);
+                continue;
+            }
             for (int g = 0; g < gn; g++)
                 for (int k = 0; k < oc; k++) {      // rows gathered, then one bulk copy per channel
                     for (int i = 0; i < h; i++) System.arraycopy(out, k * qq + (g * rows + i) * ld, stage, i * w, w);
                     MemorySegment.copy(stage, 0, dst, F, 4 * ((n0 + g) * yImg + (long) k * h * w), h * w);
                 }
         }
+    }
+
+    private void scatterPhase(float[] out, int qq, int ld, int rows, int n0, int gn) {
+        int oc = outC, st0 = phSt, hh = dxH, ww = dxW;
+        for (int g = 0; g < gn; g++)
+            for (int c = 0; c < oc; c++) {
+                long img = ((long) (n0 + g) * oc + c) * hh * ww;
+                for (int o = 0; o < phUc; o++) {
+                    int src = c * qq + (g * rows + o + phOffH) * ld + phOffW;
+                    long d = img + (long) (st0 * o + phA) * ww + phB;
+                    for (int v = 0; v < phVc; v++, d += st0) dst.setAtIndex(F, d, out[src + v]);
+                }
+            }
     }
 
     /**
