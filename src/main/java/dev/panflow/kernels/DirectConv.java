@@ -28,10 +28,15 @@ import jdk.incubator.vector.VectorSpecies;
 final class DirectConv {
     private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
     private static final int L = SP.length();
-    /** Output tiles: KT channels × 4 or 6 vectors (16 or 24 accumulators; AVX-512 has 32 registers). */
-    static final int KT = 4, TQ = 4 * L, TQ6 = 6 * L;
-    /** Time per output lane of {@link #tile6} relative to {@link #tile} (fewer loads per fma; measured ≈ 0.85 on 28×28). */
-    private static final double WIDE_COST = 0.87;
+    /** Output tiles: 4 channels × 4 or 6 vectors, 8 × 3 (16 or 24 accumulators; AVX-512 has 32 registers). */
+    static final int KT = 4, TQ = 4 * L, TQ6 = 6 * L, TQ3 = 3 * L;
+    /**
+     * The forward tiles {@link #tile}, {@link #tile6}, {@link #tile83}: channels, outputs, and time
+     * per output lane relative to the first (ConvBench, 28×28 32→32 at AVX-512: fewer x loads per
+     * fma run faster; the choice in setup also counts the lanes and channels each one wastes).
+     */
+    private static final int[] TILE_K = {KT, KT, 2 * KT}, TILE_Q = {TQ, TQ6, TQ3};
+    private static final double[] TILE_COST = {1.0, 0.87, 0.78};
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     /** Per-thread padded image and output tile rows (backward weights: a chunk of padded images and of dy). */
@@ -51,7 +56,8 @@ final class DirectConv {
     private MemorySegment src, dst;
     private int inC, inH, inW, padH, padW, R, S, outC, outCp, taps;
     private int st, wpad, oh, ow, q, qp, plane, xLen, rowsPerImage, group, nImagesRun;
-    private boolean wide;
+    /** Forward tile of the pass (index into TILE_*) and its channels. */
+    private int shape, ktile = KT;
     private final Pool.RangeBody imagesBody = this::images;
     private final Pool.RangeBody dwBody = this::dwBlocks;
 
@@ -81,7 +87,7 @@ final class DirectConv {
         float[] p = wp;
         for (int kk = 0; kk < outCp; kk++)
             for (int t = 0; t < crs; t++)
-                p[((kk / KT) * crs + t) * KT + kk % KT] = kk < k ? w.getAtIndex(F, (long) kk * crs + t) : 0f;
+                p[((kk / ktile) * crs + t) * ktile + kk % ktile] = kk < k ? w.getAtIndex(F, (long) kk * crs + t) : 0f;
         for (int kk = 0; kk < outCp; kk++) bias[kk] = kk < k && !b.equals(MemorySegment.NULL) ? b.getAtIndex(F, kk) : 0f;
         run(x, sh.n(), y);
     }
@@ -109,7 +115,7 @@ final class DirectConv {
                 for (int r = 0; r < R0; r++)
                     for (int s = 0; s < S0; s++) {
                         int t = (kk * R0 + r) * S0 + s;
-                        p[((cc / KT) * krs + t) * KT + cc % KT] =
+                        p[((cc / ktile) * krs + t) * ktile + cc % ktile] =
                                 cc < c ? w.getAtIndex(F, ((long) kk * c + cc) * rs + (long) (R0 - 1 - r) * S0 + (S0 - 1 - s)) : 0f;
                     }
         java.util.Arrays.fill(bias, 0, outCp, 0f);
@@ -149,7 +155,7 @@ final class DirectConv {
                         for (int m = 0; m < ma; m++)
                             for (int n = 0; n < nb; n++) {
                                 int t = (kk * ma + m) * nb + n;
-                                p[((cc / KT) * krs + t) * KT + cc % KT] = cc < c ? w.getAtIndex(F,
+                                p[((cc / ktile) * krs + t) * ktile + cc % ktile] = cc < c ? w.getAtIndex(F,
                                         ((long) kk * c + cc) * rs + (long) (a + st0 * (ma - 1 - m)) * S0 + b + st0 * (nb - 1 - n)) : 0f;
                             }
                 java.util.Arrays.fill(bias, 0, outCp, 0f);
@@ -181,7 +187,6 @@ final class DirectConv {
      */
     private void setup(int ic, int ih, int iw, int ph, int pw, int r, int s, int oc, int str, int n, boolean stack) {
         inC = ic; inH = ih; inW = iw; padH = ph; padW = pw; R = r; S = s; outC = oc; st = str;
-        outCp = (oc + KT - 1) / KT * KT;
         int hp = ih + 2 * ph, wp0 = iw + 2 * pw;
         oh = (hp - r) / str + 1; ow = (wp0 - s) / str + 1;
         if (str == 1) {
@@ -192,23 +197,24 @@ final class DirectConv {
             rowsPerImage = (hp + str - 1) / str;
         }
         group = 1;
-        wide = false;
+        shape = 0;
         double best = Double.MAX_VALUE;
         int maxG = stack ? Math.max(1, Math.min(n / 2, 64)) : 1;
         for (int g = 1; g <= maxG; g++) {
             int qg = ((g - 1) * rowsPerImage + oh) * wpad;
             if (g > 1 && qg > MAX_GROUP_Q) break;
-            for (int v = 0; v < 2; v++) {
-                boolean w6 = v == 1;
-                int t = w6 ? TQ6 : TQ;
-                // Per image: lanes computed, the 6-vector tile's lanes counted at its measured relative cost.
-                double cost = (double) ((qg + t - 1) / t * t) * (w6 ? WIDE_COST : 1.0) / g;
-                if (cost < best) { best = cost; group = g; wide = w6; }
+            for (int v = 0; v < (stack ? 3 : 1); v++) {
+                int t = TILE_Q[v], kc = (oc + TILE_K[v] - 1) / TILE_K[v] * TILE_K[v];
+                // Per image: lanes computed × channels computed, at the tile's measured relative cost.
+                double cost = (double) ((qg + t - 1) / t * t) * kc * TILE_COST[v] / g;
+                if (cost < best) { best = cost; group = g; shape = v; }
             }
         }
+        ktile = TILE_K[shape];
+        outCp = (oc + ktile - 1) / ktile * ktile;
         plane = ((group - 1) * rowsPerImage + (hp + str - 1) / str + 1) * wpad;
         q = ((group - 1) * rowsPerImage + oh) * wpad;
-        int t = wide ? TQ6 : TQ;
+        int t = TILE_Q[shape];
         qp = (q + t - 1) / t * t;
         taps = ic * r * s;
         // Reads reach the last tap's shift plus a whole tile.
@@ -265,10 +271,14 @@ final class DirectConv {
         for (int grp = from; grp < to; grp++) {
             int n0 = grp * G, gn = Math.min(G, n - n0);
             pad(src, n0, gn, x, 0);
-            if (wide)
+            if (shape == 1)
                 for (int q0 = 0; q0 < qq; q0 += TQ6)
                     for (int kt = 0; kt < cp; kt += KT)
                         tile6(x, q0, o, nt, p, kt * nt, b, kt, out, kt * qq + q0, qq);
+            else if (shape == 2)
+                for (int q0 = 0; q0 < qq; q0 += TQ3)
+                    for (int kt = 0; kt < cp; kt += 2 * KT)
+                        tile83(x, q0, o, nt, p, kt * nt, b, kt, out, kt * qq + q0, qq);
             else
                 for (int q0 = 0; q0 < qq; q0 += TQ)
                     for (int kt = 0; kt < cp; kt += KT)
@@ -359,6 +369,55 @@ final class DirectConv {
         a20.intoArray(out, oo + 0 * L); a21.intoArray(out, oo + 1 * L); a22.intoArray(out, oo + 2 * L); a23.intoArray(out, oo + 3 * L); a24.intoArray(out, oo + 4 * L); a25.intoArray(out, oo + 5 * L);
         oo += ld;
         a30.intoArray(out, oo + 0 * L); a31.intoArray(out, oo + 1 * L); a32.intoArray(out, oo + 2 * L); a33.intoArray(out, oo + 3 * L); a34.intoArray(out, oo + 4 * L); a35.intoArray(out, oo + 5 * L);
+    }
+
+    /** {@link #tile} over 8 channels × 3 vectors (24 accumulators): half the x loads per fma of {@link #tile6}. */
+    private static void tile83(float[] x, int xo, int[] o, int nt, float[] p, int po, float[] b, int bo, float[] out, int oo, int ld) {
+        FloatVector a00 = FloatVector.broadcast(SP, b[bo + 0]), a01 = a00, a02 = a00;
+        FloatVector a10 = FloatVector.broadcast(SP, b[bo + 1]), a11 = a10, a12 = a10;
+        FloatVector a20 = FloatVector.broadcast(SP, b[bo + 2]), a21 = a20, a22 = a20;
+        FloatVector a30 = FloatVector.broadcast(SP, b[bo + 3]), a31 = a30, a32 = a30;
+        FloatVector a40 = FloatVector.broadcast(SP, b[bo + 4]), a41 = a40, a42 = a40;
+        FloatVector a50 = FloatVector.broadcast(SP, b[bo + 5]), a51 = a50, a52 = a50;
+        FloatVector a60 = FloatVector.broadcast(SP, b[bo + 6]), a61 = a60, a62 = a60;
+        FloatVector a70 = FloatVector.broadcast(SP, b[bo + 7]), a71 = a70, a72 = a70;
+        for (int t = 0; t < nt; t++) {
+            int xi = xo + o[t], pi = po + t * 2 * KT;
+            FloatVector x0 = FloatVector.fromArray(SP, x, xi + 0 * L);
+            FloatVector x1 = FloatVector.fromArray(SP, x, xi + 1 * L);
+            FloatVector x2 = FloatVector.fromArray(SP, x, xi + 2 * L);
+            FloatVector v = FloatVector.broadcast(SP, p[pi + 0]);
+            a00 = v.fma(x0, a00); a01 = v.fma(x1, a01); a02 = v.fma(x2, a02);
+            v = FloatVector.broadcast(SP, p[pi + 1]);
+            a10 = v.fma(x0, a10); a11 = v.fma(x1, a11); a12 = v.fma(x2, a12);
+            v = FloatVector.broadcast(SP, p[pi + 2]);
+            a20 = v.fma(x0, a20); a21 = v.fma(x1, a21); a22 = v.fma(x2, a22);
+            v = FloatVector.broadcast(SP, p[pi + 3]);
+            a30 = v.fma(x0, a30); a31 = v.fma(x1, a31); a32 = v.fma(x2, a32);
+            v = FloatVector.broadcast(SP, p[pi + 4]);
+            a40 = v.fma(x0, a40); a41 = v.fma(x1, a41); a42 = v.fma(x2, a42);
+            v = FloatVector.broadcast(SP, p[pi + 5]);
+            a50 = v.fma(x0, a50); a51 = v.fma(x1, a51); a52 = v.fma(x2, a52);
+            v = FloatVector.broadcast(SP, p[pi + 6]);
+            a60 = v.fma(x0, a60); a61 = v.fma(x1, a61); a62 = v.fma(x2, a62);
+            v = FloatVector.broadcast(SP, p[pi + 7]);
+            a70 = v.fma(x0, a70); a71 = v.fma(x1, a71); a72 = v.fma(x2, a72);
+        }
+        a00.intoArray(out, oo + 0 * L); a01.intoArray(out, oo + 1 * L); a02.intoArray(out, oo + 2 * L);
+        oo += ld;
+        a10.intoArray(out, oo + 0 * L); a11.intoArray(out, oo + 1 * L); a12.intoArray(out, oo + 2 * L);
+        oo += ld;
+        a20.intoArray(out, oo + 0 * L); a21.intoArray(out, oo + 1 * L); a22.intoArray(out, oo + 2 * L);
+        oo += ld;
+        a30.intoArray(out, oo + 0 * L); a31.intoArray(out, oo + 1 * L); a32.intoArray(out, oo + 2 * L);
+        oo += ld;
+        a40.intoArray(out, oo + 0 * L); a41.intoArray(out, oo + 1 * L); a42.intoArray(out, oo + 2 * L);
+        oo += ld;
+        a50.intoArray(out, oo + 0 * L); a51.intoArray(out, oo + 1 * L); a52.intoArray(out, oo + 2 * L);
+        oo += ld;
+        a60.intoArray(out, oo + 0 * L); a61.intoArray(out, oo + 1 * L); a62.intoArray(out, oo + 2 * L);
+        oo += ld;
+        a70.intoArray(out, oo + 0 * L); a71.intoArray(out, oo + 1 * L); a72.intoArray(out, oo + 2 * L);
     }
 
     // ---- backward weights ----
