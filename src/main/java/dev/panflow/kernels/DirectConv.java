@@ -13,13 +13,14 @@ import jdk.incubator.vector.VectorSpecies;
  * matrix is never written, and the columns ow ≥ OW are garbage that is not copied out. Stride st
  * splits each padded plane into st×st phase planes (rows ≡ a, columns ≡ b mod st) of
  * ⌈Hp/st⌉ × ⌈Wp/st⌉: tap (c, r, s) reads phase (r mod st, s mod st) at shift (r/st, s/st), so
- * strided convolutions are shifted-plane convolutions too (forward and weights; backward data
- * only at stride 1).
+ * strided convolutions are shifted-plane convolutions too.
  * <pre>
- *   forward          y  = Σ_taps w · shifted x (per image; images split over the pool)
- *   backward data    dx = the same with dy padded by R−1−pad and w flipped, C and K swapped
- *   backward weights dw[k][tap] = Σ_images Σ_q dy[k][q] · x[tap shift + q] (vector partial sums
- *                    per (k, tap) block, blocks split over the pool, images in order)
+ *   forward          y  = Σ_taps w · shifted x (groups of stacked images split over the pool)
+ *   backward data    dx = the same with dy padded by R−1−pad and w flipped, C and K swapped;
+ *                    strided: one such pass per phase of dx, with the taps that reach it
+ *   backward weights dw[k][tap] = Σ_images Σ_q dy[k][q] · x[tap shift + q]: x broadcast against
+ *                    vectors of dyᵀ, or (few channels) vector partial sums over q; blocks of
+ *                    (channels, taps) split over the pool, images in order
  * </pre>
  * Every output is computed the same way whichever thread gets it: results do not depend on the
  * pool size. Heap arrays (C2 keeps kernels over them in registers) grow to the largest shape

@@ -8,7 +8,9 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Convolution on the JVM: for a group of G images at a time, im2col into a column buffer
+ * Convolution on the JVM. Shapes {@link DirectConv} handles (all but huge images, and stride-1
+ * backward data with pad > R−1) run there, without im2col; the rest as follows.
+ * For a group of G images at a time, im2col into a column buffer
  * col[(c·R + r)·S + s][image·P + oh·OW + ow] (P = OH·OW, images side by side, G·P ≈ 1024 columns
  * so small images still make wide GEMMs), then one GEMM on the {@link MatMul} (Vector API
  * micro-kernels, rows split over the {@link Pool}):
