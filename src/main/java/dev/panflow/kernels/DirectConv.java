@@ -79,7 +79,24 @@ final class DirectConv {
 
     /** Backward data: at stride 1 its flipped padding R−1−pad must be ≥ 0; strided ones go phase by phase. */
     static boolean handlesBackwardData(ConvShape sh) {
-        return (sh.stride() > 1 || sh.pad() <= sh.r() - 1 && sh.pad() <= sh.s() - 1) && handles(sh);
+        return (sh.stride() > 1 ? WIDE_REGISTERS : sh.pad() <= sh.r() - 1 && sh.pad() <= sh.s() - 1) && handles(sh);
+    }
+
+    /**
+     * 512-bit vectors, so 32 vector registers: the tiles are sized for them. With 256-bit ones
+     * (16 registers, -XX:UseAVX=2) ConvBench found im2col + GEMM faster for strided backward data
+     * and for the weights' outer-product path, so {@link JvmConv} keeps those there.
+     */
+    static final boolean WIDE_REGISTERS = L >= 16;
+
+    /** Whether backward weights should run here rather than by im2col (see {@link #WIDE_REGISTERS}). */
+    static boolean prefersWeights(ConvShape sh) {
+        return handles(sh) && (WIDE_REGISTERS || !outerProducts(sh.k(), sh.c() * sh.r() * sh.s()));
+    }
+
+    /** The weights' outer-product path: K fills two vectors and there are taps enough to pay for dyᵀ. */
+    private static boolean outerProducts(int k, int taps) {
+        return k >= 2 * L && taps >= 8 * 6;
     }
 
     void forward(ConvShape sh, MemorySegment x, MemorySegment w, MemorySegment b, MemorySegment y) {
@@ -436,7 +453,7 @@ final class DirectConv {
         src = x;
         dyArg = dy;
         nImages = n;
-        if (k >= 2 * L && taps >= 8 * 6) {         // else dyᵀ costs more than it saves (the input layer)
+        if (outerProducts(k, taps)) {              // else dyᵀ costs more than it saves (the input layer)
             weightsTransposed(dw);
             src = dyArg = null;
             return;

@@ -9,7 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Convolution on the JVM. Shapes {@link DirectConv} handles (all but huge images, and stride-1
- * backward data with pad > R−1) run there, without im2col; the rest as follows.
+ * backward data with pad > R−1; with 256-bit vectors also strided backward data and most
+ * weight gradients) run there, without im2col; the rest as follows.
  * For a group of G images at a time, im2col into a column buffer
  * col[(c·R + r)·S + s][image·P + oh·OW + ow] (P = OH·OW, images side by side, G·P ≈ 1024 columns
  * so small images still make wide GEMMs), then one GEMM on the {@link MatMul} (Vector API
@@ -121,7 +122,7 @@ public final class JvmConv implements ConvKernels {
     @Override
     public void backwardWeights(ConvShape sh, MemorySegment x, MemorySegment dy, MemorySegment dw, MemorySegment db) {
         int k = sh.k(), crs = sh.c() * sh.r() * sh.s(), p = sh.outH() * sh.outW(), G = group(sh);
-        if (direct != null && DirectConv.handles(sh)) {
+        if (direct != null && DirectConv.prefersWeights(sh)) {
             direct.backwardWeights(sh, x, dy, dw);
             biasGrad(sh, dy, db);
             return;
