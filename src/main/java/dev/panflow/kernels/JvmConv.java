@@ -8,7 +8,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Convolution on the JVM: for a group of G images at a time, im2col into a column buffer
+ * Convolution on the JVM. Shapes {@link DirectConv} handles (all but huge images, and stride-1
+ * backward data with pad > R−1; with 256-bit vectors also strided backward data and most
+ * weight gradients) run there, without im2col; the rest as follows.
+ * For a group of G images at a time, im2col into a column buffer
  * col[(c·R + r)·S + s][image·P + oh·OW + ow] (P = OH·OW, images side by side, G·P ≈ 1024 columns
  * so small images still make wide GEMMs), then one GEMM on the {@link MatMul} (Vector API
  * micro-kernels, rows split over the {@link Pool}):
@@ -28,6 +31,7 @@ public final class JvmConv implements ConvKernels {
 
     private final Pool pool;
     private final MatMul mm;
+    private final DirectConv direct;
     private final Arena arena = Arena.ofShared();
     private MemorySegment col = MemorySegment.NULL, tmp = MemorySegment.NULL, wt = MemorySegment.NULL;
 
@@ -39,8 +43,14 @@ public final class JvmConv implements ConvKernels {
     private final Pool.RangeBody col2imBody = this::col2imChannels;
 
     public JvmConv(Pool pool) {
+        this(pool, true);
+    }
+
+    /** {@code direct = false}: im2col + GEMM for every shape (tests of the fallback path). */
+    JvmConv(Pool pool, boolean direct) {
         this.pool = pool;
         this.mm = new MatMul(pool);
+        this.direct = direct ? new DirectConv(pool) : null;
     }
 
     /** Images per GEMM: enough that G·OH·OW columns keep the micro-kernels busy (a function of the shape only). */
@@ -60,6 +70,10 @@ public final class JvmConv implements ConvKernels {
 
     @Override
     public void forward(ConvShape sh, MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y) {
+        if (direct != null && DirectConv.handles(sh)) {
+            direct.forward(sh, x, w, bias, y);
+            return;
+        }
         int k = sh.k(), crs = sh.c() * sh.r() * sh.s(), p = sh.outH() * sh.outW(), G = group(sh);
         buffers(sh, G);
         for (int first = 0; first < sh.n(); first += G) {
@@ -85,6 +99,10 @@ public final class JvmConv implements ConvKernels {
 
     @Override
     public void backwardData(ConvShape sh, MemorySegment dy, MemorySegment w, MemorySegment dx) {
+        if (direct != null && DirectConv.handlesBackwardData(sh)) {
+            direct.backwardData(sh, dy, w, dx);
+            return;
+        }
         int k = sh.k(), crs = sh.c() * sh.r() * sh.s(), p = sh.outH() * sh.outW(), G = group(sh);
         buffers(sh, G);
         for (int first = 0; first < sh.n(); first += G) {
@@ -104,6 +122,11 @@ public final class JvmConv implements ConvKernels {
     @Override
     public void backwardWeights(ConvShape sh, MemorySegment x, MemorySegment dy, MemorySegment dw, MemorySegment db) {
         int k = sh.k(), crs = sh.c() * sh.r() * sh.s(), p = sh.outH() * sh.outW(), G = group(sh);
+        if (direct != null && DirectConv.prefersWeights(sh)) {
+            direct.backwardWeights(sh, x, dy, dw);
+            biasGrad(sh, dy, db);
+            return;
+        }
         buffers(sh, G);
         // dWᵀ[CRS × K] += col · dyᵀ: CRS rows split well over threads, and only dy (K rows) is packed.
         long wtBytes = 4L * crs * k;
@@ -116,6 +139,11 @@ public final class JvmConv implements ConvKernels {
         }
         for (int kk = 0; kk < k; kk++)
             for (int q = 0; q < crs; q++) dw.setAtIndex(F, (long) kk * crs + q, wt.getAtIndex(F, (long) q * k + kk));
+        biasGrad(sh, dy, db);
+    }
+
+    private static void biasGrad(ConvShape sh, MemorySegment dy, MemorySegment db) {
+        int k = sh.k(), p = sh.outH() * sh.outW();
         long yImg = (long) k * p;
         if (!db.equals(MemorySegment.NULL))
             for (int kk = 0; kk < k; kk++) {
@@ -154,11 +182,11 @@ public final class JvmConv implements ConvKernels {
                         int ih = i * st - pad + r;
                         long o = row + (long) i * ow;
                         if (ih < 0 || ih >= hh) {
-                            out.asSlice(4 * o, 4L * ow).fill((byte) 0);
+                            zero(out, 4 * o, 4L * ow);
                             continue;
                         }
-                        if (lo > 0) out.asSlice(4 * o, 4L * lo).fill((byte) 0);
-                        if (hi < ow) out.asSlice(4 * (o + hi), 4L * (ow - hi)).fill((byte) 0);
+                        if (lo > 0) zero(out, 4 * o, 4L * lo);
+                        if (hi < ow) zero(out, 4 * (o + hi), 4L * (ow - hi));
                         long xb = (xImg + ih) * ww - pad + s;
                         if (st == 1) {
                             if (hi > lo) MemorySegment.copy(x, 4 * (xb + lo), out, 4 * (o + lo), 4L * (hi - lo));
@@ -180,7 +208,7 @@ public final class JvmConv implements ConvKernels {
         long lds = ld, p = (long) oh * ow;
         for (int im = 0; im < g; im++) {
             long xImg = (long) (first + im) * C;
-            dx.asSlice(4L * (xImg + from) * hh * ww, 4L * (to - from) * hh * ww).fill((byte) 0);
+            zero(dx, 4L * (xImg + from) * hh * ww, 4L * (to - from) * hh * ww);
             for (int c = from; c < to; c++)
                 for (int r = 0; r < R; r++)
                     for (int s = 0; s < S; s++) {
@@ -215,6 +243,13 @@ public final class JvmConv implements ConvKernels {
     }
 
     private static int ceilDiv(int a, int b) { return Math.floorDiv(a + b - 1, b); }
+
+    private static final MemorySegment ZEROS = Arena.global().allocate(4096, 64);
+
+    /** Zeroes bytes [off, off+len) of s by copies from a zero block: asSlice(..).fill allocated a slice per call in the steady state. */
+    private static void zero(MemorySegment s, long off, long len) {
+        for (long end = off + len; off < end; off += 4096) MemorySegment.copy(ZEROS, 0, s, off, Math.min(4096, end - off));
+    }
 
     /** dst[d0 … d0+len) += src[s0 … s0+len). */
     static void addInto(MemorySegment src, long s0, MemorySegment dst, long d0, int len) {

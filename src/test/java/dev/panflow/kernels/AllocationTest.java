@@ -76,4 +76,32 @@ class AllocationTest {
             }
         }
     }
+
+    /** JvmConv's direct (stride 1) and im2col (stride 2) paths, all three passes, once its buffers have grown. */
+    @Test
+    void convolutionSteadyStateDoesNotAllocate() {
+        var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().threadId();
+        ConvShape[] shapes = {new ConvShape(2, 6, 12, 12, 5, 3, 3, 1, 1), new ConvShape(2, 6, 12, 12, 5, 3, 3, 2, 1)};
+        try (Arena arena = Arena.ofShared(); Pool pool = new Pool(1); JvmConv conv = new JvmConv(pool)) {
+            SplittableRandom rnd = new SplittableRandom(41);
+            for (ConvShape sh : shapes) {
+                MemorySegment x = random(arena, (int) sh.xSize(), rnd, -1, 1), w = random(arena, (int) sh.wSize(), rnd, -1, 1);
+                MemorySegment b = random(arena, sh.k(), rnd, -1, 1), dy = random(arena, (int) sh.ySize(), rnd, -1, 1);
+                MemorySegment y = alloc(arena, (int) sh.ySize()), dx = alloc(arena, (int) sh.xSize());
+                MemorySegment dw = alloc(arena, (int) sh.wSize()), db = alloc(arena, sh.k());
+                long start = System.nanoTime(), best = Long.MAX_VALUE;
+                while (best >= 16 && System.nanoTime() - start < DEADLINE_NS) {
+                    long before = bean.getThreadAllocatedBytes(tid);
+                    for (int r = 0; r < REPS; r++) {
+                        conv.forward(sh, x, w, b, y);
+                        conv.backwardData(sh, dy, w, dx);
+                        conv.backwardWeights(sh, x, dy, dw, db);
+                    }
+                    best = Math.min(best, bean.getThreadAllocatedBytes(tid) - before);
+                }
+                assertTrue(best < 16, sh + ": a round of conv passes still allocated " + best + " bytes on the heap");
+            }
+        }
+    }
 }

@@ -6,7 +6,8 @@ import java.util.SplittableRandom;
 
 /**
  * Conv forward/backward throughput of a {@link ConvKernels} on the U-Net's shapes (not a test).
- * java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes dev.panflow.kernels.ConvBench [threads] [batch]
+ * java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes dev.panflow.kernels.ConvBench [threads] [batch] [im2col]
+ * ({@code im2col}: the im2col + GEMM fallback for every shape, for comparison)
  */
 public final class ConvBench {
     public static final ConvShape[] SHAPES = {
@@ -20,7 +21,7 @@ public final class ConvBench {
     public static void main(String[] args) {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 64;
-        try (Arena a = Arena.ofShared(); Pool pool = new Pool(threads); JvmConv conv = new JvmConv(pool)) {
+        try (Arena a = Arena.ofShared(); Pool pool = new Pool(threads); JvmConv conv = new JvmConv(pool, !(args.length > 2 && args[2].equals("im2col")))) {
             SplittableRandom rnd = new SplittableRandom(1);
             for (int idx = 0; idx < SHAPES.length; idx++) {
                 ConvShape s0 = SHAPES[idx];
@@ -29,7 +30,7 @@ public final class ConvBench {
                 MemorySegment y = ConvAgreement.rand(a, sh.ySize(), rnd), b = ConvAgreement.rand(a, sh.k(), rnd);
                 MemorySegment dx = a.allocate(4 * sh.xSize(), 64), dw = a.allocate(4 * sh.wSize(), 64), db = a.allocate(4L * sh.k(), 64);
                 double[] best = {1e9, 1e9, 1e9};
-                for (int rep = 0; rep < 8; rep++) {
+                for (int rep = 0; rep < 12; rep++) {
                     long t0 = System.nanoTime();
                     conv.forward(sh, x, w, b, y);
                     long t1 = System.nanoTime();

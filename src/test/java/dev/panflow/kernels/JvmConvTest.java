@@ -14,8 +14,40 @@ class JvmConvTest {
     @Test
     void agreesWithScalarOnRaggedShapes() {
         for (int threads : new int[] {1, 2})
+            for (boolean direct : new boolean[] {true, false})
+                try (Pool pool = new Pool(threads); JvmConv conv = new JvmConv(pool, direct)) {
+                    ConvAgreement.check(conv, 1e-5);
+                }
+    }
+
+    /**
+     * Shapes for the direct kernels (DirectConv): one output channel, channels not a multiple of
+     * its 4-channel tile, widths whose padded rows end inside a vector tile, 1×1, non-square
+     * kernels, pad 0 and pad R−1, strides 2 and 3 (phase planes), batches split into stacked groups.
+     */
+    @Test
+    void directKernelsAgreeWithScalarOnRaggedShapes() {
+        var shapes = java.util.List.of(
+                new ConvShape(3, 5, 28, 28, 1, 3, 3, 1, 1),
+                new ConvShape(2, 7, 7, 7, 6, 3, 3, 1, 1),
+                new ConvShape(2, 1, 13, 9, 5, 3, 3, 1, 1),
+                new ConvShape(3, 6, 5, 17, 9, 1, 1, 1, 0),
+                new ConvShape(2, 3, 9, 6, 3, 2, 3, 1, 0),
+                new ConvShape(1, 2, 6, 6, 3, 3, 3, 1, 2),
+                new ConvShape(2, 4, 3, 3, 5, 1, 3, 1, 1),
+                new ConvShape(1, 3, 40, 33, 2, 5, 5, 1, 2),
+                new ConvShape(2, 3, 17, 16, 5, 3, 3, 3, 1),
+                new ConvShape(2, 4, 28, 28, 6, 3, 3, 2, 1),
+                new ConvShape(2, 3, 8, 9, 4, 1, 1, 2, 0),
+                new ConvShape(7, 4, 6, 6, 5, 3, 3, 1, 1),      // images stacked in groups, the last one short
+                new ConvShape(7, 3, 10, 10, 5, 3, 3, 2, 1),
+                new ConvShape(3, 7, 9, 7, 37, 3, 3, 1, 1),     // weights as outer products: K past two vectors, ragged
+                new ConvShape(3, 7, 9, 9, 33, 3, 3, 2, 1),
+                new ConvShape(2, 50, 6, 5, 40, 1, 1, 1, 0),
+                new ConvShape(40, 6, 30, 30, 64, 3, 3, 1, 1)); // several L1 row runs per image, several L2 image chunks
+        for (int threads : new int[] {1, 2})
             try (Pool pool = new Pool(threads); JvmConv conv = new JvmConv(pool)) {
-                ConvAgreement.check(conv, 1e-5);
+                ConvAgreement.check(conv, 1e-5, shapes);
             }
     }
 
@@ -36,7 +68,11 @@ class JvmConvTest {
 
     @Test
     void resultsDoNotDependOnThreads() {
-        ConvShape sh = new ConvShape(3, 8, 12, 12, 16, 3, 3, 1, 1);
+        for (ConvShape sh : new ConvShape[] {new ConvShape(3, 8, 12, 12, 16, 3, 3, 1, 1), new ConvShape(3, 8, 12, 12, 6, 3, 3, 2, 1)})
+            resultsDoNotDependOnThreads(sh);
+    }
+
+    private static void resultsDoNotDependOnThreads(ConvShape sh) {
         SplittableRandom rnd = new SplittableRandom(3);
         try (Arena a = Arena.ofShared(); Pool p1 = new Pool(1); Pool p2 = new Pool(2);
              JvmConv c1 = new JvmConv(p1); JvmConv c2 = new JvmConv(p2)) {
