@@ -31,6 +31,12 @@ class ImageCliTest {
 
     @BeforeEach
     void fakeDataSet() throws Exception {
+        writeFakeFashionMnist(dir);
+        System.setProperty(FashionMnist.DIR_PROPERTY, dir.toString());
+    }
+
+    /** 20 labelled 8×8 images (class c: the first c columns bright) as train and t10k IDX files in {@code dir}. */
+    static void writeFakeFashionMnist(Path dir) throws java.io.IOException {
         int n = 20;
         byte[] px = new byte[n * 64], lab = new byte[n];
         for (int i = 0; i < n; i++) {
@@ -41,7 +47,6 @@ class ImageCliTest {
             Files.write(dir.resolve(split + "-images-idx3-ubyte"), idx(new int[] {n, 8, 8}, px));
             Files.write(dir.resolve(split + "-labels-idx1-ubyte"), idx(new int[] {n}, lab));
         }
-        System.setProperty(FashionMnist.DIR_PROPERTY, dir.toString());
     }
 
     @AfterEach

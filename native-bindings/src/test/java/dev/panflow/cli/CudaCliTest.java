@@ -56,17 +56,7 @@ class CudaCliTest {
 
     @Test
     void unetOnCudaTrainsWithCudnnConvolutionsOrSaysWhyNot(@TempDir Path dir) throws Exception {
-        // a tiny stand-in for Fashion-MNIST (8×8 images), as in ImageCliTest
-        int n = 20;
-        byte[] px = new byte[n * 64], lab = new byte[n];
-        for (int i = 0; i < n; i++) {
-            lab[i] = (byte) (i % 10);
-            for (int p = 0; p < 64; p++) px[i * 64 + p] = (byte) ((p % 8 < lab[i] % 8) ? 200 : 10);
-        }
-        for (String split : new String[] {"train", "t10k"}) {
-            Files.write(dir.resolve(split + "-images-idx3-ubyte"), ImageCliTest.idx(new int[] {n, 8, 8}, px));
-            Files.write(dir.resolve(split + "-labels-idx1-ubyte"), ImageCliTest.idx(new int[] {n}, lab));
-        }
+        ImageCliTest.writeFakeFashionMnist(dir); // a tiny stand-in for Fashion-MNIST (8×8 images)
         System.setProperty(dev.panflow.data.FashionMnist.DIR_PROPERTY, dir.toString());
         try {
             String[] train = {"train", "--data", "fashion-mnist", "--model", "unet", "--channels", "4,8", "--groups", "2",
