@@ -2,6 +2,7 @@ package dev.panflow.path;
 
 import dev.panflow.kernels.ExpF;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -23,13 +24,13 @@ public final class Sinkhorn {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final float BIG = 1e8f, SMALL = 1e-8f;
-    private static final int BLOCK = 8;
     private final int maxN;
     private final boolean vectorized;
     private final float[] cost, kernel;
-    private final float[] u, v, uNext, cNext, alpha, beta, lanes, blocks;
+    private final float[] u, v, uNext, cNext, alpha, beta, lanes;
     private int iterations, absorptions;
     private float lastError;
+    private boolean finite = true;
     private double scale;
 
     public Sinkhorn(int maxN) { this(maxN, true); }
@@ -48,7 +49,6 @@ public final class Sinkhorn {
         alpha = new float[maxN];
         beta = new float[maxN];
         lanes = new float[L];
-        blocks = new float[(maxN + BLOCK - 1) / BLOCK];
     }
 
     public int maxN() { return maxN; }
@@ -62,6 +62,9 @@ public final class Sinkhorn {
     /** Times the last solve absorbed the scalings into the potentials (and recomputed K). */
     public int absorptions() { return absorptions; }
 
+    /** False when the last cost matrix held NaN or ∞ (then there is no plan). */
+    public boolean finiteCost() { return finite; }
+
     /** max_i |n·rowsum_i − 1| of the last plan (its columns are exact). */
     public float lastError() { return lastError; }
 
@@ -74,18 +77,42 @@ public final class Sinkhorn {
         if (!(reg > 0) || !Double.isFinite(reg)) throw new IllegalArgumentException("reg must be positive, got " + reg);
         if (maxIter < 1) throw new IllegalArgumentException("maxIter must be ≥ 1, got " + maxIter);
         float[] c = cost;
+        // One pass for the largest cost (NaN and ∞ propagate, and are refused) and the row minima.
         float max = 0;
-        for (int k = 0, nn = n * n; k < nn; k++) max = Math.max(max, c[k]);
-        // Equal points (max 0) give a uniform plan; non-finite costs are refused by the caller.
-        scale = max > 0 && Float.isFinite(max) ? 1 / (reg * max) : 0;
+        for (int i = 0; i < n; i++) {
+            int ib = i * n, j = 0;
+            float m = Float.POSITIVE_INFINITY, x = 0;
+            if (vectorized) {
+                FloatVector mv = FloatVector.broadcast(S, Float.POSITIVE_INFINITY), xv = FloatVector.zero(S);
+                for (int bound = S.loopBound(n); j < bound; j += L) {
+                    FloatVector cv = FloatVector.fromArray(S, c, ib + j);
+                    mv = mv.min(cv);
+                    xv = xv.max(cv);
+                }
+                m = mv.reduceLanes(VectorOperators.MIN); // exact in any order
+                x = xv.reduceLanes(VectorOperators.MAX);
+            }
+            for (; j < n; j++) {
+                m = Math.min(m, c[ib + j]);
+                x = Math.max(x, c[ib + j]);
+            }
+            alpha[i] = m;
+            max = Math.max(max, x);
+        }
+        finite = Float.isFinite(max);
+        if (!finite) {
+            iterations = 0;
+            lastError = Float.NaN;
+            return false;
+        }
+        // Equal points (max 0) give a uniform plan.
+        scale = max > 0 ? 1 / (reg * max) : 0;
         float inv = (float) scale;
         // α_i = min_j s_ij, β_j = min_i (s_ij − α_i): K ≤ 1 with a 1 in every row and column.
         java.util.Arrays.fill(beta, 0, n, Float.POSITIVE_INFINITY);
         for (int i = 0; i < n; i++) {
             int ib = i * n;
-            float m = Float.POSITIVE_INFINITY;
-            for (int j = 0; j < n; j++) m = Math.min(m, c[ib + j]);
-            float a = m * inv;
+            float a = alpha[i] * inv;
             alpha[i] = a;
             if (vectorized) {
                 int j = 0;
@@ -206,40 +233,55 @@ public final class Sinkhorn {
     }
 
     /**
-     * A column drawn from row i of the plan, P_ij / Σ_j P_ij, by a uniform draw in [0, 1):
-     * block sums of K_ij v_j, the block that holds the draw, then the column in the block.
+     * A column drawn from row i of the plan, P_ij / Σ_j P_ij, by a uniform draw in [0, 1), in
+     * two stages that need O(n / lanes) scalar work: the weights K_ij v_j are summed per lane
+     * (columns j ≡ l mod lanes, in SIMD; the columns past the last full vector each on their own),
+     * a lane is drawn from those sums, then a column within the lane. The scalar twin forms the
+     * same sums in the same order, so both draw the same column.
      */
     public int sampleColumn(int n, int i, double uniform) {
         float[] k = kernel;
-        int ib = i * n, nb = (n + BLOCK - 1) / BLOCK;
-        double total = 0;
-        for (int b = 0; b < nb; b++) {
-            int j0 = b * BLOCK, j1 = Math.min(n, j0 + BLOCK);
-            float s = 0;
-            for (int j = j0; j < j1; j++) s += k[ib + j] * v[j];
-            blocks[b] = s;
-            total += s;
+        int ib = i * n, bound = S.loopBound(n), j = 0;
+        if (vectorized) {
+            FloatVector acc = FloatVector.zero(S);
+            for (; j < bound; j += L) acc = acc.add(FloatVector.fromArray(S, k, ib + j).mul(FloatVector.fromArray(S, v, j)));
+            acc.intoArray(lanes, 0);
+        } else {
+            java.util.Arrays.fill(lanes, 0f);
+            for (; j < bound; j += L)
+                for (int l = 0; l < L; l++) lanes[l] += k[ib + j + l] * v[j + l];
         }
+        double total = 0;
+        for (int l = 0; l < L; l++) total += lanes[l];
+        for (int t = bound; t < n; t++) total += k[ib + t] * v[t];
         double target = uniform * total, run = 0;
         int last = -1;
-        for (int b = 0; b < nb; b++) {
-            if (blocks[b] > 0) last = b;
-            if (run + blocks[b] > target) {
-                int j0 = b * BLOCK, j1 = Math.min(n, j0 + BLOCK), lastJ = j0;
-                for (int j = j0; j < j1; j++) {
-                    float w = k[ib + j] * v[j];
-                    if (w > 0) lastJ = j;
+        for (int l = 0; l < L && bound > 0; l++) {
+            if (lanes[l] > 0) last = l;
+            if (run + lanes[l] > target) {
+                int lastJ = -1;
+                for (int m = l; m < bound; m += L) {
+                    float w = k[ib + m] * v[m];
+                    if (w > 0) lastJ = m;
                     run += w;
-                    if (run > target) return j;
+                    if (run > target) return m;
                 }
-                return lastJ; // rounding: the block's sum exceeded the target, its entries did not
+                if (lastJ >= 0) return lastJ; // rounding: the lane's sum exceeded the target, its entries did not
+            } else {
+                run += lanes[l];
             }
-            run += blocks[b];
+        }
+        int lastTail = -1;
+        for (int t = bound; t < n; t++) {
+            float w = k[ib + t] * v[t];
+            if (w > 0) lastTail = t;
+            run += w;
+            if (run > target) return t;
         }
         // Rounding left the target at or past the total: the last column with weight.
-        if (last < 0) return (int) (uniform * n); // an all-zero row cannot happen with K's 1 per row; be safe
-        int j0 = last * BLOCK, j1 = Math.min(n, j0 + BLOCK);
-        for (int j = j1 - 1; j >= j0; j--) if (k[ib + j] * v[j] > 0) return j;
-        return j0;
+        if (lastTail >= 0) return lastTail;
+        if (last >= 0)
+            for (int m = last + (bound - 1 - last) / L * L; m >= 0; m -= L) if (k[ib + m] * v[m] > 0) return m;
+        return Math.min(n - 1, (int) (uniform * n)); // no weight at all: cannot happen with K's 1 per row
     }
 }

@@ -38,6 +38,8 @@ public final class SinkhornCoupling implements Coupling {
 
     public SinkhornCoupling(int maxRows, int maxDim, double reg) { this(maxRows, maxDim, reg, MAX_ITER, TOL, true); }
 
+    /** maxIter sweeps at most, stopping earlier at row error tol; vectorized = false: the scalar twin. */
+
     public SinkhornCoupling(int maxRows, int maxDim, double reg, int maxIter, double tol, boolean vectorized) {
         if (!(reg > 0) || !Double.isFinite(reg)) throw new IllegalArgumentException("reg must be positive, got " + reg);
         this.maxRows = maxRows;
@@ -82,7 +84,6 @@ public final class SinkhornCoupling implements Coupling {
         float[] c = sinkhorn.cost();
         // C[i][j] = ‖x1_i − x0_j‖²: rows are data points, columns noise points.
         int bound = S.loopBound(rows), len = S.length();
-        boolean finite = true;
         for (int i = 0; i < rows; i++) {
             int ib = i * dim, cb = i * rows;
             int j = 0;
@@ -105,9 +106,8 @@ public final class SinkhornCoupling implements Coupling {
                 c[cb + j] = s;
             }
         }
-        for (int k = 0, nn = rows * rows; k < nn; k++) finite &= Float.isFinite(c[k]);
-        if (!finite) return; // non-finite data: leave the pairing independent (training reports the divergence)
         sinkhorn.solve(rows, reg, maxIter, tol);
+        if (!sinkhorn.finiteCost()) return; // non-finite data: leave the pairing independent (training reports the divergence)
         long rowBytes = 4L * dim;
         for (int i = 0; i < rows; i++) {
             int j = sinkhorn.sampleColumn(rows, i, rng.nextDouble());

@@ -188,7 +188,7 @@ class SinkhornTest {
                         independent += Math.pow(before1[r * dim + k] - before0[r * dim + k], 2);
                     }
                 }
-                assertTrue(paired < 0.5 * independent, "paired cost " + paired + " vs independent " + independent);
+                assertTrue(paired < 0.7 * independent, "paired cost " + paired + " vs independent " + independent);
             }
             assertArrayEquals(out[0], out[1], "same seed, same pairing");
             assertFalse(java.util.Arrays.equals(out[0], out[2]), "another seed draws other pairs");
