@@ -172,6 +172,8 @@ final class TrainCommand implements Callable<Integer> {
                 MemoryBudget.check(MemoryBudget.trainingBytes(cfg.mlp(ds.dim()), batch) + MemoryBudget.samplingBytes(cfg.mlp(ds.dim()), samples),
                         "--batch " + batch + ", --hidden " + hidden + ", --layers " + layers + " and --samples " + samples);
             try (CfmTrainer tr = new CfmTrainer(cfg, spec, ds, p, pool, conv, coll)) {
+                if (sinkhornReg != dev.panflow.path.SinkhornCoupling.DEFAULT_REG && !"sinkhorn".equals(coupling.trim().toLowerCase(java.util.Locale.ROOT)))
+                    throw new UserError("--sinkhorn-reg applies to --coupling sinkhorn only (got --coupling " + coupling + ")");
                 tr.setCoupling(dev.panflow.path.Coupling.byName(coupling, batch, tr.dim(), sinkhornReg));
                 if (resume) {
                     Checkpoint.restore(tr, ckpt);

@@ -56,5 +56,8 @@ class CouplingCliTest {
         args = new java.util.ArrayList<>(java.util.List.of(train(dir.resolve("y"), "sinkhorn", "5", false)));
         args.addAll(java.util.List.of("--sinkhorn-reg", "0"));
         assertUserError(run(args.toArray(String[]::new)), "--sinkhorn-reg must be a positive number");
+        args = new java.util.ArrayList<>(java.util.List.of(train(dir.resolve("z"), "ot", "5", false)));
+        args.addAll(java.util.List.of("--sinkhorn-reg", "0.01"));
+        assertUserError(run(args.toArray(String[]::new)), "--sinkhorn-reg applies to --coupling sinkhorn only");
     }
 }
