@@ -164,7 +164,7 @@ public final class CfmTrainer implements AutoCloseable {
                 for (int r = 0; r < b; r++) if (rng.nextFloat() < spec.labelDropout()) labels[r] = model.classes();
             }
             rng.fillGaussian(x0.segment(), n, 1f); // standard normal: σ_t scales it in x_t = σ_t x0 + α_t x1
-            coupling.pair(x0.segment(), x1.segment(), b, dim);
+            coupling.pair(x0.segment(), x1.segment(), b, dim, rng);
         }
         timeSampling.fill(rng, t.segment(), b, path.tMax(), config.timeLocation());
         // From here on, only this rank's rows [first, first + rows) of the global batch.

@@ -49,6 +49,7 @@ public final class Checkpoint {
         }
         meta.put("step", Long.toString(tr.step()));
         meta.put("coupling", tr.data instanceof dev.panflow.data.PairedDataSource ? "paired" : tr.coupling().name());
+        if (!(tr.data instanceof dev.panflow.data.PairedDataSource)) meta.putAll(tr.coupling().metadata());
         meta.put("rng", join(tr.rng.state()));
         Safetensors.write(file, tensors, meta);
     }
@@ -89,6 +90,11 @@ public final class Checkpoint {
             String coupling = meta.getOrDefault("coupling", "independent");
             if (!coupling.equals(tr.coupling().name()) && !(tr.data instanceof dev.panflow.data.PairedDataSource))
                 throw new UserError(file + " was trained with --coupling " + coupling + "; pass the same to --resume it");
+            if (!(tr.data instanceof dev.panflow.data.PairedDataSource))
+                for (var e : tr.coupling().metadata().entrySet())
+                    if (!e.getValue().equals(meta.get(e.getKey())))
+                        throw new UserError(file + " was trained with " + e.getKey().replace('_', '-') + " " + meta.get(e.getKey())
+                                + "; pass --" + e.getKey().replace('_', '-') + " " + meta.get(e.getKey()) + " to --resume it (got " + e.getValue() + ")");
             ParamStore ps = tr.model.params();
             load(ps, ps.values(), f, "", file);
             load(ps, tr.ema.weights(), f, "ema.", file);

@@ -35,4 +35,29 @@ class CouplingCliTest {
         }
         assertUserError(run(train(dir.resolve("x"), "sinkhorn?", "10", false)), "unknown --coupling");
     }
+
+    @Test
+    void sinkhornCouplingAndItsRegAreRecordedAndResumeOnlyWithTheSame(@TempDir Path dir) {
+        Path out = dir.resolve("sk");
+        var args = new java.util.ArrayList<>(java.util.List.of(train(out, "sinkhorn", "12", false)));
+        args.addAll(java.util.List.of("--sinkhorn-reg", "0.1"));
+        CliTest.Run t = run(args.toArray(String[]::new));
+        assertEquals(0, t.code(), t.err());
+        try (Arena a = Arena.ofConfined()) {
+            var meta = Safetensors.read(out.resolve("model.safetensors"), a).metadata();
+            assertEquals("sinkhorn", meta.get("coupling"));
+            assertEquals("0.1", meta.get("sinkhorn_reg"));
+        }
+        assertUserError(run(train(out, "ot", "20", true)), "--coupling sinkhorn");
+        assertUserError(run(train(out, "sinkhorn", "20", true)), "--sinkhorn-reg 0.1"); // the default 0.05 is another run
+        args = new java.util.ArrayList<>(java.util.List.of(train(out, "sinkhorn", "20", true)));
+        args.addAll(java.util.List.of("--sinkhorn-reg", "0.1"));
+        assertEquals(0, run(args.toArray(String[]::new)).code());
+        args = new java.util.ArrayList<>(java.util.List.of(train(dir.resolve("y"), "sinkhorn", "5", false)));
+        args.addAll(java.util.List.of("--sinkhorn-reg", "0"));
+        assertUserError(run(args.toArray(String[]::new)), "--sinkhorn-reg must be a positive number");
+        args = new java.util.ArrayList<>(java.util.List.of(train(dir.resolve("z"), "ot", "5", false)));
+        args.addAll(java.util.List.of("--sinkhorn-reg", "0.01"));
+        assertUserError(run(args.toArray(String[]::new)), "--sinkhorn-reg applies to --coupling sinkhorn only");
+    }
 }

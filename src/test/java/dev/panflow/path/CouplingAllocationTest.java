@@ -15,10 +15,18 @@ import org.junit.jupiter.api.Test;
 class CouplingAllocationTest {
     @Test
     void steadyStatePairingAllocatesNothingOnTheHeap() {
+        steadyState(new MinibatchOtCoupling(64, 2), 64);
+    }
+
+    @Test
+    void steadyStateSinkhornPairingAllocatesNothingOnTheHeap() {
+        steadyState(new SinkhornCoupling(67, 2, 0.05), 67); // 67: SIMD body and scalar tail both run
+        steadyState(new SinkhornCoupling(40, 2, 0.002), 40); // small reg: absorptions and kernel recomputes run too
+    }
+
+    private static void steadyState(Coupling ot, int n) {
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long me = Thread.currentThread().threadId();
-        int n = 64;
-        MinibatchOtCoupling ot = new MinibatchOtCoupling(n, 2);
         Checkerboard cb = new Checkerboard();
         Rng rng = new Rng(2);
         try (Arena arena = Arena.ofConfined()) {
@@ -30,11 +38,11 @@ class CouplingAllocationTest {
                 for (int i = 0; i < 500; i++) {
                     cb.sample(rng, x1, n);
                     rng.fillGaussian(x0, 2L * n, 1f);
-                    ot.pair(x0, x1, n, 2);
+                    ot.pair(x0, x1, n, 2, rng);
                 }
                 perCall = (mx.getThreadAllocatedBytes(me) - before) / 500;
             }
-            assertTrue(perCall < 64, "a warmed-up OT pairing still allocated " + perCall + " bytes on the heap");
+            assertTrue(perCall < 64, "a warmed-up " + ot.name() + " pairing still allocated " + perCall + " bytes on the heap");
         }
     }
 }

@@ -52,6 +52,43 @@ class CfmTrainerTest {
     }
 
     @Test
+    void resumeWithSinkhornCouplingIsBitForBitTheUninterruptedRun(@TempDir Path dir) {
+        TrainConfig cfg = small("checkerboard", "ot", 16, 1e-3f);
+        try (Arena arena = Arena.ofShared(); Pool pool = new Pool(2)) {
+            var data = Datasets.open("checkerboard", arena);
+            float[] straight;
+            try (CfmTrainer a = new CfmTrainer(cfg, data, Paths.byName("ot"), pool)) {
+                a.setCoupling(dev.panflow.path.Coupling.byName("sinkhorn", cfg.batch(), 2, 0.02));
+                for (int i = 0; i < 16; i++) a.trainStep();
+                straight = a.mlp.params().values().toArray();
+            }
+            try (CfmTrainer other = new CfmTrainer(cfg, data, Paths.byName("ot"), pool)) { // the coupling changes the run
+                for (int i = 0; i < 16; i++) other.trainStep();
+                assertTrue(!java.util.Arrays.equals(straight, other.mlp.params().values().toArray()));
+            }
+            Path ckpt = dir.resolve("model.safetensors");
+            try (CfmTrainer b = new CfmTrainer(cfg, data, Paths.byName("ot"), pool)) {
+                b.setCoupling(dev.panflow.path.Coupling.byName("sinkhorn", cfg.batch(), 2, 0.02));
+                for (int i = 0; i < 7; i++) b.trainStep();
+                Checkpoint.save(b, ckpt);
+                b.trainStep();
+            }
+            try (CfmTrainer wrongReg = new CfmTrainer(cfg, data, Paths.byName("ot"), pool)) {
+                wrongReg.setCoupling(dev.panflow.path.Coupling.byName("sinkhorn", cfg.batch(), 2, 0.05));
+                var e = assertThrows(dev.panflow.UserError.class, () -> Checkpoint.restore(wrongReg, ckpt));
+                assertTrue(e.getMessage().contains("--sinkhorn-reg 0.02"), e.getMessage());
+            }
+            try (CfmTrainer c = new CfmTrainer(cfg, data, Paths.byName("ot"), pool)) {
+                c.setCoupling(dev.panflow.path.Coupling.byName("sinkhorn", cfg.batch(), 2, 0.02));
+                Checkpoint.restore(c, ckpt);
+                assertEquals(7, c.step());
+                while (c.step() < 16) c.trainStep();
+                assertArrayEquals(straight, c.mlp.params().values().toArray());
+            }
+        }
+    }
+
+    @Test
     void sameSeedSameNumbersAcrossThreadCounts() {
         TrainConfig cfg = small("moons", "vp", 5, 1e-3f);
         float[][] out = new float[2][];
