@@ -12,10 +12,10 @@ import java.lang.foreign.MemorySegment;
 public final class MatMul implements Pool.RangeBody {
     /** Multiply-adds a chunk should hold before it is worth waking a thread (~ tens of µs). */
     private static final long MIN_WORK_PER_CHUNK = 1L << 17;
-    private static final int NN = 0, TN = 1, NT = 2, NN_BIAS_SILU = 3;
+    private static final int NN = 0, TN = 1, NT = 2;
 
     private final Pool pool;
-    private MemorySegment a, b, c, bias, post;
+    private MemorySegment a, b, c;
     private int m, n, k, mode;
     private boolean accumulate, byColumns;
 
@@ -36,17 +36,6 @@ public final class MatMul implements Pool.RangeBody {
     /** C[m×n] (+)= A·Bᵀ, A [m×k], B stored [n×k]. */
     public void nt(MemorySegment a, MemorySegment b, MemorySegment c, int m, int n, int k, boolean accumulate) {
         run(NT, a, b, c, m, n, k, accumulate);
-    }
-
-    /**
-     * A hidden layer: pre[m×n] = A·B + bias, post = silu(pre), bias and SiLU in the GEMM's
-     * epilogue ({@link Gemm#nnBiasSilu}; post may be pre). One pool hand-off for the layer.
-     */
-    public void nnBiasSilu(MemorySegment a, MemorySegment b, MemorySegment bias, MemorySegment pre, MemorySegment post, int m, int n, int k) {
-        this.bias = bias;
-        this.post = post;
-        run(NN_BIAS_SILU, a, b, pre, m, n, k, false);
-        this.bias = this.post = null;
     }
 
     private void run(int mode, MemorySegment a, MemorySegment b, MemorySegment c, int m, int n, int k, boolean accumulate) {
@@ -76,7 +65,6 @@ public final class MatMul implements Pool.RangeBody {
         else { r0 = fromTile * Gemm.MR; r1 = Math.min(m, toTile * Gemm.MR); }
         switch (mode) {
             case NN -> Gemm.nn(a, b, c, m, n, k, accumulate, r0, r1, j0, j1);
-            case NN_BIAS_SILU -> Gemm.nnBiasSilu(a, b, bias, c, post, m, n, k, r0, r1, j0, j1);
             case TN -> Gemm.tn(a, b, c, m, n, k, accumulate, r0, r1, j0, j1);
             default -> Gemm.nt(a, b, c, m, n, k, accumulate, r0, r1, j0, j1);
         }

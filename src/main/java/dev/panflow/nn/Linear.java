@@ -3,6 +3,7 @@ package dev.panflow.nn;
 import dev.panflow.kernels.Elementwise;
 import dev.panflow.kernels.Gemm;
 import dev.panflow.kernels.MatMul;
+import dev.panflow.kernels.ParallelKernels;
 import dev.panflow.kernels.Pool;
 import dev.panflow.tensor.Rng;
 import java.lang.foreign.MemorySegment;
@@ -17,6 +18,7 @@ public final class Linear {
     public final Param weight;
     public final Param bias;
     private final MatMul mm;
+    private final ParallelKernels ops;
 
     public Linear(ParamStore store, Pool pool, String name, int in, int out) {
         this.in = in;
@@ -24,6 +26,7 @@ public final class Linear {
         this.weight = store.declare(name + ".weight", in, out);
         this.bias = store.declare(name + ".bias", out);
         this.mm = new MatMul(pool);
+        this.ops = new ParallelKernels(pool);
     }
 
     /** PyTorch's default: W, b ~ U(−1/√in, 1/√in). */
@@ -45,9 +48,10 @@ public final class Linear {
         Elementwise.addBias(y, bias.value().segment(), rows, out);
     }
 
-    /** A hidden layer: pre[rows × out] = x·W + b, post = silu(pre); bias and SiLU in the GEMM's epilogue. */
+    /** A hidden layer: pre[rows × out] = x·W + b, post = silu(pre); bias and SiLU in one pass after the GEMM. */
     public void forwardSilu(MemorySegment x, MemorySegment pre, MemorySegment post, int rows) {
-        mm.nnBiasSilu(x, weight.value().segment(), bias.value().segment(), pre, post, rows, out, in);
+        mm.nn(x, weight.value().segment(), pre, rows, out, in, false);
+        ops.biasSilu(pre, bias.value().segment(), post, rows, out);
     }
 
     // Row-range forms on the calling thread only (no pool): several threads may run them at once
@@ -75,10 +79,22 @@ public final class Linear {
         Elementwise.addBias(y, bias.value().segment(), r0, r1, out);
     }
 
-    /** Rows [r0, r1) of pre = x·W + b, post = silu(pre); post may be pre (then only silu(pre) is kept). */
+    /**
+     * Rows [r0, r1) of pre = x·W + b, post = silu(pre); post may be pre (then only silu(pre) is
+     * kept). Inference (post = pre) runs bias + SiLU in the GEMM's epilogue: 2–4 % faster
+     * sampling. Training (pre kept) runs them after the GEMM: fused was not faster there
+     * (level to a few % slower in the 2026-11-26 runs, bench/README "Panflow vs PyTorch").
+     * The same bits either way.
+     */
     void forwardSiluRows(MemorySegment x, MemorySegment pre, MemorySegment post, int r0, int r1, boolean prepacked) {
-        if (prepacked) Gemm.nnPackedBiasSilu(x, packedW, bias.value().segment(), pre, post, out, in, r0, r1);
-        else Gemm.nnBiasSilu(x, weight.value().segment(), bias.value().segment(), pre, post, r1, out, in, r0, r1, 0, out);
+        if (post.equals(pre)) {
+            if (prepacked) Gemm.nnPackedBiasSilu(x, packedW, bias.value().segment(), pre, post, out, in, r0, r1);
+            else Gemm.nnBiasSilu(x, weight.value().segment(), bias.value().segment(), pre, post, r1, out, in, r0, r1, 0, out);
+            return;
+        }
+        if (prepacked) Gemm.nnPacked(x, packedW, pre, out, in, r0, r1);
+        else Gemm.nn(x, weight.value().segment(), pre, r1, out, in, false, r0, r1);
+        Elementwise.biasSilu(pre, bias.value().segment(), post, r0, r1, out);
     }
 
     /** Rows [r0, r1) of dx = dy·Wᵀ ({@code prepacked}: Wᵀ as packed by the last {@link #prepackBackward}). */
