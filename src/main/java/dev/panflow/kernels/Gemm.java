@@ -82,28 +82,48 @@ public final class Gemm {
     /** As {@link #nn(MemorySegment, MemorySegment, MemorySegment, int, int, int, boolean, int, int)}, only columns [j0, j1) of those rows. */
     public static void nn(MemorySegment a, MemorySegment b, MemorySegment c, int m, int n, int k,
                           boolean accumulate, int r0, int r1, int j0, int j1) {
-        run(a, k, 1, b, false, c, n, k, accumulate, r0, r1, j0, j1);
+        run(a, k, 1, b, false, c, n, k, accumulate, r0, r1, j0, j1, null, null);
+    }
+
+    /**
+     * A hidden layer's forward pass with bias and SiLU in the GEMM's epilogue: rows [r0, r1) ×
+     * columns [j0, j1) of pre[m×n] = A[m×k]·B[k×n] + bias and post = silu(pre), each tile
+     * finished while it is in registers' reach (after its last k slice) instead of in a second
+     * pass over the layer's output. {@code post} may be {@code pre}: then only silu(pre) is
+     * stored (inference). The same bits as {@link #nn} (not accumulating) followed by
+     * {@link Elementwise#biasSilu}.
+     */
+    public static void nnBiasSilu(MemorySegment a, MemorySegment b, MemorySegment bias, MemorySegment pre, MemorySegment post,
+                                  int m, int n, int k, int r0, int r1, int j0, int j1) {
+        run(a, k, 1, b, false, pre, n, k, false, r0, r1, j0, j1, bias, post);
     }
 
     /** As {@link #tn(MemorySegment, MemorySegment, MemorySegment, int, int, int, boolean, int, int)}, only columns [j0, j1) of those rows. */
     public static void tn(MemorySegment a, MemorySegment b, MemorySegment c, int m, int n, int k,
                           boolean accumulate, int r0, int r1, int j0, int j1) {
-        run(a, 1, m, b, false, c, n, k, accumulate, r0, r1, j0, j1);
+        run(a, 1, m, b, false, c, n, k, accumulate, r0, r1, j0, j1, null, null);
     }
 
     /** As {@link #nt(MemorySegment, MemorySegment, MemorySegment, int, int, int, boolean, int, int)}, only columns [j0, j1) of those rows. */
     public static void nt(MemorySegment a, MemorySegment b, MemorySegment c, int m, int n, int k,
                           boolean accumulate, int r0, int r1, int j0, int j1) {
-        run(a, k, 1, b, true, c, n, k, accumulate, r0, r1, j0, j1);
+        run(a, k, 1, b, true, c, n, k, accumulate, r0, r1, j0, j1, null, null);
     }
 
     /**
      * Rows [r0, r1) × columns [j0, j1) of C. A(i,p) = a[i·ars + p·acs]; B(p,j) = b[p·n + j], or
-     * b[j·k + p] when {@code bt}.
+     * b[j·k + p] when {@code bt}. With a {@code bias}, the last k slice ends each tile with the
+     * bias + SiLU epilogue into C and {@code post}.
      */
     private static void run(MemorySegment a, long ars, long acs, MemorySegment b, boolean bt,
-                            MemorySegment c, int n, int k, boolean acc, int r0, int r1, int j0, int j1) {
+                            MemorySegment c, int n, int k, boolean acc, int r0, int r1, int j0, int j1,
+                            MemorySegment bias, MemorySegment post) {
         if (r1 <= r0 || j1 <= j0) return;
+        if (k == 0 && bias != null) {   // no k slice to end with the epilogue: C = 0, then bias + SiLU
+            for (int i = r0; i < r1; i++) zero(c, (long) i * n + j0, (long) i * n + j1);
+            epilogueRows(c, bias, post, n, r0, r1, j0, j1);
+            return;
+        }
         if (!acc) {   // then C (+)= A·B with C = 0: every tile starts from C, one path for all
             if (j0 == 0 && j1 == n) zero(c, (long) r0 * n, (long) r1 * n);
             else for (int i = r0; i < r1; i++) zero(c, (long) i * n + j0, (long) i * n + j1);
@@ -118,7 +138,8 @@ public final class Gemm {
                 for (int ic = r0; ic < r1; ic += MC) {
                     int mc = Math.min(MC, r1 - ic);
                     packA(a, ars, acs, ic, mc, pc, kc, s.a, s.staging);
-                    block(s, s.b, 0, c, n, ic, mc, jc, nc, kc, acs == 1);
+                    if (bias != null && pc + kc == k) blockEpilogue(s, s.b, 0, c, n, ic, mc, jc, nc, kc, acs == 1, bias, post);
+                    else block(s, s.b, 0, c, n, ic, mc, jc, nc, kc, acs == 1);
                 }
             }
         }
@@ -155,8 +176,26 @@ public final class Gemm {
      * packing B. Any number of threads may share one packed B.
      */
     public static void nnPacked(MemorySegment a, float[] packedB, MemorySegment c, int n, int k, int r0, int r1) {
+        nnPacked(a, packedB, c, n, k, r0, r1, null, null);
+    }
+
+    /**
+     * {@link #nnPacked} with the bias + SiLU epilogue of {@link #nnBiasSilu}: rows [r0, r1) of
+     * pre = A·op(B) + bias, post = silu(pre) (post may be pre: only silu(pre) is stored).
+     */
+    public static void nnPackedBiasSilu(MemorySegment a, float[] packedB, MemorySegment bias, MemorySegment pre, MemorySegment post,
+                                        int n, int k, int r0, int r1) {
+        nnPacked(a, packedB, pre, n, k, r0, r1, bias, post);
+    }
+
+    private static void nnPacked(MemorySegment a, float[] packedB, MemorySegment c, int n, int k, int r0, int r1,
+                                 MemorySegment bias, MemorySegment post) {
         if (r1 <= r0 || n <= 0) return;
         zero(c, (long) r0 * n, (long) r1 * n);
+        if (k == 0 && bias != null) {
+            epilogueRows(c, bias, post, n, r0, r1, 0, n);
+            return;
+        }
         Scratch s = SCRATCH.get();
         int nPad = (n + NR - 1) / NR * NR;
         for (int jc = 0; jc < n; jc += NC) {
@@ -166,7 +205,8 @@ public final class Gemm {
                 for (int ic = r0; ic < r1; ic += MC) {
                     int mc = Math.min(MC, r1 - ic);
                     packA(a, k, 1, ic, mc, pc, kc, s.a, s.staging);
-                    block(s, packedB, pc * nPad + jc * kc, c, n, ic, mc, jc, nc, kc, true);
+                    if (bias != null && pc + kc == k) blockEpilogue(s, packedB, pc * nPad + jc * kc, c, n, ic, mc, jc, nc, kc, true, bias, post);
+                    else block(s, packedB, pc * nPad + jc * kc, c, n, ic, mc, jc, nc, kc, true);
                 }
             }
         }
@@ -194,6 +234,73 @@ public final class Gemm {
                 else copyOut(t, c, co, n, rows, cols);
             }
         }
+    }
+
+    /**
+     * {@link #block} for the last k slice of a layer with bias + SiLU: each tile, fresh from the
+     * micro-kernel, gets y = tile + bias[col] stored into C (unless post is C) and silu(y) into
+     * post, so the layer's output is written once and never re-read for the activation. (A
+     * separate method from {@link #block}: one body per path keeps both hot and compiled.)
+     */
+    private static void blockEpilogue(Scratch s, float[] bp, int bBase, MemorySegment c, int n, int ic, int mc, int jc, int nc, int kc,
+                                      boolean rowMajorA, MemorySegment bias, MemorySegment post) {
+        float[] t = s.tile;
+        boolean keep = !post.equals(c);
+        for (int jr = 0; jr < nc; jr += NR) {
+            int bo = bBase + jr * kc;
+            int cols = Math.min(NR, nc - jr);
+            for (int ir = 0; ir < mc; ir += MR) {
+                long co = (long) (ic + ir) * n + jc + jr;
+                boolean full = ir + MR <= mc && cols == NR;
+                int rows = Math.min(MR, mc - ir);
+                if (full) loadTile(c, co, n, t);
+                else copyIn(c, co, n, t, rows, cols);
+                if (rowMajorA) kernelRows(s.a, ir * kc, bp, bo, kc, t);
+                else kernel(s.a, ir * kc, bp, bo, kc, t);
+                if (full) storeTileBiasSilu(t, bias, jc + jr, c, post, keep, co, n);
+                else copyOutBiasSilu(t, bias, jc + jr, c, post, keep, co, n, rows, cols);
+            }
+        }
+    }
+
+    /** A full tile's epilogue: y = tile + bias[j0..], C = y (when {@code keep}), post = silu(y); as {@link Elementwise#biasSilu}. */
+    private static void storeTileBiasSilu(float[] t, MemorySegment bias, long j0, MemorySegment c, MemorySegment post, boolean keep,
+                                          long co, long ldc) {
+        // One exp call site: with two (the two vectors of a row unrolled by hand) the warmed-up
+        // training step allocated (TrainStepAllocationTest: boxed vectors, C2 left a call un-inlined).
+        for (int h = 0; h < NR; h += L) {
+            FloatVector bv = ld(bias, j0 + h);
+            for (int r = 0; r < MR; r++) {
+                long ci = co + r * ldc + h;
+                FloatVector y = FloatVector.fromArray(S, t, r * NR + h).add(bv);
+                if (keep) st(y, c, ci);
+                st(y.div(ExpF.exp(y.neg()).add(1f)), post, ci);
+            }
+        }
+    }
+
+    /** The ragged tile's epilogue, scalar: the same operations as {@link #storeTileBiasSilu} (ExpF's forms agree bitwise). */
+    private static void copyOutBiasSilu(float[] t, MemorySegment bias, long j0, MemorySegment c, MemorySegment post, boolean keep,
+                                        long co, long ldc, int rows, int cols) {
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < cols; j++) {
+                float y = t[r * NR + j] + bias.getAtIndex(F, j0 + j);
+                long i = co + r * ldc + j;
+                if (keep) c.setAtIndex(F, i, y);
+                post.setAtIndex(F, i, y / (1f + ExpF.exp(-y)));
+            }
+    }
+
+    /** k = 0: C[r0..r1, j0..j1) (zero) + bias, post = silu (rare; scalar). */
+    private static void epilogueRows(MemorySegment c, MemorySegment bias, MemorySegment post, int n, int r0, int r1, int j0, int j1) {
+        boolean keep = !post.equals(c);
+        for (int i = r0; i < r1; i++)
+            for (int j = j0; j < j1; j++) {
+                long idx = (long) i * n + j;
+                float y = c.getAtIndex(F, idx) + bias.getAtIndex(F, j);
+                if (keep) c.setAtIndex(F, idx, y);
+                post.setAtIndex(F, idx, y / (1f + ExpF.exp(-y)));
+            }
     }
 
     /**

@@ -47,4 +47,11 @@ public final class GemmScalar {
                 c.setAtIndex(F, (long) i * n + j, s);
             }
     }
+
+    /** pre[m×n] = A[m×k]·B[k×n] + bias, post = silu(pre) for rows [r0, r1) (post may be pre): the twin of {@link Gemm#nnBiasSilu}. */
+    public static void nnBiasSilu(MemorySegment a, MemorySegment b, MemorySegment bias, MemorySegment pre, MemorySegment post,
+                                  int m, int n, int k, int r0, int r1) {
+        nn(a, b, pre, m, n, k, false, r0, r1);
+        ElementwiseScalar.biasSilu(pre, bias, post, r0, r1, n);
+    }
 }

@@ -161,4 +161,62 @@ class GemmTest {
             }
         }
     }
+
+    /**
+     * Bias + SiLU in the GEMM's epilogue: the same bits as nn then Elementwise.biasSilu, for
+     * whole and packed B, row and column ranges, ragged tiles, several k slices, k = 0, and
+     * post = pre (inference); close to the scalar twin.
+     */
+    @Test
+    void biasSiluEpilogueMatchesNnThenBiasSiluBitwise() {
+        SplittableRandom rnd = new SplittableRandom(91);
+        int[][] shapes = {{1, 1, 1}, {5, 3, 2}, {4, 16, 7}, {37, 33, 17}, {64, 128, 128}, {9, 40, 300},
+                {13, 1030, 5}, {130, 70, 520}, {7, 17, 0}, {rnd.nextInt(1, 60), rnd.nextInt(1, 80), rnd.nextInt(1, 600)}};
+        try (Arena arena = Arena.ofConfined()) {
+            for (int[] sh : shapes) {
+                int m = sh[0], n = sh[1], k = sh[2];
+                String what = m + "x" + n + "x" + k;
+                MemorySegment a = random(arena, (long) m * k + 1, rnd, -1, 1), b = random(arena, (long) k * n + 1, rnd, -1, 1);
+                MemorySegment bias = random(arena, n, rnd, -1, 1);
+                long mn = (long) m * n;
+                // Reference: the unfused pair.
+                MemorySegment preR = random(arena, mn + 16, rnd, -1, 1), postR = copyOf(arena, preR);
+                MemorySegment slack = copyOf(arena, preR);
+                Gemm.nn(a, b, preR, m, n, k, false, 0, m);
+                Elementwise.biasSilu(preR, bias, postR, 0, m, n);
+                // Fused, whole B, in two row ranges and then two column ranges.
+                MemorySegment pre = copyOf(arena, slack), post = copyOf(arena, slack);
+                int cut = rnd.nextInt(m + 1), jcut = rnd.nextInt(n + 1);
+                Gemm.nnBiasSilu(a, b, bias, pre, post, m, n, k, 0, cut, 0, n);
+                Gemm.nnBiasSilu(a, b, bias, pre, post, m, n, k, cut, m, 0, jcut);
+                Gemm.nnBiasSilu(a, b, bias, pre, post, m, n, k, cut, m, jcut, n);
+                assertBitwiseEqual(pre, preR, mn + 16, what + " pre");
+                assertBitwiseEqual(post, postR, mn + 16, what + " post");
+                // Packed B, two row ranges.
+                float[] packed = new float[Gemm.packedSize(k, n) + 3];
+                Gemm.packWhole(b, false, k, n, packed);
+                MemorySegment pre2 = copyOf(arena, slack), post2 = copyOf(arena, slack);
+                Gemm.nnPackedBiasSilu(a, packed, bias, pre2, post2, n, k, 0, cut);
+                Gemm.nnPackedBiasSilu(a, packed, bias, pre2, post2, n, k, cut, m);
+                assertBitwiseEqual(pre2, preR, mn + 16, what + " packed pre");
+                assertBitwiseEqual(post2, postR, mn + 16, what + " packed post");
+                // In place (post = pre): only silu kept.
+                MemorySegment inPlace = copyOf(arena, slack), inPlace2 = copyOf(arena, slack);
+                Gemm.nnBiasSilu(a, b, bias, inPlace, inPlace, m, n, k, 0, m, 0, n);
+                Gemm.nnPackedBiasSilu(a, packed, bias, inPlace2, inPlace2, n, k, 0, m);
+                assertBitwiseEqual(inPlace, postR, mn + 16, what + " in place");
+                assertBitwiseEqual(inPlace2, postR, mn + 16, what + " packed in place");
+                // Scalar twin: within the GEMM's rounding (the twin sums without fma).
+                MemorySegment preS = copyOf(arena, slack), postS = copyOf(arena, slack);
+                GemmScalar.nnBiasSilu(a, b, bias, preS, postS, m, n, k, 0, m);
+                for (long i = 0; i < mn; i++) {
+                    float v = pre.getAtIndex(F, i), s = preS.getAtIndex(F, i);
+                    float pv = post.getAtIndex(F, i), ps = postS.getAtIndex(F, i);
+                    double tol = 1e-6 * (k + 2) * 2 + 1e-6;
+                    if (Math.abs(v - s) > tol || Math.abs(pv - ps) > 2 * tol)
+                        fail(what + " vs scalar twin at " + i + ": " + v + "/" + s + ", " + pv + "/" + ps);
+                }
+            }
+        }
+    }
 }
