@@ -283,9 +283,10 @@ final class TrainCommand implements Callable<Integer> {
     private void reportScaling(CfmTrainer tr, long stepsRun, double seconds, double commSeconds, long commSteps) {
         double ms = 1e3 * seconds / Math.max(1, stepsRun);
         double comm = commSteps == 0 ? 0 : 1e3 * commSeconds / commSteps;
-        System.out.printf("distributed: %d ranks × %d threads, %.2f steps/s (%.2f ms/step); all-reduce %.2f ms/step = %.1f %% of a step,"
-                        + " %.2f MB of gradients per step%n", coll.size(), threads.threads, 1e3 / ms, ms, comm, 100 * comm / ms,
-                tr.gradientBytes() / 1e6);
+        // formatted first, printed in one write: printf's pieces could interleave with the progress bar on stderr
+        System.out.print(String.format("distributed: %d ranks × %d threads, %.2f steps/s (%.2f ms/step); all-reduce %.2f ms/step"
+                        + " = %.1f %% of a step, %.2f MB of gradients per step%n", coll.size(), threads.threads, 1e3 / ms, ms, comm,
+                100 * comm / ms, tr.gradientBytes() / 1e6));
     }
 
     private void sampleAfterTraining(CfmTrainer tr, AffinePath p, Pool pool) {
