@@ -1,8 +1,10 @@
 package dev.panflow.cli;
 
 import dev.panflow.UserError;
+import dev.panflow.kernels.ConvKernels;
 import dev.panflow.kernels.Pool;
 import dev.panflow.nn.Mlp;
+import dev.panflow.nn.UNet;
 import dev.panflow.path.AffinePath;
 import dev.panflow.path.Paths;
 import dev.panflow.tensor.Workspace;
@@ -18,8 +20,21 @@ record LoadedModel(Mlp mlp, AffinePath path, Checkpoint.Model meta) {
         Checkpoint.Model m = Checkpoint.readModel(file, arena, preferEma);
         if (m.spec().isUnet())
             throw new UserError(file + " is a U-Net model; this command takes MLP models only");
+        return new LoadedModel(mlp(m, file, pool, ws), Paths.byName(m.config().path()), m);
+    }
+
+    /** The MLP a checkpoint describes, with its weights ({@code file} names it in messages). */
+    static Mlp mlp(Checkpoint.Model m, Path file, Pool pool, Workspace ws) {
         Mlp mlp = new Mlp(m.config().mlp(m.dim()), pool, ws);
         Checkpoint.loadWeights(mlp.params(), m.weights(), file);
-        return new LoadedModel(mlp, Paths.byName(m.config().path()), m);
+        return mlp;
+    }
+
+    /** The U-Net a checkpoint describes, with its weights, its convolutions run by {@code conv}. */
+    static UNet unet(Checkpoint.Model m, Path file, ConvKernels conv, Pool pool, Workspace ws) {
+        int[] shape = m.imageShape();
+        UNet net = new UNet(m.spec().unet(shape[0], shape[1], shape[2], m.config().frequencies(), m.classes()), conv, pool, ws);
+        Checkpoint.loadWeights(net.params(), m.weights(), file);
+        return net;
     }
 }

@@ -7,9 +7,7 @@ import dev.panflow.data.Datasets;
 import dev.panflow.data.Dequantize;
 import dev.panflow.kernels.Pool;
 import dev.panflow.nn.FlowModelVjpField;
-import dev.panflow.nn.Mlp;
 import dev.panflow.nn.MlpVelocityField;
-import dev.panflow.nn.UNet;
 import dev.panflow.ode.VjpField;
 import dev.panflow.path.AffinePath;
 import dev.panflow.path.Paths;
@@ -95,15 +93,10 @@ final class NllCommand implements Callable<Integer> {
                 VjpField field;
                 AffinePath path = Paths.byName(meta.config().path());
                 if (meta.spec().isUnet()) {
-                    int[] shape = meta.imageShape();
-                    UNet net = new UNet(meta.spec().unet(shape[0], shape[1], shape[2], meta.config().frequencies(), meta.classes()), conv, pool, ws);
-                    Checkpoint.loadWeights(net.params(), meta.weights(), model);
-                    field = new FlowModelVjpField(net, Math.min(b, Sampler.IMAGE_CHUNK));
+                    field = new FlowModelVjpField(LoadedModel.unet(meta, model, conv, pool, ws), Math.min(b, Sampler.IMAGE_CHUNK));
                     if (meta.classes() > 0) System.err.println("note: a class-conditional model: its unconditional (null-class) density is evaluated");
                 } else {
-                    Mlp mlp = new Mlp(meta.config().mlp(meta.dim()), pool, ws);
-                    Checkpoint.loadWeights(mlp.params(), meta.weights(), model);
-                    field = new MlpVelocityField(mlp, ws, Math.min(b, 4096));
+                    field = new MlpVelocityField(LoadedModel.mlp(meta, model, pool, ws), ws, Math.min(b, 4096));
                 }
                 run(field, path, x, rows, dim, b, div, ode, dataName, bpd);
             }

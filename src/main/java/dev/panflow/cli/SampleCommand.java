@@ -88,8 +88,7 @@ final class SampleCommand implements Callable<Integer> {
             if (Set.of("onednn", "scalar").contains(Backends.check(backend)))
                 System.err.println("note: --backend " + backend + " chooses who runs a U-Net's convolutions; this MLP runs on the JVM");
             MemoryBudget.check(MemoryBudget.samplingBytes(m.config().mlp(m.dim()), n), "--n " + n + " samples of this model");
-            Mlp mlp = new Mlp(m.config().mlp(m.dim()), pool, ws);
-            Checkpoint.loadWeights(mlp.params(), m.weights(), model);
+            Mlp mlp = LoadedModel.mlp(m, model, pool, ws);
             AffinePath p = Paths.byName(m.config().path());
             Sampler.Result r;
             if (Backends.isCuda(backend)) {
@@ -129,8 +128,7 @@ final class SampleCommand implements Callable<Integer> {
         if (cls != null && (cls < 0 || cls >= classes)) throw new UserError("--class must be in [0, " + (classes - 1) + "], got " + cls);
         if (!(guidance >= 0 && guidance <= 100)) throw new UserError("--guidance must be in [0, 100], got " + guidance);
         try (ConvKernels conv = Backends.conv(backend, pool, cudaLibDir)) {
-            UNet net = new UNet(m.spec().unet(shape[0], shape[1], shape[2], m.config().frequencies(), classes), conv, pool, ws);
-            Checkpoint.loadWeights(net.params(), m.weights(), model);
+            UNet net = LoadedModel.unet(m, model, conv, pool, ws);
             AffinePath p = Paths.byName(m.config().path());
             int[] labels = ImageSampling.labels(n, classes, cls == null ? -1 : cls);
             Sampler.Result r = Sampler.sample(net, p, ode, n, seed, ws, labels, guidance, Sampler.IMAGE_CHUNK, coll);

@@ -21,7 +21,7 @@ public final class Dequantize {
             float p = pixels.getAtIndex(F32, i);
             if (!(p >= 0 && p <= 255 && p == Math.rint(p)))
                 throw new UserError("--bits-per-dim needs 8-bit pixel values (whole numbers 0…255); value " + (i + 1) + " is " + p);
-            pixels.setAtIndex(F32, i, (float) ((p + rng.nextDouble()) / 127.5 - 1));
+            pixels.setAtIndex(F32, i, dequantize(p, rng));
         }
     }
 
@@ -33,8 +33,13 @@ public final class Dequantize {
         for (long i = 0; i < n; i++) {
             double p = Math.rint((y.getAtIndex(F32, i) + 1.0) * 127.5);
             if (!(p >= 0 && p <= 255)) throw new UserError("image value " + (i + 1) + " is outside [-1, 1]: " + y.getAtIndex(F32, i));
-            y.setAtIndex(F32, i, (float) ((p + rng.nextDouble()) / 127.5 - 1));
+            y.setAtIndex(F32, i, dequantize(p, rng));
         }
+    }
+
+    /** y = (p + u)/127.5 − 1, u ~ U[0, 1). */
+    private static float dequantize(double p, Rng rng) {
+        return (float) ((p + rng.nextDouble()) / 127.5 - 1);
     }
 
     /** Bits per dimension of a log-likelihood (nats) of the dequantized, rescaled point. */
