@@ -39,8 +39,8 @@ class TrainStepAllocationTest {
             // busy cores that can take a while. Steady state = a round of steps that allocates nothing.
             long bytesBefore = tr.workspaceBytes();
             long perStep = Long.MAX_VALUE;
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            for (int round = 0; round < 200 && perStep >= 64 && System.nanoTime() < deadline; round++) {
+            long deadline = System.nanoTime() + 60_000_000_000L; // bounds only code that really allocates (as AllocationTest)
+            while (perStep >= 64 && System.nanoTime() < deadline) { // no round cap: under load C2 can lag far behind the calls
                 long before = mx.getThreadAllocatedBytes(me);
                 for (int i = 0; i < 1000; i++) tr.trainStep();
                 perStep = (mx.getThreadAllocatedBytes(me) - before) / 1000;
