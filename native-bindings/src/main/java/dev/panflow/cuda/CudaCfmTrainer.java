@@ -48,7 +48,7 @@ public final class CudaCfmTrainer implements AutoCloseable {
         if (lossEvery < 1) throw new IllegalArgumentException("lossEvery must be ≥ 1");
         if (host.mlp == null)
             throw new UserError("--backend cuda trains MLP models only; the U-Net on the GPU is not available yet (use --backend jvm or onednn)");
-        if (host.coupling() != dev.panflow.path.Coupling.INDEPENDENT || host.data instanceof dev.panflow.data.PairedDataSource)
+        if (host.coupling() != dev.panflow.coupling.Coupling.INDEPENDENT || host.data instanceof dev.panflow.data.PairedDataSource)
             throw new UserError("--backend cuda trains with --coupling independent only; pairs are drawn on the device");
         this.gpu = gpu;
         this.host = host;

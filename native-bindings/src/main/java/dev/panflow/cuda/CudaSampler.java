@@ -5,7 +5,7 @@ import dev.panflow.path.AffinePath;
 import dev.panflow.tensor.Rng;
 import dev.panflow.tensor.Tensor;
 import dev.panflow.tensor.Workspace;
-import dev.panflow.train.Sampler;
+import dev.panflow.sampling.Sampler;
 
 /**
  * Generation on the GPU: the same noise as the JVM {@link Sampler} (drawn on the host from the

@@ -10,7 +10,7 @@ import dev.panflow.ode.Solvers;
 import dev.panflow.tensor.Rng;
 import dev.panflow.tensor.Tensor;
 import dev.panflow.tensor.Workspace;
-import dev.panflow.train.Sampler;
+import dev.panflow.sampling.Sampler;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

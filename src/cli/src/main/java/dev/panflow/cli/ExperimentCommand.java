@@ -1,0 +1,236 @@
+package dev.panflow.cli;
+
+import dev.panflow.UserError;
+import dev.panflow.data.DataSource;
+import dev.panflow.data.Datasets;
+import dev.panflow.io.ScatterPlot;
+import dev.panflow.backend.Backends;
+import dev.panflow.kernels.Pool;
+import dev.panflow.nn.MlpVelocityField;
+import dev.panflow.ode.Divergence;
+import dev.panflow.ode.Dopri5;
+import dev.panflow.ode.LogLikelihood;
+import dev.panflow.ode.OdeSolver;
+import dev.panflow.ode.Rk4;
+import dev.panflow.ode.Solvers;
+import dev.panflow.path.AffinePath;
+import dev.panflow.path.Paths;
+import dev.panflow.tensor.Rng;
+import dev.panflow.tensor.Tensor;
+import dev.panflow.tensor.Workspace;
+import dev.panflow.train.CfmTrainer;
+import dev.panflow.train.Checkpoint;
+import dev.panflow.sampling.Sampler;
+import dev.panflow.train.TrainConfig;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "experiment", mixinStandardHelpOptions = true, description = "Reproducible comparisons from the paper.",
+        subcommands = {ExperimentCommand.PathsExperiment.class})
+final class ExperimentCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing experiment: choose paths (see --help)");
+    }
+
+    @Command(name = "paths", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"The paper's comparison of probability paths (Lipman et al. 2023, Table 1 and Fig. 4) on a 2-D set:",
+                    "trains the same MLP with each path, then reports test NLL (exact divergence, dopri5), dopri5 NFE at",
+                    "atol = rtol = 1e-5, and sample error (energy distance, sliced W2, on-square) at fixed NFE for",
+                    "euler/midpoint/rk4. Writes DIR/paths.md (the tables), DIR/paths.png (samples at t = 0, 1/4, 1/2, 3/4, 1",
+                    "per path) and DIR/<path>/model.safetensors.",
+                    "With --data fashion-mnist: the same U-Net per path; test bits/dim (Hutchinson, first --test test images),",
+                    "dopri5 sampling NFE, and the RMS error of fixed-NFE samples against dopri5 samples from the same noise."})
+    static final class PathsExperiment implements Callable<Integer> {
+        @Option(names = "--paths", split = ",", description = "Paths to compare (default: ${DEFAULT-VALUE}).")
+        List<String> paths = List.of("ot", "vp", "ve");
+        @Option(names = "--data", description = "Built-in 2-D data set, or fashion-mnist (U-Net) (default: ${DEFAULT-VALUE}).")
+        String data = "checkerboard";
+        @Option(names = "--channels", paramLabel = "C0,C1,...", description = "fashion-mnist: U-Net channels per resolution (default: ${DEFAULT-VALUE}).")
+        String channels = "32,64,64";
+        @Option(names = "--backend", description = "fashion-mnist: who runs the convolutions, jvm, scalar or onednn (default: ${DEFAULT-VALUE}).")
+        String backend = dev.panflow.backend.Backends.DEFAULT;
+        @Option(names = "--tol", description = "dopri5 atol = rtol for the NLL and the NFE count (default: ${DEFAULT-VALUE}).")
+        double tol = 1e-5;
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec commandSpec;
+        @Option(names = "--steps", description = "Training steps per path (default: ${DEFAULT-VALUE}; fashion-mnist: 600).")
+        long steps = 1500;
+        @Option(names = "--batch", description = "Batch size (default: ${DEFAULT-VALUE}; fashion-mnist: 64).")
+        int batch = 256;
+        @Option(names = "--hidden", description = "Hidden width (default: ${DEFAULT-VALUE}).")
+        int hidden = 128;
+        @Option(names = "--layers", description = "Hidden layers (default: ${DEFAULT-VALUE}).")
+        int layers = 3;
+        @Option(names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}; fashion-mnist: 1e-3).")
+        float lr = 8e-3f;
+        @Option(names = "--test", paramLabel = "N", description = "Held-out points for the NLL (default: ${DEFAULT-VALUE}; fashion-mnist: 64).")
+        int test = 1000;
+        @Option(names = "--eval", paramLabel = "N", description = "Samples per sample-error cell (default: ${DEFAULT-VALUE}; fashion-mnist: 64).")
+        int eval = 1000;
+        @Option(names = "--nfe", split = ",", description = "Fixed NFE budgets for euler/midpoint/rk4; multiples of 4 (default: ${DEFAULT-VALUE}).")
+        List<Integer> nfe = List.of(8, 40);
+        @Option(names = "--seed", description = "Seed of training and evaluation (default: ${DEFAULT-VALUE}).")
+        long seed = 0;
+        @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).")
+        Path out = Path.of("runs/paths");
+        @Mixin
+        Threads threads;
+
+        static final double[] FRACTIONS = {0, 0.25, 0.5, 0.75, 1};
+
+        @Override
+        public Integer call() throws IOException {
+            boolean images = data.equals("fashion-mnist");
+            if (!images && !Datasets.builtinNames().contains(data))
+                throw new UserError("--data must be a built-in 2-D set " + Datasets.builtinNames() + " or fashion-mnist");
+            for (int k : nfe) if (k < 4 || k % 4 != 0) throw new UserError("--nfe values must be positive multiples of 4 (rk4 takes 4 per step), got " + k);
+            for (String name : paths) Paths.byName(name); // refuse unknown names before any training
+            if (!(tol > 0 && tol < 1)) throw new UserError("--tol must be in (0, 1), got " + tol);
+            if (images) {
+                var pr = commandSpec.commandLine().getParseResult();
+                if (!pr.hasMatchedOption("--steps")) steps = 600;
+                if (!pr.hasMatchedOption("--batch")) batch = 64;
+                if (!pr.hasMatchedOption("--lr")) lr = 1e-3f;
+                if (!pr.hasMatchedOption("--test")) test = 64;
+                if (!pr.hasMatchedOption("--eval")) eval = 64;
+                if (!pr.hasMatchedOption("--out")) out = Path.of("runs/paths-fashion-mnist");
+            }
+            if (test < 2 || eval < 2) throw new UserError("--test and --eval must be ≥ 2");
+            if (images && test > 10000) throw new UserError("--test must be ≤ 10000 (the Fashion-MNIST test set), got " + test);
+            if (steps < 1 || batch < 1) throw new UserError("--steps and --batch must be ≥ 1");
+            Files.createDirectories(out);
+            if (images) {
+                Backends.check(backend);
+                if (!Backends.byName(backend).onCpu()) throw new UserError("experiment paths runs on the CPU backends (jvm, scalar, onednn)");
+                String md = ImagePathsExperiment.run(new ImagePathsExperiment.Settings(paths, steps, batch, lr,
+                        dev.panflow.nn.UNetConfig.parseList(channels), backend, test, eval, nfe, tol, seed, out, threads.checked()));
+                System.out.print(md);
+                System.out.println("wrote " + out.resolve("paths.md") + " and " + out.resolve("paths.png"));
+                return 0;
+            }
+            StringBuilder summary = new StringBuilder(), solvers = new StringBuilder();
+            summary.append(String.format(Locale.ROOT, "| path | test NLL (nats) | dopri5 NFE, sampling (%.0e) | dopri5 NFE, NLL solve | final loss | train s |%n|---|---|---|---|---|---|%n", tol));
+            solvers.append("| path | solver | NFE | energy distance | sliced W2 | on-square |\n|---|---|---|---|---|---|\n");
+            List<Path> rowsPng = new ArrayList<>();
+            try (Arena arena = Arena.ofShared(); Pool pool = new Pool(threads.checked())) {
+                DataSource ds = Datasets.open(data, arena);
+                Quality floor = Quality.floor(ds, eval, seed + 77);
+                for (String name : paths) {
+                    AffinePath path = Paths.byName(name);
+                    TrainConfig cfg = new TrainConfig(data, name, hidden, layers, "sinusoidal", 16, batch, steps, lr, "cosine",
+                            Math.min(100, steps), 0f, 0.999f, 0f, seed, 0, "logit-normal", 1f);
+                    try (CfmTrainer tr = new CfmTrainer(cfg, ds, path, pool); Workspace ws = new Workspace()) {
+                        long t0 = System.nanoTime();
+                        ProgressBar bar = new ProgressBar("train " + name, steps);
+                        while (tr.step() < steps) {
+                            tr.trainStep();
+                            bar.update(tr.step(), String.format("loss %.4f", tr.lastLoss()));
+                        }
+                        bar.finish(tr.step(), String.format("loss %.4f", tr.lastLoss()));
+                        double trainSeconds = (System.nanoTime() - t0) * 1e-9;
+                        Path dir = out.resolve(name);
+                        Files.createDirectories(dir);
+                        Checkpoint.save(tr, dir.resolve("model.safetensors"));
+                        tr.mlp.params().values().copyFrom(tr.ema.weights());
+                        // Test NLL: held-out draws, exact divergence, dopri5 at 1e-5.
+                        Tensor x = ws.tensor(test, ds.dim());
+                        ds.sample(new Rng(seed + 12345), x.segment(), test);
+                        MlpVelocityField field = new MlpVelocityField(tr.mlp, ws, test);
+                        LogLikelihood.Result nll;
+                        try (LogLikelihood ll = new LogLikelihood(field, Divergence.exact(), test); Dopri5 d5 = new Dopri5(tol, tol)) {
+                            nll = ll.compute(x.segment(), test, path.tMax(), path.noiseStd(), d5, 0);
+                        }
+                        int sampleNfe;
+                        try (Dopri5 d5 = new Dopri5(tol, tol)) {
+                            sampleNfe = Quality.of(tr.mlp, path, d5, ds, eval, seed + 1).nfe();
+                        }
+                        summary.append(String.format(Locale.ROOT, "| %s | %.3f ± %.3f | %d | %d | %.3f | %.0f |%n", name, -nll.mean(),
+                                nll.standardError(), sampleNfe, nll.stats().nfe(), tr.lastLoss(), trainSeconds));
+                        for (int k : nfe)
+                            for (String s : new String[] {"euler", "midpoint", "rk4"}) {
+                                int per = s.equals("euler") ? 1 : s.equals("midpoint") ? 2 : 4;
+                                try (OdeSolver ode = Solvers.byName(s, k / per, 1e-5, 1e-5)) {
+                                    Quality q = Quality.of(tr.mlp, path, ode, ds, eval, seed + 1);
+                                    solvers.append(String.format(Locale.ROOT, "| %s | %s | %d | %.4f | %.4f | %s |%n", name, s, q.nfe(),
+                                            q.energy(), q.slicedW2(), Double.isNaN(q.onSquare()) ? "–" : String.format(Locale.ROOT, "%.3f", q.onSquare())));
+                                }
+                            }
+                        System.err.printf("%s: NLL %.3f ± %.3f, dopri5 NFE %d%n", name, -nll.mean(), nll.standardError(), sampleNfe);
+                        rowsPng.add(snapshots(tr, path, ws, dir.resolve("snapshots.png"), name));
+                    }
+                }
+                solvers.append(String.format(Locale.ROOT, "| data vs data (noise floor) | – | – | %.4f | %.4f | 1 |%n", floor.energy(), floor.slicedW2()));
+            }
+            String md = String.format(Locale.ROOT, "%s, MLP %d×%d, batch %d, %d steps per path, seed %d; NLL on %d held-out points, sample errors on %d samples.%n%n",
+                    data, hidden, layers, batch, steps, seed, test, eval) + summary + "\n" + solvers;
+            Files.writeString(out.resolve("paths.md"), md);
+            System.out.print(md);
+            stack(rowsPng, out.resolve("paths.png"));
+            System.out.println("wrote " + out.resolve("paths.md") + " and " + out.resolve("paths.png"));
+            return 0;
+        }
+
+        /** Samples at t = f·t_max for each fraction f (RK4, 10 steps per quarter), one PNG row. */
+        private Path snapshots(CfmTrainer tr, AffinePath path, Workspace ws, Path png, String name) {
+            int n = 4000;
+            List<MemorySegment> panels = new ArrayList<>();
+            String[] titles = new String[FRACTIONS.length];
+            Tensor x = ws.tensor(n, tr.dim());
+            new Rng(seed + 5).fillGaussian(x.segment(), x.size(), path.noiseStd());
+            MlpVelocityField field = new MlpVelocityField(tr.mlp, ws, Sampler.CHUNK_ROWS);
+            float prev = 0;
+            for (int i = 0; i < FRACTIONS.length; i++) {
+                float t = (float) (FRACTIONS[i] * path.tMax());
+                if (t > prev) try (Rk4 rk = new Rk4(10)) { // 10 steps per quarter
+                    rk.solve(field, x.segment(), n, prev, t);
+                }
+                prev = t;
+                Tensor copy = ws.tensor(n, tr.dim());
+                copy.copyFrom(x);
+                panels.add(copy.segment());
+                titles[i] = String.format(Locale.ROOT, "%s  t = %s", name.toUpperCase(Locale.ROOT), new String[] {"0", "1/4", "1/2", "3/4", "1"}[i]);
+            }
+            ScatterPlot.writePanels(png, panels, n, titles, -4.5, 4.5, -4.5, 4.5, 200);
+            return png;
+        }
+
+        /** Stacks the per-path rows into one picture. */
+        static void stack(List<Path> rows, Path target) throws IOException {
+            List<BufferedImage> imgs = new ArrayList<>();
+            int w = 0, h = 0;
+            for (Path p : rows) {
+                BufferedImage im = ImageIO.read(p.toFile());
+                imgs.add(im);
+                w = Math.max(w, im.getWidth());
+                h += im.getHeight() + 4;
+            }
+            BufferedImage all = new BufferedImage(w, Math.max(1, h - 4), BufferedImage.TYPE_INT_RGB);
+            var g = all.createGraphics();
+            g.setColor(java.awt.Color.WHITE);
+            g.fillRect(0, 0, w, h);
+            int y = 0;
+            for (BufferedImage im : imgs) {
+                g.drawImage(im, 0, y, null);
+                y += im.getHeight() + 4;
+            }
+            g.dispose();
+            ImageIO.write(all, "png", target.toFile());
+        }
+    }
+}

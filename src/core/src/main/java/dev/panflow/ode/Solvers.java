@@ -1,0 +1,26 @@
+package dev.panflow.ode;
+
+import dev.panflow.UserError;
+
+/** Solvers by name, as the CLI offers them. */
+public final class Solvers {
+    public static final String CHOICES = SolverKind.CHOICES;
+
+    private Solvers() {}
+
+    /** steps is used by the fixed-step methods, atol/rtol by dopri5. */
+    public static OdeSolver byName(String name, int steps, double atol, double rtol) {
+        SolverKind kind = SolverKind.parse(name);
+        boolean fixed = kind.fixedStep();
+        if (fixed && steps < 1) throw new UserError("steps must be at least 1, got " + steps);
+        if (!fixed && !(atol >= 0 && rtol >= 0 && atol + rtol > 0))
+            throw new UserError("dopri5 needs atol >= 0 and rtol >= 0, not both 0; got atol=" + atol + ", rtol=" + rtol);
+        return switch (kind) {
+            case EULER -> new Euler(steps);
+            case MIDPOINT -> new Midpoint(steps);
+            case HEUN -> new Heun(steps);
+            case RK4 -> new Rk4(steps);
+            case DOPRI5 -> new Dopri5(atol, rtol);
+        };
+    }
+}

@@ -1,0 +1,240 @@
+package dev.panflow.train;
+
+import dev.panflow.UserError;
+import dev.panflow.data.DataSource;
+import dev.panflow.data.ImageDataSource;
+import dev.panflow.dist.Collective;
+import dev.panflow.dist.RowSplit;
+import dev.panflow.kernels.ConvKernels;
+import dev.panflow.kernels.Pool;
+import dev.panflow.nn.AdamW;
+import dev.panflow.nn.Ema;
+import dev.panflow.nn.GradClip;
+import dev.panflow.nn.FlowModel;
+import dev.panflow.nn.Mlp;
+import dev.panflow.nn.MlpModel;
+import dev.panflow.nn.UNet;
+import dev.panflow.path.AffinePath;
+import dev.panflow.coupling.Coupling;
+import dev.panflow.data.PairedDataSource;
+import dev.panflow.tensor.Rng;
+import dev.panflow.tensor.Tensor;
+import dev.panflow.tensor.Workspace;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Conditional Flow Matching training (Lipman et al. 2023, eq. 9 with Gaussian paths, Thm. 3):
+ * per step, x1 ~ q, x0 ~ N(0, I), t ~ U[0, t_max) (or logit-normal), x_t = σ_t x0 + α_t x1 (so x_0 ~ N(α_0 x1, σ_0² I)),
+ * loss = mean_batch ‖v_θ(x_t, t) − (σ'_t x0 + α'_t x1)‖², then AdamW and EMA.
+ * Every buffer is made once in the constructor: a step allocates nothing.
+ *
+ * <p>Data parallel over a {@link Collective} of N ranks: every rank draws the whole global batch
+ * from the same seeded stream (cheap next to the network) and trains on its block of rows; the
+ * loss gradient is scaled by 1/B_global, so the sum of the ranks' gradients (one in-place
+ * all-reduce of the flat gradient buffer) is exactly the one-process gradient, and every rank
+ * then takes the same AdamW step. N ranks with global batch B thus follow one process with
+ * batch B, up to the order of float additions.
+ */
+public final class CfmTrainer implements StepEngine {
+    public final TrainConfig config;
+    /** The MLP when {@code spec} is "mlp", else null. */
+    public final Mlp mlp;
+    public final FlowModel model;
+    public final ModelSpec spec;
+    public final AdamW optimizer;
+    public final Ema ema;
+    public final AffinePath path;
+    public final DataSource data;
+    public final Rng rng;
+    private final Workspace ws = new Workspace();
+    private final int[] labels;   // class per row of the batch (conditional models), else null
+    private final int[] localLabels; // this rank's rows of labels (labels itself with one rank)
+    private final Tensor x0, x1, t, xt, coef, dv;
+    public final Collective collective;
+    private final RowSplit split;
+    private final int first, rows;  // this rank's block of the global batch
+    private final MemorySegment x0L, x1L, tL, xtL, coefL, dvL; // views of that block, made once
+    private final double[] shared = new double[2]; // all-reduced per step: loss, stop request
+    private volatile boolean stopRequested;
+    private long commNanos, commSteps; // time spent in the all-reduces (waiting for the slower rank included)
+    private final int dim;
+    private final TimeSampling timeSampling;
+    private double lastLoss = Double.NaN;
+    private Coupling coupling = Coupling.INDEPENDENT;
+
+    public CfmTrainer(TrainConfig config, DataSource data, AffinePath path, Pool pool) {
+        this(config, ModelSpec.MLP, data, path, pool, null);
+    }
+
+    /** {@code conv} runs the convolutions of a U-Net (unused by the MLP). */
+    public CfmTrainer(TrainConfig config, ModelSpec spec, DataSource data, AffinePath path, Pool pool, ConvKernels conv) {
+        this(config, spec, data, path, pool, conv, Collective.SINGLE);
+    }
+
+    /** Data-parallel over {@code collective}: {@code config.batch()} is the global batch, split over its ranks. */
+    public CfmTrainer(TrainConfig config, ModelSpec spec, DataSource data, AffinePath path, Pool pool, ConvKernels conv,
+                      Collective collective) {
+        this.config = config;
+        this.collective = collective;
+        this.split = new RowSplit(config.batch(), collective.size());
+        if (split.rows(collective.rank()) == 0 || config.batch() < collective.size())
+            throw new UserError("--batch " + config.batch() + " is smaller than the " + collective.size()
+                    + " ranks: every rank needs at least one row");
+        this.first = (int) split.first(collective.rank());
+        this.rows = split.rows(collective.rank());
+        this.spec = spec;
+        this.data = data;
+        this.path = path;
+        this.dim = data.dim();
+        this.timeSampling = config.timeSampler();
+        this.rng = new Rng(config.seed());
+        if (spec.isUnet()) {
+            if (!(data instanceof ImageDataSource img))
+                throw new UserError("--model unet needs image data (e.g. --data fashion-mnist), not " + data.name());
+            if (spec.conditional() && img.classes() == 0)
+                throw new UserError("--conditional needs labelled images; " + data.name() + " has no labels");
+            this.mlp = null;
+            this.model = new UNet(spec.unet(img.channels(), img.height(), img.width(), config.frequencies(), img.classes()), conv, pool, ws);
+        } else {
+            this.mlp = new Mlp(config.mlp(dim), pool, ws);
+            this.model = new MlpModel(mlp, ws);
+        }
+        model.init(rng);
+        // Same seed on every rank gives the same weights; the broadcast makes it so whatever the seeds.
+        collective.broadcast(model.params().values().segment(), model.params().flatSize(), 0);
+        this.optimizer = new AdamW(model.params(), ws, 0.9f, 0.999f, 1e-8f, config.weightDecay(), pool);
+        this.ema = new Ema(model.params(), ws, config.emaDecay(), pool);
+        int b = config.batch();
+        model.reserve(rows);
+        labels = model.classes() > 0 ? new int[b] : null;
+        localLabels = labels == null ? null : collective.size() == 1 ? labels : new int[rows];
+        x0 = ws.tensor(b, dim);
+        x1 = ws.tensor(b, dim);
+        t = ws.tensor(b);
+        xt = ws.tensor(b, dim);
+        coef = ws.tensor(b, 4);   // per row (σ'_t, α'_t) as two doubles
+        dv = ws.tensor(b, dim);
+        x0L = block(x0, dim);
+        x1L = block(x1, dim);
+        tL = block(t, 1);
+        xtL = block(xt, dim);
+        coefL = block(coef, 4);
+        dvL = block(dv, dim);
+    }
+
+    private MemorySegment block(Tensor full, int cols) {
+        return full.segment().asSlice(4L * first * cols, 4L * rows * cols);
+    }
+
+    /** Seconds this rank spent in the per-step all-reduces so far, and over how many steps. */
+    public double commSeconds() { return commNanos * 1e-9; }
+
+    public long commSteps() { return commSteps; }
+
+    /** Bytes of gradient all-reduced per step (the flat buffer, alignment padding included). */
+    public long gradientBytes() { return 4L * model.params().flatSize(); }
+
+    /** Rows of the global batch this rank trains on. */
+    public int localRows() { return rows; }
+
+    /**
+     * Asks the run to stop: with several ranks, {@link #stopAgreed()} becomes true on every rank
+     * after the same step, whichever rank asked (a signal may reach the ranks at different steps).
+     */
+    public void requestStop() { stopRequested = true; }
+
+    /** True once any rank has asked to stop, as of the last step (the same answer on every rank). */
+    public boolean stopAgreed() { return shared[1] > 0 || (collective.size() == 1 && stopRequested); }
+
+    /** Completed optimizer steps. */
+    public long step() { return optimizer.steps(); }
+
+    /** One CFM training step; returns the batch loss. */
+    @Override
+    public double trainStep() {
+        int b = config.batch();
+        long n = (long) b * dim;
+        if (data instanceof PairedDataSource pairs) {
+            pairs.samplePairs(rng, x0.segment(), x1.segment(), b); // fixed (x0, x1), e.g. reflow
+        } else {
+            if (labels == null) {
+                data.sample(rng, x1.segment(), b);
+            } else {
+                ((ImageDataSource) data).sample(rng, x1.segment(), labels, b);
+                // Classifier-free guidance training: drop the label (use the null class) with probability p.
+                for (int r = 0; r < b; r++) if (rng.nextFloat() < spec.labelDropout()) labels[r] = model.classes();
+            }
+            rng.fillGaussian(x0.segment(), n, 1f); // standard normal: σ_t scales it in x_t = σ_t x0 + α_t x1
+            coupling.pair(x0.segment(), x1.segment(), b, dim, rng);
+        }
+        timeSampling.fill(rng, t.segment(), b, path.tMax(), config.timeLocation());
+        // From here on, only this rank's rows [first, first + rows) of the global batch.
+        if (localLabels != null && localLabels != labels) System.arraycopy(labels, first, localLabels, 0, rows);
+        path.sampleInputs(x0L, x1L, tL, xtL, coefL, rows, dim);
+        var v = model.forward(xtL, tL, localLabels, rows);
+        // L = (1/B) Σ_rows ‖v − u‖²  ⇒  dL/dv = 2(v − u)/B, with the target u = σ'_t x0 + α'_t x1 built in the same pass
+        double loss = AffinePath.lossAndGrad(v, x0L, x1L, coefL, dvL, rows, dim, 1f / b) / b;
+        long k = optimizer.steps() + 1;
+        if (collective.size() == 1 && !Double.isFinite(loss)) throw lossDiverged(loss, k);
+        model.backward(dvL, rows);
+        if (collective.size() > 1) {
+            long c0 = System.nanoTime();
+            // One in-place all-reduce of the whole flat gradient: Σ_ranks of (1/B)-scaled partial gradients.
+            collective.allreduceSum(model.params().grads().segment(), model.params().flatSize());
+            shared[0] = loss;
+            shared[1] = stopRequested ? 1 : 0;
+            collective.allreduceSum(shared); // the global loss, and whether any rank was asked to stop
+            commNanos += System.nanoTime() - c0;
+            commSteps++;
+            loss = shared[0];
+            if (!Double.isFinite(loss)) throw lossDiverged(loss, k); // the same on every rank: all stop together
+        }
+        double norm = GradClip.clip(model.params(), config.maxGradNorm());
+        if (!Double.isFinite(norm))
+            throw new TrainingDiverged("gradient norm is " + norm + " at step " + k + "; the learning rate (--lr "
+                    + config.lr() + ") is likely too high (lower it, or set --max-grad-norm), or the data has extreme values");
+        optimizer.step(config.lrAt(k));
+        ema.update(k);
+        lastLoss = loss;
+        return loss;
+    }
+
+    private TrainingDiverged lossDiverged(double loss, long k) {
+        return new TrainingDiverged("loss is " + loss + " at step " + k + "; the learning rate (--lr " + config.lr()
+                + ") is likely too high, or the data has extreme values");
+    }
+
+    @Override
+    public double lastLoss() { return lastLoss; }
+
+    /** The JVM trains in the host buffers themselves: nothing to copy. */
+    @Override
+    public void syncToHost() {}
+
+    @Override
+    public dev.panflow.sampling.FlowSampler sampler() {
+        return mlp != null ? dev.panflow.sampling.Sampler.onJvm(mlp, collective)
+                : dev.panflow.sampling.Sampler.onJvm(model, collective, dev.panflow.sampling.Sampler.IMAGE_CHUNK);
+    }
+
+    @Override
+    public String where() { return "jvm"; }
+
+    /** How x0 and x1 are paired in each batch (independent unless set; not used for paired data). */
+    public Coupling coupling() { return coupling; }
+
+    public void setCoupling(Coupling coupling) {
+        if (coupling == null) throw new IllegalArgumentException("coupling is null");
+        if (labels != null && coupling != Coupling.INDEPENDENT)
+            throw new UserError("--coupling " + coupling.name() + " cannot train a --conditional model: re-pairing noise and images would separate images from their labels");
+        this.coupling = coupling;
+    }
+    public int dim() { return dim; }
+
+    /** Bytes of off-heap buffers held by this trainer (flat once built). */
+    public long workspaceBytes() { return ws.bytes(); }
+
+    /** Frees the buffers (idempotent). */
+    @Override
+    public void close() { ws.close(); }
+}
