@@ -7,7 +7,6 @@ import dev.panflow.backend.Backends;
 import dev.panflow.kernels.ConvKernels;
 import dev.panflow.kernels.Pool;
 import dev.panflow.nn.FlowModelField;
-import dev.panflow.nn.FlowModelVjpField;
 import dev.panflow.ode.Divergence;
 import dev.panflow.ode.Dopri5;
 import dev.panflow.ode.LogLikelihood;
@@ -85,7 +84,7 @@ final class ImagePathsExperiment {
                     Tensor x = ws.tensor(s.test(), dim);
                     MemorySegment.copy(test.images().segment(), 0, x.segment(), 0, 4L * s.test() * dim);
                     Dequantize.applyToScaled(x.segment(), x.size(), new Rng(s.seed() ^ 0x5DEECE66DL));
-                    FlowModelVjpField vjp = new FlowModelVjpField(tr.model, Math.min(s.test(), Sampler.IMAGE_CHUNK));
+                    dev.panflow.ode.VjpField vjp = tr.model.field(ws, Math.min(s.test(), Sampler.IMAGE_CHUNK), null, 0f);
                     LogLikelihood.Result nll;
                     try (LogLikelihood ll = new LogLikelihood(vjp, Divergence.parse("hutchinson", "rademacher", 1, s.seed()), s.test());
                          Dopri5 d5 = new Dopri5(s.tol(), s.tol())) {
@@ -96,7 +95,7 @@ final class ImagePathsExperiment {
                     // Samples: dopri5 as the reference, then fixed-NFE solvers from the same noise.
                     Sampler.Result ref;
                     try (Dopri5 d5 = new Dopri5(s.tol(), s.tol())) {
-                        ref = Sampler.sample(tr.model, path, d5, s.eval(), s.seed() + 1, ws, null, 0f, Sampler.IMAGE_CHUNK);
+                        ref = Sampler.sample(tr.model, path, d5, s.eval(), s.seed() + 1, ws);
                     }
                     ImageGrid.writePng(dir.resolve("samples-dopri5.png"), ref.samples().segment(), Math.min(64, s.eval()), c, h, w, 8, 2);
                     summary.append(String.format(Locale.ROOT, "| %s | %.3f ± %.3f | %d | %d | %.1f | %.0f |%n", name, bpd, bpdSe,
@@ -105,7 +104,7 @@ final class ImagePathsExperiment {
                         for (String solver : new String[] {"euler", "midpoint", "rk4"}) {
                             int per = solver.equals("euler") ? 1 : solver.equals("midpoint") ? 2 : 4;
                             try (OdeSolver ode = Solvers.byName(solver, k / per, s.tol(), s.tol())) {
-                                Sampler.Result r = Sampler.sample(tr.model, path, ode, s.eval(), s.seed() + 1, ws, null, 0f, Sampler.IMAGE_CHUNK);
+                                Sampler.Result r = Sampler.sample(tr.model, path, ode, s.eval(), s.seed() + 1, ws);
                                 solvers.append(String.format(Locale.ROOT, "| %s | %s | %d | %.4f |%n", name, solver, r.stats().nfe(),
                                         rms(r.samples().segment(), ref.samples().segment(), (long) s.eval() * dim)));
                             }

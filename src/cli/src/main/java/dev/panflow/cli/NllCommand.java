@@ -6,7 +6,6 @@ import dev.panflow.data.DataSource;
 import dev.panflow.data.Datasets;
 import dev.panflow.data.Dequantize;
 import dev.panflow.kernels.Pool;
-import dev.panflow.nn.FlowModelVjpField;
 import dev.panflow.nn.MlpVelocityField;
 import dev.panflow.ode.VjpField;
 import dev.panflow.path.AffinePath;
@@ -93,7 +92,7 @@ final class NllCommand implements Callable<Integer> {
                 VjpField field;
                 AffinePath path = Paths.byName(meta.config().path());
                 if (meta.spec().isUnet()) {
-                    field = new FlowModelVjpField(LoadedModel.unet(meta, model, conv, pool, ws), Math.min(b, Sampler.IMAGE_CHUNK));
+                    field = LoadedModel.unet(meta, model, conv, pool, ws).field(ws, Math.min(b, Sampler.IMAGE_CHUNK), null, 0f);
                     if (meta.classes() > 0) System.err.println("note: a class-conditional model: its unconditional (null-class) density is evaluated");
                 } else {
                     field = new MlpVelocityField(LoadedModel.mlp(meta, model, pool, ws), ws, Math.min(b, 4096));

@@ -16,7 +16,7 @@ record Quality(double energy, double slicedW2, double onSquare, int nfe) {
     /** Draws n samples with {@code solver} (seeded) and compares them with n fresh data draws. */
     static Quality of(Mlp mlp, AffinePath path, OdeSolver solver, DataSource data, int n, long seed) {
         try (Workspace ws = new Workspace()) {
-            Sampler.Result r = Sampler.sample(mlp, path, solver, n, seed, ws);
+            Sampler.Result r = Sampler.sample(new dev.panflow.nn.MlpModel(mlp, ws), path, solver, n, seed, ws);
             Tensor ref = ws.tensor(n, data.dim());
             data.sample(new Rng(seed ^ 0x2545F4914F6CDD1DL), ref.segment(), n);
             Tensor s = r.samples();

@@ -74,7 +74,7 @@ final class ReflowCommand implements Callable<Integer> {
             float sigma0 = teacher.path().noiseStd();
             // Pairs: x0 ~ N(0, σ0² I) pushed through the flow; the trainer wants x0 on the N(0, I) scale.
             System.err.printf("reflow: generating %d pairs with %s ...%n", pairs, ode.name());
-            Sampler.Result gen = Sampler.sample(teacher.mlp(), teacher.path(), ode, pairs, seed, ws);
+            Sampler.Result gen = Sampler.sample(new dev.panflow.nn.MlpModel(teacher.mlp(), ws), teacher.path(), ode, pairs, seed, ws);
             Tensor x1 = gen.samples();
             Tensor x0 = ws.tensor(pairs, dim);
             new dev.panflow.tensor.Rng(seed).fillGaussian(x0.segment(), x0.size(), 1f); // the same draws Sampler scaled by σ0

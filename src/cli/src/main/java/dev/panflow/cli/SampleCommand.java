@@ -127,7 +127,7 @@ final class SampleCommand implements Callable<Integer> {
             UNet net = LoadedModel.unet(m, model, conv, pool, ws);
             AffinePath p = Paths.byName(m.config().path());
             int[] labels = ImageSampling.labels(n, classes, cls == null ? -1 : cls);
-            Sampler.Result r = Sampler.sample(net, p, ode, n, seed, ws, labels, guidance, Sampler.IMAGE_CHUNK, coll);
+            Sampler.Result r = Sampler.sample(net, p, ode, n, seed, ws, labels, guidance, coll);
             if (!coll.isRoot()) return 0;
             Path grid = png != null ? png : siblingPng(out);
             ImageSampling.write(r, ode.name(), shape[0], shape[1], shape[2], cls == null ? classes : 0, out, grid);

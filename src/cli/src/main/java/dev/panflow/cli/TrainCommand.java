@@ -1,36 +1,25 @@
 package dev.panflow.cli;
 
 import dev.panflow.UserError;
-import dev.panflow.data.DataSource;
-import dev.panflow.data.Datasets;
-import dev.panflow.data.ImageDataSource;
-import dev.panflow.dist.Collective;
+import dev.panflow.api.DataSets;
+import dev.panflow.api.ProgressListener;
+import dev.panflow.api.SampleRequest;
+import dev.panflow.api.Samples;
+import dev.panflow.api.TrainResult;
+import dev.panflow.api.Trainer;
+import dev.panflow.backend.Backend;
 import dev.panflow.backend.Backends;
-import dev.panflow.kernels.ConvKernels;
-import dev.panflow.nn.UNetConfig;
-import dev.panflow.train.ModelSpec;
+import dev.panflow.dist.Collective;
 import dev.panflow.io.Npy;
-import dev.panflow.kernels.Pool;
-import dev.panflow.ode.OdeSolver;
-import dev.panflow.ode.Solvers;
-import dev.panflow.path.AffinePath;
-import dev.panflow.path.Paths;
-import dev.panflow.tensor.Workspace;
-import dev.panflow.train.CfmTrainer;
-import dev.panflow.train.Checkpoint;
-import dev.panflow.train.MemoryBudget;
-import dev.panflow.sampling.Sampler;
-import dev.panflow.train.TrainConfig;
-import dev.panflow.train.TrainingDiverged;
-import dev.panflow.train.StepEngine;
-import dev.panflow.sampling.FlowSampler;
+import dev.panflow.nn.MlpConfig;
+import dev.panflow.nn.UNetConfig;
 import dev.panflow.ode.SolverKind;
-import dev.panflow.ode.SolverSpec;
-import java.io.IOException;
+import dev.panflow.tensor.Tensor;
+import dev.panflow.train.MemoryBudget;
+
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -132,78 +121,78 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws IOException {
-        ModelSpec spec = model.equals("unet")
-                ? new ModelSpec("unet", UNetConfig.parseList(channels), groups, conditional, labelDropout)
-                : new ModelSpec(model, new int[0], 0, false, 0f);
-        if (spec.isUnet()) applyUnetDefaults();
+    public Integer call() {
+        if (!model.equals("mlp") && !model.equals("unet")) throw new UserError("unknown --model '" + model + "'; choose mlp or unet");
+        boolean unet = model.equals("unet");
+        if (unet) applyUnetDefaults();
         else if (conditional) throw new UserError("--conditional needs --model unet");
-        TrainConfig cfg = new TrainConfig(data, path, hidden, layers, timeEmbedding, frequencies, batch, steps, lr,
-                lrSchedule, warmup, weightDecay, ema, maxGradNorm, seed, checkpointEvery, timeSampling,
-                timeLocation);
         if (samples < 0 || samples > 100_000_000) throw new UserError("--samples must be in [0, 100000000], got " + samples);
         if (sampleSteps < 1) throw new UserError("--sample-steps must be ≥ 1, got " + sampleSteps);
-        AffinePath p = Paths.byName(path);
-        Path ckpt = out.resolve("model.safetensors");
-        if (resume && !Files.exists(ckpt)) throw new UserError("--resume: no checkpoint at " + ckpt);
-        dev.panflow.backend.Backend be = Backends.byName(backend);
-        if (!spec.isUnet() && !be.runsMlp() && !be.name().equals(Backends.DEFAULT))
+        Backend be = Backends.byName(backend);
+        if (!unet && !be.runsMlp() && !be.name().equals(Backends.DEFAULT))
             System.err.println("note: --backend " + backend + " chooses who runs a U-Net's convolutions; this MLP runs on the JVM");
-        try {
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw new UserError("cannot create output directory " + out + ": " + e.getMessage());
-        }
         coll = distributed.open(backend);
         // MPI_Finalize only on a clean end: a rank that fails exits without it, and mpirun then
         // stops the others (finalizing would wait for ranks blocked in the next all-reduce).
-        int code = trainAndSample(spec, cfg, p, ckpt);
+        int code = trainAndSample(unet);
         coll.close();
         return code;
     }
 
-    private int trainAndSample(ModelSpec spec, TrainConfig cfg, AffinePath p, Path ckpt) throws IOException {
+    /** The run as the library's {@link Trainer} sees it: every flag is one of its options. */
+    private Trainer.Builder builder(boolean unet) {
+        Trainer.Builder b = Trainer.builder().data(DataSets.open(data)).path(path).mlp(hidden, layers)
+                .timeEmbedding(timeEmbedding).frequencies(frequencies).timeSampling(timeSampling).timeLocation(timeLocation)
+                .coupling(coupling).sinkhornReg(sinkhornReg).batch(batch).steps(steps).lr(lr).lrSchedule(lrSchedule)
+                .warmup(warmup).weightDecay(weightDecay).ema(ema).maxGradNorm(maxGradNorm).seed(seed)
+                .checkpointEvery(checkpointEvery).out(out).resume(resume).backend(backend).libraryDir(cudaLibDir)
+                .threads(threads.checked()).collective(coll);
+        if (unet) b.unet(UNetConfig.parseList(channels)).groups(groups).conditional(conditional).labelDropout(labelDropout);
+        return b;
+    }
+
+    private int trainAndSample(boolean unet) {
         boolean root = coll.isRoot();
-        try (Arena dataArena = Arena.ofShared();
-             Pool pool = new Pool(threads.checked());
-             ConvKernels conv = spec.isUnet() ? Backends.conv(backend, pool, cudaLibDir) : null) {
-            DataSource ds = Datasets.open(data, dataArena);
-            if (!spec.isUnet()) // the U-Net's buffers are small next to its data set; the MLP's grow with --hidden and --batch
-                MemoryBudget.check(MemoryBudget.trainingBytes(cfg.mlp(ds.dim()), batch) + MemoryBudget.samplingBytes(cfg.mlp(ds.dim()), samples),
+        if (resume && !Files.exists(out.resolve("model.safetensors")))
+            throw new UserError("--resume: no checkpoint at " + out.resolve("model.safetensors"));
+        try (Trainer tr = builder(unet).build()) {
+            if (!unet) // the samples drawn after training count too
+                MemoryBudget.check(MemoryBudget.trainingBytes(new MlpConfig(tr.dim(), hidden, layers, timeEmbedding, frequencies), batch)
+                                + MemoryBudget.samplingBytes(new MlpConfig(tr.dim(), hidden, layers, timeEmbedding, frequencies), samples),
                         "--batch " + batch + ", --hidden " + hidden + ", --layers " + layers + " and --samples " + samples);
-            try (CfmTrainer tr = new CfmTrainer(cfg, spec, ds, p, pool, conv, coll)) {
-                if (sinkhornReg != dev.panflow.coupling.SinkhornCoupling.DEFAULT_REG && !"sinkhorn".equals(coupling.trim().toLowerCase(java.util.Locale.ROOT)))
-                    throw new UserError("--sinkhorn-reg applies to --coupling sinkhorn only (got --coupling " + coupling + ")");
-                tr.setCoupling(dev.panflow.coupling.Coupling.byName(coupling, batch, tr.dim(), sinkhornReg));
-                if (resume) {
-                    Checkpoint.restore(tr, ckpt);
-                    if (root) System.err.printf("resumed %s at step %d%n", ckpt, tr.step());
-                }
-                if (root) System.err.printf("coupling: %s%n", tr.coupling().name());
-                String net = spec.isUnet()
-                        ? String.format("U-Net %s%s (%s backend)", channels, conditional ? ", class-conditional" : "", conv.name())
-                        : String.format("MLP %d×%d", hidden, layers);
-                if (root) System.err.printf("train: %s (dim %d), path %s, %s (%,d parameters), batch %d, %d steps, %d threads%n",
-                        ds.name(), tr.dim(), p.scheduler().name(), net, tr.model.params().count(), batch, steps, pool.threads());
-                if (root && coll.size() > 1)
+            if (root) {
+                if (tr.resumedAt() >= 0) System.err.printf("resumed %s at step %d%n", tr.checkpoint(), tr.resumedAt());
+                System.err.printf("coupling: %s%n", tr.couplingName());
+                System.err.printf("train: %s (dim %d), path %s, %s (%,d parameters), batch %d, %d steps, %d threads%n",
+                        tr.dataName(), tr.dim(), tr.pathName(), tr.modelDescription(), tr.parameterCount(), batch, steps, tr.threads());
+                if (tr.ranks() > 1)
                     System.err.printf("distributed: %d MPI ranks, %d rows each per step (global batch %d), %d threads each%n",
-                            coll.size(), tr.localRows(), batch, pool.threads());
-                dev.panflow.backend.Backend be = Backends.byName(backend);
-                if (!be.onCpu() && spec.isUnet() && root)
-                    System.err.println("note: --backend " + be.name() + " with a U-Net: its convolutions run on the device (through host"
+                            tr.ranks(), tr.localRows(), batch, tr.threads());
+                if (!Backends.byName(backend).onCpu() && unet)
+                    System.err.println("note: --backend " + backend + " with a U-Net: its convolutions run on the device (through host"
                             + " memory), the other layers on the JVM; the U-Net is not device-resident yet");
-                try (StepEngine engine = be.stepEngine(tr, new dev.panflow.backend.BackendOptions(cudaLibDir))) {
-                    if (engine != tr) System.err.println("backend: " + engine.where());
-                    if (!runLoop(tr, engine, ckpt)) return 130;
-                    if (samples > 0) sampleAfterTraining(tr, engine, p);
-                }
+                if (!tr.where().equals("jvm")) System.err.println("backend: " + tr.where());
             }
+            TrainResult r = runWithStopHook(tr, root);
+            if (r.stopped()) {
+                if (root)
+                    System.err.printf("%ninterrupted at step %d; checkpoint saved to %s (continue with --resume)%n", r.step(), r.checkpoint());
+                return 130;
+            }
+            if (!root) {
+                if (samples > 0) tr.sampleWithStats(sampleRequest()); // every rank takes part in a distributed solve
+                return 0;
+            }
+            if (distributed.on) reportScaling(tr, r);
+            System.out.printf("trained %d steps, final loss %.4f (smoothed %.4f); checkpoint %s%n", r.step(), r.finalLoss(),
+                    r.smoothedLoss(), r.checkpoint());
+            if (samples > 0) sampleAfterTraining(tr);
         }
         return 0;
     }
 
-    /** The training loop; false if it stopped early on a signal (after saving the checkpoint). */
-    private boolean runLoop(CfmTrainer tr, StepEngine engine, Path ckpt) {
+    /** Runs the training with a progress bar; Ctrl-C (SIGTERM) asks it to stop and waits for its checkpoint. */
+    private TrainResult runWithStopHook(Trainer tr, boolean root) {
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             tr.requestStop();
@@ -215,48 +204,18 @@ final class TrainCommand implements Callable<Integer> {
         });
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            boolean root = coll.isRoot();
             ProgressBar bar = root ? new ProgressBar("train", steps) : null;
-            double smooth = Double.NaN;
-            long start = tr.step(), t0 = System.nanoTime();
-            long warm = start + Math.max(1, (steps - start) / 5); // the scaling report leaves out the first fifth (JIT warm-up)
-            double comm0 = 0;
-            long commSteps0 = 0;
-            while (tr.step() < steps) {
-                if (tr.stopAgreed()) { // with several ranks: the same step on all of them
-                    engine.syncToHost();
-                    if (root) {
-                        Checkpoint.save(tr, ckpt);
-                        System.err.printf("%ninterrupted at step %d; checkpoint saved to %s (continue with --resume)%n", tr.step(), ckpt);
-                    }
-                    return false;
+            long start = tr.step();
+            double[] smooth = {Double.NaN};
+            TrainResult r = tr.run(new ProgressListener() {
+                @Override
+                public void onStep(long step, long total, double loss, double smoothed) {
+                    smooth[0] = smoothed;
+                    bar.update(step - start, String.format("loss %.4f", smoothed));
                 }
-                double loss = engine.trainStep();
-                smooth = Double.isNaN(smooth) ? loss : 0.98 * smooth + 0.02 * loss;
-                long k = tr.step();
-                if (k == warm) {
-                    t0 = System.nanoTime();
-                    comm0 = tr.commSeconds();
-                    commSteps0 = tr.commSteps();
-                }
-                if (checkpointEvery > 0 && k % checkpointEvery == 0 && k < steps) {
-                    engine.syncToHost();
-                    if (root) Checkpoint.save(tr, ckpt);
-                }
-                if (root) bar.update(k - start, String.format("loss %.4f", smooth));
-            }
-            engine.syncToHost();
-            if (!root) return true;
-            bar.finish(tr.step() - start, String.format("loss %.4f", smooth));
-            if (distributed.on)
-                reportScaling(tr, tr.step() - Math.min(warm, tr.step()), (System.nanoTime() - t0) * 1e-9,
-                        tr.commSeconds() - comm0, tr.commSteps() - commSteps0);
-            Checkpoint.save(tr, ckpt);
-            double last = engine.lastLoss();
-            System.out.printf("trained %d steps, final loss %.4f (smoothed %.4f); checkpoint %s%n", tr.step(), last, smooth, ckpt);
-            return true;
-        } catch (TrainingDiverged e) {
-            throw new TrainingDiverged(e.getMessage() + "; " + Checkpoint.keptNote(ckpt));
+            });
+            if (root && !r.stopped()) bar.finish(r.step() - start, String.format("loss %.4f", r.smoothedLoss()));
+            return r;
         } finally {
             finished.countDown();
             try {
@@ -271,36 +230,37 @@ final class TrainCommand implements Callable<Integer> {
      * Rank 0's steps/s and the share of a step spent all-reducing (the data for scaling
      * estimates), over the steps after the first fifth of the run.
      */
-    private void reportScaling(CfmTrainer tr, long stepsRun, double seconds, double commSeconds, long commSteps) {
-        double ms = 1e3 * seconds / Math.max(1, stepsRun);
-        double comm = commSteps == 0 ? 0 : 1e3 * commSeconds / commSteps;
+    private void reportScaling(Trainer tr, TrainResult r) {
+        double ms = 1e3 / r.stepsPerSecond();
+        double comm = r.allreduceMillisPerStep();
         // formatted first, printed in one write: printf's pieces could interleave with the progress bar on stderr
         System.out.print(String.format("distributed: %d ranks × %d threads, %.2f steps/s (%.2f ms/step); all-reduce %.2f ms/step"
-                        + " = %.1f %% of a step, %.2f MB of gradients per step%n", coll.size(), threads.threads, 1e3 / ms, ms, comm,
-                100 * comm / ms, tr.gradientBytes() / 1e6));
+                        + " = %.1f %% of a step, %.2f MB of gradients per step%n", tr.ranks(), threads.threads, 1e3 / ms, ms, comm,
+                100 * comm / ms, r.gradientBytes() / 1e6));
     }
 
-    private void sampleAfterTraining(CfmTrainer tr, StepEngine engine, AffinePath p) {
-        // Sample with the EMA weights: swap them into the live parameters (training is over).
-        if (ema > 0) tr.model.params().values().copyFrom(tr.ema.weights());
-        SolverSpec euler = SolverSpec.fixed(SolverKind.EULER, sampleSteps);
-        try (Workspace ws = new Workspace(); FlowSampler sampler = engine.sampler()) {
-            if (tr.data instanceof ImageDataSource img) {
-                int[] labels = ImageSampling.labels(samples, tr.model.classes(), -1);
-                Sampler.Result r = sampler.sample(p, euler, samples, seed + 1, labels, 0f, ws);
-                if (coll.isRoot()) ImageSampling.write(r, "Euler", img.channels(), img.height(), img.width(), tr.model.classes(), out.resolve("samples.npy"), out.resolve("samples.png"));
-                return;
-            }
-            Sampler.Result r = sampler.sample(p, euler, samples, seed + 1, null, 0f, ws);
-            if (!coll.isRoot()) return;
-            Path npy = out.resolve("samples.npy");
-            Npy.write(npy, r.samples());
-            System.out.printf("sampled %d points (Euler, %d NFE, %.2f s) -> %s%n", samples, r.stats().nfe(), r.seconds(), npy);
-            String q = Plots.quality(r.samples(), data);
+    private SampleRequest sampleRequest() {
+        return SampleRequest.of(samples).solver(SolverKind.EULER).steps(sampleSteps).seed(seed + 1);
+    }
+
+    /** Samples with the EMA weights (Euler, --sample-steps) into DIR/samples.npy and a picture. */
+    private void sampleAfterTraining(Trainer tr) {
+        Samples s = tr.sampleWithStats(sampleRequest());
+        Path npy = out.resolve("samples.npy");
+        int[] shape = tr.imageShape();
+        if (shape != null) {
+            ImageSampling.write(s, "Euler", shape[0], shape[1], shape[2], tr.classes(), npy, out.resolve("samples.png"));
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = ImageSampling.tensor(s, arena);
+            Npy.write(npy, x);
+            System.out.printf("sampled %d points (Euler, %d NFE, %.2f s) -> %s%n", samples, s.nfe(), s.seconds(), npy);
+            String q = Plots.quality(x, data);
             if (q != null) System.out.println(q);
-            if (r.samples().cols() == 2) {
+            if (x.cols() == 2) {
                 Path png = out.resolve("samples.png");
-                Plots.scatter(r.samples(), data, png, String.format("Panflow CFM (%s path), %s, %d steps", path, data, tr.step()));
+                Plots.scatter(x, data, png, String.format("Panflow CFM (%s path), %s, %d steps", path, data, tr.step()));
                 System.out.println("wrote " + png);
             }
         }

@@ -38,5 +38,7 @@ public interface Backend {
     default StepEngine stepEngine(CfmTrainer trainer, BackendOptions options) { return trainer; }
 
     /** A sampler over {@code mlp}'s current weights (the JVM's, split over the ranks of {@code c}, unless the backend runs the MLP). */
-    default FlowSampler mlpSampler(Mlp mlp, Collective c, BackendOptions options) { return Sampler.onJvm(mlp, c); }
+    default FlowSampler mlpSampler(Mlp mlp, Collective c, BackendOptions options) {
+        return Sampler.onJvm(new dev.panflow.nn.MlpModel(mlp, null), c);
+    }
 }

@@ -1,6 +1,8 @@
 package dev.panflow.nn;
 
+import dev.panflow.ode.VjpField;
 import dev.panflow.tensor.Rng;
+import dev.panflow.tensor.Workspace;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -39,4 +41,17 @@ public interface FlowModel {
      * state is kept, so several products may follow one forward pass.
      */
     void backward(MemorySegment dOut, MemorySegment dx, int rows);
+
+    /** Rows per network evaluation when many points are integrated at once (bounds activation memory). */
+    default int chunkRows() { return 64; }
+
+    /**
+     * This model as the ODE solvers see it, {@code chunkRows} rows per pass, with vector–Jacobian
+     * products after a pass of at most that many rows. {@code labels} (per row, or null for the
+     * null class of a conditional model) and the guidance weight w apply to conditional models;
+     * buffers come from {@code ws}. Models with a faster evaluator of their own override it.
+     */
+    default VjpField field(Workspace ws, int chunkRows, int[] labels, float guidance) {
+        return new FlowModelField(this, ws, chunkRows, labels, guidance);
+    }
 }

@@ -1,23 +1,27 @@
 package dev.panflow.nn;
 
 import dev.panflow.kernels.Elementwise;
-import dev.panflow.ode.VelocityField;
+import dev.panflow.ode.VjpField;
 import dev.panflow.tensor.Tensor;
 import dev.panflow.tensor.Workspace;
 import java.lang.foreign.MemorySegment;
 
 /**
  * A {@link FlowModel} seen by the ODE solvers, evaluated in chunks of rows. For a conditional
- * model each row has a class label; with guidance weight w > 0 it is classifier-free guidance
- * (Ho and Salimans 2022): v = (1 + w)·v(x, t, class) − w·v(x, t, ∅), ∅ the null class.
+ * model each row has a class label (none given: the null class ∅, i.e. the unconditional field
+ * that label dropout trains); with guidance weight w > 0 it is classifier-free guidance
+ * (Ho and Salimans 2022): v = (1 + w)·v(x, t, class) − w·v(x, t, ∅). After an eval of at most
+ * {@link #maxRows()} rows without guidance, {@link #vjp} backpropagates through that pass (for
+ * log-likelihoods).
  */
-public final class FlowModelField implements VelocityField {
+public final class FlowModelField implements VjpField {
     private final FlowModel model;
     private final int dim, chunk;
     private final int[] labels;      // per row of the whole batch, or null
     private final int[] cond, uncond; // per row of a chunk
     private final float guidance;
     private final Tensor condOut;
+    private int lastRows = -1; // rows of the last single-pass eval, for vjp
 
     public FlowModelField(FlowModel model, Workspace ws, int chunkRows, int[] labels, float guidance) {
         this.model = model;
@@ -26,10 +30,21 @@ public final class FlowModelField implements VelocityField {
         this.labels = labels;
         this.guidance = guidance;
         model.reserve(chunkRows);
-        cond = labels == null ? null : new int[chunkRows];
-        uncond = labels == null ? null : new int[chunkRows];
+        boolean conditional = model.classes() > 0;
+        uncond = conditional ? new int[chunkRows] : null;
         if (uncond != null) java.util.Arrays.fill(uncond, model.classes());
+        cond = labels == null ? uncond : new int[chunkRows]; // no labels: every row the null class
         condOut = guidance != 0 && labels != null ? ws.tensor(chunkRows, dim) : null;
+    }
+
+    @Override
+    public int maxRows() { return chunk; }
+
+    @Override
+    public void vjp(MemorySegment u, MemorySegment g, int rows) {
+        if (rows != lastRows)
+            throw new IllegalStateException("vjp of " + rows + " rows needs a preceding unguided eval of the same rows (≤ " + chunk + ")");
+        model.backward(u, g, rows); // parameter gradients are written too, and ignored
     }
 
     @Override
@@ -37,6 +52,7 @@ public final class FlowModelField implements VelocityField {
 
     @Override
     public void eval(float t, MemorySegment x, MemorySegment out, int rows) {
+        lastRows = rows <= chunk && condOut == null ? rows : -1;
         for (int r0 = 0; r0 < rows; r0 += chunk) {
             int n = Math.min(chunk, rows - r0);
             long off = 4L * r0 * dim, len = 4L * n * dim;

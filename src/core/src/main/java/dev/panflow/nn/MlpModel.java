@@ -1,5 +1,6 @@
 package dev.panflow.nn;
 
+import dev.panflow.ode.VjpField;
 import dev.panflow.tensor.Rng;
 import dev.panflow.tensor.Workspace;
 import java.lang.foreign.MemorySegment;
@@ -10,6 +11,7 @@ public final class MlpModel implements FlowModel {
     private final Workspace ws;
     private Mlp.Activations acts;
 
+    /** {@code ws} holds the training buffers {@link #reserve} makes; null for a model that only samples (through {@link #field}). */
     public MlpModel(Mlp mlp, Workspace ws) {
         this.mlp = mlp;
         this.ws = ws;
@@ -22,6 +24,7 @@ public final class MlpModel implements FlowModel {
 
     @Override
     public void reserve(int rows) {
+        if (ws == null) throw new IllegalStateException("this MlpModel was made for sampling only (no workspace for training buffers)");
         if (acts == null || acts.capacity() < rows) acts = mlp.activations(ws, rows, true);
     }
 
@@ -38,5 +41,25 @@ public final class MlpModel implements FlowModel {
     @Override
     public void backward(MemorySegment dOut, MemorySegment dx, int rows) {
         mlp.backward(acts, dOut, dx, rows);
+    }
+
+    /**
+     * About 64 K activations per chunk (256 KB), so a layer's output is still in L2 when the
+     * bias+SiLU pass and the next GEMM read it (at H = 128, one thread: ~5 % less CPU time than
+     * 4096-row chunks). Rows are independent, so samples do not depend on the chunk size.
+     */
+    @Override
+    public int chunkRows() { return chunkRows(mlp.config.hidden()); }
+
+    /** {@link #chunkRows()} for hidden width H: in [64, 4096]. */
+    public static int chunkRows(int hidden) {
+        return Math.max(64, Math.min(4096, (1 << 16) / Math.max(1, hidden)));
+    }
+
+    /** The MLP's own evaluator: chunks of rows shared out over its pool, each thread with its own activations. */
+    @Override
+    public VjpField field(Workspace ws, int chunkRows, int[] labels, float guidance) {
+        if (labels != null || guidance != 0) throw new dev.panflow.UserError("an MLP model takes no class labels or guidance");
+        return new MlpVelocityField(mlp, ws, chunkRows);
     }
 }

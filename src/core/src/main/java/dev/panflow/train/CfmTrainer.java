@@ -213,8 +213,7 @@ public final class CfmTrainer implements StepEngine {
 
     @Override
     public dev.panflow.sampling.FlowSampler sampler() {
-        return mlp != null ? dev.panflow.sampling.Sampler.onJvm(mlp, collective)
-                : dev.panflow.sampling.Sampler.onJvm(model, collective, dev.panflow.sampling.Sampler.IMAGE_CHUNK);
+        return dev.panflow.sampling.Sampler.onJvm(model, collective);
     }
 
     @Override

@@ -129,7 +129,7 @@ class CfmTrainerTest {
             assertTrue(last < first, "loss did not fall: " + first + " -> " + last);
             tr.mlp.params().values().copyFrom(tr.ema.weights());
             try (Workspace ws = new Workspace(); OdeSolver euler = Solvers.byName("euler", 50, 0, 0)) {
-                var r = Sampler.sample(tr.mlp, tr.path, euler, 4000, 11, ws);
+                var r = Sampler.sample(tr.model, tr.path, euler, 4000, 11, ws);
                 assertEquals(50, r.stats().nfe());
                 int[] counts = EightGaussians.modeCoverage(r.samples().segment(), 4000);
                 int covered = 0;

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * trace of the Jacobian by finite differences, and Hutchinson's estimate of a whole
  * log-likelihood agrees with the exact one within its standard error.
  */
-class FlowModelVjpFieldTest {
+class FlowModelFieldVjpTest {
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     static UNet smallUNet(Workspace ws, Pool pool, JvmConv conv, int classes, long seed) {
@@ -36,7 +36,7 @@ class FlowModelVjpFieldTest {
             for (int classes : new int[] {0, 3}) {
                 UNet net = smallUNet(ws, pool, conv, classes, 3 + classes);
                 int n = 2, d = net.dim();
-                FlowModelVjpField f = new FlowModelVjpField(net, n);
+                dev.panflow.ode.VjpField f = net.field(ws, n, null, 0f);
                 Tensor x = ws.tensor(n, d), v = ws.tensor(n, d), u = ws.tensor(n, d), g = ws.tensor(n, d);
                 Tensor xp = ws.tensor(n, d), vp = ws.tensor(n, d), vm = ws.tensor(n, d);
                 new Rng(9).fillGaussian(x.segment(), x.size(), 1f);
@@ -76,7 +76,7 @@ class FlowModelVjpFieldTest {
         try (Workspace ws = new Workspace(); Pool pool = new Pool(1); JvmConv conv = new JvmConv(pool)) {
             UNet net = smallUNet(ws, pool, conv, 0, 21);
             int n = 4, d = net.dim();
-            FlowModelVjpField f = new FlowModelVjpField(net, n);
+            dev.panflow.ode.VjpField f = net.field(ws, n, null, 0f);
             Tensor x = ws.tensor(n, d), y = ws.tensor(n, d);
             new Rng(5).fillGaussian(x.segment(), x.size(), 1f);
             LogLikelihood.Result exact, hutch;

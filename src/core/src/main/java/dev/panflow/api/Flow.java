@@ -1,0 +1,280 @@
+package dev.panflow.api;
+
+import dev.panflow.UserError;
+import dev.panflow.backend.Backend;
+import dev.panflow.backend.BackendOptions;
+import dev.panflow.backend.Backends;
+import dev.panflow.dist.Collective;
+import dev.panflow.kernels.ConvKernels;
+import dev.panflow.kernels.Pool;
+import dev.panflow.nn.FlowModel;
+import dev.panflow.nn.Mlp;
+import dev.panflow.nn.MlpModel;
+import dev.panflow.nn.UNet;
+import dev.panflow.ode.LogLikelihood;
+import dev.panflow.ode.OdeSolver;
+import dev.panflow.ode.VjpField;
+import dev.panflow.path.AffinePath;
+import dev.panflow.path.Paths;
+import dev.panflow.sampling.FlowSampler;
+import dev.panflow.sampling.Sampler;
+import dev.panflow.tensor.Workspace;
+import dev.panflow.train.Checkpoint;
+import dev.panflow.train.MemoryBudget;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingDeque;
+
+/**
+ * A trained flow loaded from a checkpoint written by {@code panflow train} or {@link Trainer}:
+ * an MLP or a U-Net, with its EMA weights unless asked otherwise.
+ *
+ * <pre>{@code
+ * try (Flow flow = Flow.load(Path.of("model.safetensors"))) {
+ *     float[][] x = flow.sample(SampleRequest.of(1000).solver("rk4").steps(25).seed(42));
+ *     double[] logp = flow.logLikelihood(x);
+ * }
+ * }</pre>
+ *
+ * <p><b>Thread safety.</b> One {@code Flow} serves concurrent {@link #sample} and
+ * {@link #logLikelihood} calls from any number of threads. Each running call takes a replica of
+ * the network (the weights copied once, its own buffers and kernel threads) for the time of the
+ * call; at most {@link LoadOptions#maxConcurrentCalls()} replicas are made, and further calls wait
+ * for one. A call's result depends only on the model, the request and its seed: not on other calls,
+ * on how they interleave, or on the thread count. {@link #close()} waits for running calls.
+ */
+public final class Flow implements AutoCloseable {
+    private final Path file;
+    private final Arena arena = Arena.ofShared(); // the checkpoint's tensors, copied into each replica
+    private final Checkpoint.Model meta;
+    private final AffinePath path;
+    private final Backend backend;
+    private final LoadOptions options;
+    private final ModelInfo info;
+    private final LinkedBlockingDeque<Replica> idle = new LinkedBlockingDeque<>();
+    private final List<Replica> made = new ArrayList<>();
+    private boolean closed;
+
+    private Flow(Path file, LoadOptions options) {
+        if (!Files.isRegularFile(file)) throw new UserError("no model file at " + file);
+        this.file = file;
+        this.options = options;
+        this.backend = Backends.byName(options.backend());
+        try {
+            this.meta = Checkpoint.readModel(file, arena, options.ema());
+            this.path = Paths.byName(meta.config().path());
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+        this.info = new ModelInfo(meta.spec().kind(), meta.dim(), meta.imageShape(), meta.classes(), meta.step(),
+                meta.config().path(), meta.config().data(), meta.ema(), file);
+        release(replica()); // build one now: a checkpoint whose weights do not fit the model fails here, not on first use
+    }
+
+    /** Loads a checkpoint with {@link LoadOptions#defaults()}. */
+    public static Flow load(Path file) { return load(file, LoadOptions.defaults()); }
+
+    public static Flow load(Path file, LoadOptions options) { return new Flow(file, options); }
+
+    public ModelInfo info() { return info; }
+
+    /** n points as rows of {@code dim} floats. */
+    public float[][] sample(SampleRequest request) { return sampleWithStats(request).rows(); }
+
+    /** n points with the solver's NFE and the solve time. */
+    public Samples sampleWithStats(SampleRequest request) {
+        long floats = (long) request.n() * meta.dim();
+        if (floats > Integer.MAX_VALUE - 16)
+            throw new UserError("n " + request.n() + " × dim " + meta.dim() + " floats do not fit a Java array; use sampleInto");
+        float[] out = new float[(int) floats];
+        Samples[] result = new Samples[1];
+        run(request, (seg, stats, seconds) -> {
+            MemorySegment.copy(seg, ValueLayout.JAVA_FLOAT, 0, out, 0, out.length);
+            result[0] = new Samples(out, request.n(), meta.dim(), stats, seconds);
+        });
+        return result[0];
+    }
+
+    /**
+     * n points into {@code out} (at least n × dim floats, row-major); returns the NFE. For
+     * outputs larger than a Java array, or to sample straight into native memory.
+     */
+    public long sampleInto(SampleRequest request, MemorySegment out) {
+        long bytes = 4L * request.n() * meta.dim();
+        if (out.byteSize() < bytes) throw new UserError("out holds " + out.byteSize() + " bytes; " + request.n() + " samples need " + bytes);
+        long[] nfe = new long[1];
+        run(request, (seg, stats, seconds) -> {
+            MemorySegment.copy(seg, 0, out, 0, bytes);
+            nfe[0] = stats;
+        });
+        return nfe[0];
+    }
+
+    private interface SampleSink { void accept(MemorySegment samples, long nfe, double seconds); }
+
+    private void run(SampleRequest req, SampleSink sink) {
+        int[] labels = labels(req, meta.classes(), file);
+        if (!meta.spec().isUnet())
+            MemoryBudget.check(MemoryBudget.samplingBytes(meta.config().mlp(meta.dim()), req.n()), "n " + req.n() + " samples of this model");
+        Replica r = acquire();
+        try (Workspace ws = new Workspace()) {
+            Sampler.Result res = r.sampler.sample(path, req.solverSpec(), req.n(), req.seed(), labels, req.guidance(), ws);
+            sink.accept(res.samples().segment(), res.stats().nfe(), res.seconds());
+        } finally {
+            release(r);
+        }
+    }
+
+    /** Per-sample labels: none for an unconditional model; the request's class, or class r mod classes. */
+    static int[] labels(SampleRequest req, int classes, Object model) {
+        if (classes == 0) {
+            if (req.classLabel() != null || req.guidance() != 0)
+                throw new UserError(model + " is an unconditional model; classLabel and guidance need a class-conditional one");
+            return null;
+        }
+        if (req.classLabel() != null && req.classLabel() >= classes)
+            throw new UserError("classLabel must be in [0, " + (classes - 1) + "], got " + req.classLabel());
+        int[] l = new int[req.n()];
+        for (int i = 0; i < l.length; i++) l[i] = req.classLabel() != null ? req.classLabel() : i % classes;
+        return l;
+    }
+
+    /** log p(x) in nats for each row of x, with {@link LikelihoodRequest#defaults()}. */
+    public double[] logLikelihood(float[][] x) { return logLikelihood(x, LikelihoodRequest.defaults()); }
+
+    /**
+     * log p(x) in nats for each row of x (in the model's space: images as dequantized values in
+     * [−1, 1]); a class-conditional model's unconditional (null-class) density.
+     */
+    public double[] logLikelihood(float[][] x, LikelihoodRequest req) {
+        int dim = meta.dim();
+        if (x.length == 0) throw new UserError("points is empty");
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment seg = a.allocate(4L * x.length * dim, 64);
+            for (int r = 0; r < x.length; r++) {
+                if (x[r] == null || x[r].length != dim)
+                    throw new UserError("points row " + r + " has " + (x[r] == null ? 0 : x[r].length) + " values; the model has dim " + dim);
+                for (int c = 0; c < dim; c++)
+                    if (!Float.isFinite(x[r][c])) throw new UserError("points row " + r + ", column " + c + " is " + x[r][c]);
+                MemorySegment.copy(x[r], 0, seg, ValueLayout.JAVA_FLOAT, 4L * r * dim, dim);
+            }
+            return logLikelihood(seg, x.length, req);
+        }
+    }
+
+    /** The same for {@code rows} points stored row-major in {@code x}. */
+    public double[] logLikelihood(MemorySegment x, int rows, LikelihoodRequest req) {
+        int dim = meta.dim();
+        if (rows < 1 || x.byteSize() < 4L * rows * dim) throw new UserError("points hold fewer than " + rows + " rows of " + dim + " floats");
+        int b = Math.min(req.batch(), rows);
+        double[] all = new double[rows];
+        Replica r = acquire();
+        try (Workspace ws = new Workspace(); OdeSolver ode = req.solverSpec().open()) {
+            // the MLP's pass takes up to 4096 rows, a U-Net's 64 (vjp needs the whole solve batch in one pass)
+            VjpField field = r.model.field(ws, Math.min(b, meta.spec().isUnet() ? Sampler.IMAGE_CHUNK : Sampler.CHUNK_ROWS), null, 0f);
+            MemorySegment xs = ws.tensor(b, dim).segment();
+            try (LogLikelihood ll = new LogLikelihood(field, req.divergenceFor(dim), b)) {
+                int solves = 0;
+                for (int r0 = 0; r0 < rows; r0 += b) {
+                    int m = Math.min(b, rows - r0);
+                    MemorySegment.copy(x, 4L * r0 * dim, xs, 0, 4L * m * dim);
+                    LogLikelihood.Result res = ll.compute(xs, m, path.tMax(), path.noiseStd(), ode, solves++);
+                    System.arraycopy(res.logp(), 0, all, r0, m);
+                }
+            }
+        } finally {
+            release(r);
+        }
+        return all;
+    }
+
+    /** A network ready for one call: weights, buffers, kernel threads and sampler of its own. */
+    private final class Replica implements AutoCloseable {
+        final Pool pool = new Pool(options.threads());
+        final Workspace ws = new Workspace();
+        final ConvKernels conv;
+        final FlowModel model;
+        final FlowSampler sampler;
+
+        Replica() {
+            try {
+                BackendOptions bo = new BackendOptions(options.libraryDir());
+                if (meta.spec().isUnet()) {
+                    int[] s = meta.imageShape();
+                    conv = backend.convolutions(pool, bo);
+                    UNet net = new UNet(meta.spec().unet(s[0], s[1], s[2], meta.config().frequencies(), meta.classes()), conv, pool, ws);
+                    Checkpoint.loadWeights(net.params(), meta.weights(), file);
+                    model = net;
+                    sampler = Sampler.onJvm(net, Collective.SINGLE);
+                } else {
+                    conv = null;
+                    Mlp mlp = new Mlp(meta.config().mlp(meta.dim()), pool, ws);
+                    Checkpoint.loadWeights(mlp.params(), meta.weights(), file);
+                    model = new MlpModel(mlp, ws);
+                    sampler = backend.mlpSampler(mlp, Collective.SINGLE, bo);
+                }
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            if (sampler != null) sampler.close();
+            if (conv != null) conv.close();
+            ws.close();
+            pool.close();
+        }
+    }
+
+    private Replica acquire() {
+        synchronized (this) {
+            if (closed) throw new IllegalStateException("this Flow is closed");
+            Replica r = idle.pollFirst();
+            if (r != null) return r;
+            if (made.size() < options.maxConcurrentCalls()) return replica();
+        }
+        try {
+            return idle.takeFirst();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a free replica of the model", e);
+        }
+    }
+
+    /** Makes a replica (the caller holds the monitor). */
+    private Replica replica() {
+        Replica r = new Replica();
+        made.add(r);
+        return r;
+    }
+
+    private void release(Replica r) { idle.addFirst(r); }
+
+    /** Frees the weights and every replica, after waiting for the calls that hold one. */
+    @Override
+    public void close() {
+        List<Replica> all;
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+            all = List.copyOf(made);
+        }
+        for (int i = 0; i < all.size(); i++) {
+            try {
+                idle.takeFirst().close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        arena.close();
+    }
+}

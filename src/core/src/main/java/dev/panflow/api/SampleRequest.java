@@ -1,0 +1,59 @@
+package dev.panflow.api;
+
+import dev.panflow.UserError;
+import dev.panflow.ode.SolverKind;
+import dev.panflow.ode.SolverSpec;
+
+/**
+ * What to sample: how many points, the solver and its settings, the seed of the noise, and for a
+ * class-conditional model the class and the classifier-free guidance weight. Immutable: each
+ * wither returns a new request. The same request on the same model gives the same numbers,
+ * whatever else runs at the time.
+ *
+ * <pre>{@code SampleRequest.of(1000).solver("rk4").steps(25).seed(42)}</pre>
+ */
+public record SampleRequest(int n, SolverKind solver, int steps, double atol, double rtol, long seed,
+                            Integer classLabel, float guidance) {
+    /** Most points one request may ask for. */
+    public static final int MAX_POINTS = 100_000_000;
+
+    public SampleRequest {
+        if (n < 1 || n > MAX_POINTS) throw new UserError("n must be in [1, " + MAX_POINTS + "], got " + n);
+        if (solver == null) throw new UserError("solver is null");
+        if (solver.fixedStep() && (steps < 1 || steps > 1_000_000)) throw new UserError("steps must be in [1, 1000000], got " + steps);
+        if (!(atol > 0) || !(rtol > 0) || !Double.isFinite(atol) || !Double.isFinite(rtol))
+            throw new UserError("atol and rtol must be > 0, got atol=" + atol + ", rtol=" + rtol);
+        if (classLabel != null && classLabel < 0) throw new UserError("classLabel must be ≥ 0, got " + classLabel);
+        if (!(guidance >= 0 && guidance <= 100)) throw new UserError("guidance must be in [0, 100], got " + guidance);
+    }
+
+    /** n points, Euler with 100 steps, seed 0, unconditional. */
+    public static SampleRequest of(int n) {
+        return new SampleRequest(n, SolverKind.EULER, 100, 1e-5, 1e-5, 0, null, 0f);
+    }
+
+    public SampleRequest n(int n) { return new SampleRequest(n, solver, steps, atol, rtol, seed, classLabel, guidance); }
+
+    /** euler, midpoint, heun, rk4 or dopri5. */
+    public SampleRequest solver(String name) { return solver(SolverKind.parse(name)); }
+
+    public SampleRequest solver(SolverKind kind) { return new SampleRequest(n, kind, steps, atol, rtol, seed, classLabel, guidance); }
+
+    /** Steps of a fixed-step solver. */
+    public SampleRequest steps(int steps) { return new SampleRequest(n, solver, steps, atol, rtol, seed, classLabel, guidance); }
+
+    /** Tolerances of dopri5. */
+    public SampleRequest tolerances(double atol, double rtol) {
+        return new SampleRequest(n, solver, steps, atol, rtol, seed, classLabel, guidance);
+    }
+
+    public SampleRequest seed(long seed) { return new SampleRequest(n, solver, steps, atol, rtol, seed, classLabel, guidance); }
+
+    /** Every sample of this class (a class-conditional model); without it samples cycle through the classes. */
+    public SampleRequest classLabel(int c) { return new SampleRequest(n, solver, steps, atol, rtol, seed, c, guidance); }
+
+    /** Classifier-free guidance weight w: v = (1 + w)·v(x | class) − w·v(x). */
+    public SampleRequest guidance(float w) { return new SampleRequest(n, solver, steps, atol, rtol, seed, classLabel, w); }
+
+    SolverSpec solverSpec() { return new SolverSpec(solver, steps, atol, rtol); }
+}

@@ -1,0 +1,350 @@
+package dev.panflow.api;
+
+import dev.panflow.UserError;
+import dev.panflow.backend.Backend;
+import dev.panflow.backend.BackendOptions;
+import dev.panflow.backend.Backends;
+import dev.panflow.coupling.Coupling;
+import dev.panflow.coupling.SinkhornCoupling;
+import dev.panflow.dist.Collective;
+import dev.panflow.kernels.ConvKernels;
+import dev.panflow.kernels.Pool;
+import dev.panflow.nn.UNetConfig;
+import dev.panflow.path.AffinePath;
+import dev.panflow.path.Paths;
+import dev.panflow.sampling.FlowSampler;
+import dev.panflow.sampling.Sampler;
+import dev.panflow.tensor.Workspace;
+import dev.panflow.train.CfmTrainer;
+import dev.panflow.train.Checkpoint;
+import dev.panflow.train.MemoryBudget;
+import dev.panflow.train.ModelSpec;
+import dev.panflow.train.StepEngine;
+import dev.panflow.train.TrainConfig;
+import dev.panflow.train.TrainingDiverged;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Conditional Flow Matching training: a network (an MLP, or a U-Net for images) learns the
+ * velocity field of a probability path from noise (t = 0) to the data (t = 1). Every buffer is
+ * made when the trainer is built, so the steps of {@link #run} allocate nothing. With an output
+ * folder the checkpoint {@code model.safetensors} is rewritten atomically every
+ * {@code checkpointEvery} steps, at the end and when a stop is requested, and {@code resume}
+ * continues a run from it bit for bit.
+ *
+ * <pre>{@code
+ * try (Trainer t = Trainer.builder().data(DataSets.builtIn("checkerboard")).path("ot").mlp(256, 3)
+ *         .steps(3000).seed(0).out(Path.of("runs/cb")).build()) {
+ *     TrainResult r = t.run(ProgressListener.NONE);
+ * }
+ * }</pre>
+ *
+ * Not thread-safe: one thread runs it; {@link #requestStop()} may be called from any thread.
+ */
+public final class Trainer implements AutoCloseable {
+    private final TrainingData data;
+    private final Collective coll;
+    private final Pool pool;
+    private final ConvKernels conv;
+    private final CfmTrainer tr;
+    private final StepEngine engine;
+    private final Path checkpoint; // null: no output folder
+    private final long resumedAt;   // −1 unless resumed
+    private final long totalSteps;
+    private final String model;
+    private boolean emaSwapped;
+
+    private Trainer(Builder b) {
+        if (b.data == null) throw new UserError("data must be given (DataSets.builtIn, file or of)");
+        this.data = b.data;
+        this.totalSteps = b.steps;
+        this.coll = b.collective;
+        ModelSpec spec = b.unetChannels == null ? ModelSpec.MLP
+                : new ModelSpec("unet", b.unetChannels, b.groups, b.conditional, b.labelDropout);
+        if (!spec.isUnet() && b.conditional) throw new UserError("conditional needs a U-Net model");
+        TrainConfig cfg = b.config(data.name);
+        AffinePath path = Paths.byName(b.path);
+        Backend backend = Backends.byName(b.backend);
+        String cname = b.coupling == null ? "independent" : b.coupling.trim().toLowerCase(Locale.ROOT);
+        if (b.sinkhornReg != SinkhornCoupling.DEFAULT_REG && !cname.equals("sinkhorn"))
+            throw new UserError("sinkhornReg applies to coupling sinkhorn only (got coupling " + b.coupling + ")");
+        this.checkpoint = b.out == null ? null : b.out.resolve("model.safetensors");
+        if (b.resume && (checkpoint == null || !Files.exists(checkpoint)))
+            throw new UserError("resume: no checkpoint at " + (checkpoint == null ? "(no out folder given)" : checkpoint));
+        if (!spec.isUnet()) // the U-Net's buffers are small next to its data set; the MLP's grow with hidden width and batch
+            MemoryBudget.check(MemoryBudget.trainingBytes(cfg.mlp(data.dim()), cfg.batch()),
+                    "batch " + cfg.batch() + ", hidden " + cfg.hidden() + " and layers " + cfg.layers());
+        if (b.out != null) {
+            try {
+                Files.createDirectories(b.out);
+            } catch (IOException e) {
+                throw new UserError("cannot create output directory " + b.out + ": " + e.getMessage());
+            }
+        }
+        Pool p = null;
+        ConvKernels c = null;
+        CfmTrainer t = null;
+        try {
+            p = new Pool(b.threads);
+            c = spec.isUnet() ? backend.convolutions(p, new BackendOptions(b.libraryDir)) : null;
+            t = new CfmTrainer(cfg, spec, data.source, path, p, c, coll);
+            t.setCoupling(Coupling.byName(cname, cfg.batch(), t.dim(), b.sinkhornReg));
+            long at = -1;
+            if (b.resume) {
+                Checkpoint.restore(t, checkpoint);
+                at = t.step();
+            }
+            this.resumedAt = at;
+            this.engine = backend.stepEngine(t, new BackendOptions(b.libraryDir));
+        } catch (RuntimeException e) {
+            if (t != null) t.close();
+            if (c != null) c.close();
+            if (p != null) p.close();
+            throw e;
+        }
+        this.pool = p;
+        this.conv = c;
+        this.tr = t;
+        this.model = spec.isUnet()
+                ? String.format("U-Net %s%s (%s backend)", UNetConfig.list(b.unetChannels), b.conditional ? ", class-conditional" : "", c.name())
+                : String.format("MLP %d×%d", cfg.hidden(), cfg.layers());
+    }
+
+    public static Builder builder() { return new Builder(); }
+
+    /**
+     * Trains until {@code steps} optimizer steps are done (counting those of a resumed run) or a
+     * stop is requested, then writes the checkpoint. A loss or gradient that stops being finite
+     * throws {@link TrainingDiverged} naming the step; the last checkpoint stays.
+     */
+    public TrainResult run(ProgressListener listener) {
+        if (emaSwapped) throw new IllegalStateException("this trainer has sampled with its EMA weights; build a new one to train on");
+        boolean root = coll.isRoot();
+        double smooth = Double.NaN;
+        long start = tr.step(), t0 = System.nanoTime();
+        long warm = start + Math.max(1, (totalSteps - start) / 5); // rates leave out the first fifth (JIT warm-up)
+        double comm0 = 0;
+        long commSteps0 = 0;
+        boolean stopped = false;
+        try {
+            while (tr.step() < totalSteps) {
+                if (tr.stopAgreed()) { // with several ranks: the same step on all of them
+                    stopped = true;
+                    break;
+                }
+                double loss = engine.trainStep();
+                smooth = Double.isNaN(smooth) ? loss : 0.98 * smooth + 0.02 * loss;
+                long k = tr.step();
+                if (k == warm) {
+                    t0 = System.nanoTime();
+                    comm0 = tr.commSeconds();
+                    commSteps0 = tr.commSteps();
+                }
+                long every = tr.config.checkpointEvery();
+                if (every > 0 && k % every == 0 && k < totalSteps) save(listener);
+                if (root) listener.onStep(k, totalSteps, loss, smooth);
+            }
+        } catch (TrainingDiverged e) {
+            throw checkpoint == null ? e : new TrainingDiverged(e.getMessage() + "; " + Checkpoint.keptNote(checkpoint));
+        }
+        save(listener);
+        long measured = tr.step() - Math.min(warm, tr.step());
+        double seconds = (System.nanoTime() - t0) * 1e-9;
+        long commSteps = tr.commSteps() - commSteps0;
+        return new TrainResult(tr.step(), engine.lastLoss(), smooth, checkpoint, stopped,
+                measured > 0 ? measured / seconds : Double.NaN,
+                commSteps == 0 ? 0 : 1e3 * (tr.commSeconds() - comm0) / commSteps, tr.gradientBytes());
+    }
+
+    private void save(ProgressListener listener) {
+        engine.syncToHost();
+        if (checkpoint == null || !coll.isRoot()) return;
+        Checkpoint.save(tr, checkpoint);
+        listener.onCheckpoint(tr.step(), checkpoint);
+    }
+
+    /**
+     * Asks {@link #run} to stop after the current step and write the checkpoint (from any thread,
+     * e.g. a shutdown hook); in a data-parallel job every rank stops after the same step.
+     */
+    public void requestStop() { tr.requestStop(); }
+
+    /**
+     * Samples the trained model where it trained (the JVM, or a device backend's), with the EMA
+     * weights when there is an EMA; after this the trainer holds those weights and cannot train
+     * on. In a data-parallel job every rank must call it; rank 0 gets all the points.
+     */
+    public Samples sampleWithStats(SampleRequest req) {
+        if (!emaSwapped && tr.config.emaDecay() > 0) tr.model.params().values().copyFrom(tr.ema.weights());
+        emaSwapped = true;
+        int[] labels = Flow.labels(req, tr.model.classes(), "this model");
+        if (!tr.spec.isUnet())
+            MemoryBudget.check(MemoryBudget.samplingBytes(tr.config.mlp(tr.dim()), req.n()), "n " + req.n() + " samples of this model");
+        try (Workspace ws = new Workspace(); FlowSampler s = engine.sampler()) {
+            Sampler.Result r = s.sample(tr.path, req.solverSpec(), req.n(), req.seed(), labels, req.guidance(), ws);
+            float[] out = new float[Math.toIntExact(r.samples().size())];
+            MemorySegment.copy(r.samples().segment(), ValueLayout.JAVA_FLOAT, 0, out, 0, out.length);
+            return new Samples(out, req.n(), tr.dim(), r.stats().nfe(), r.seconds());
+        }
+    }
+
+    /** The data set's name, for logs. */
+    public String dataName() { return data.name(); }
+
+    public int dim() { return tr.dim(); }
+
+    /** "MLP 256×3" or "U-Net 32,64,64 (jvm backend)". */
+    public String modelDescription() { return model; }
+
+    public long parameterCount() { return tr.model.params().count(); }
+
+    public String pathName() { return tr.path.scheduler().name(); }
+
+    public String couplingName() { return tr.coupling().name(); }
+
+    public int threads() { return pool.threads(); }
+
+    /** Where the steps run: "jvm", or the device backend's "cuda on …". */
+    public String where() { return engine.where(); }
+
+    /** Ranks of the data-parallel job (1 for one process), and this rank's rows of each batch. */
+    public int ranks() { return coll.size(); }
+
+    public int localRows() { return tr.localRows(); }
+
+    /** The step a resumed run continued from, or −1. */
+    public long resumedAt() { return resumedAt; }
+
+    public long step() { return tr.step(); }
+
+    public Path checkpoint() { return checkpoint; }
+
+    /** Image shape [c, h, w] of image data, else null. */
+    public int[] imageShape() {
+        return data.source instanceof dev.panflow.data.ImageDataSource img ? new int[] {img.channels(), img.height(), img.width()} : null;
+    }
+
+    public int classes() { return tr.model.classes(); }
+
+    /** Frees the trainer's buffers, threads and data. */
+    @Override
+    public void close() {
+        if (engine != tr) engine.close();
+        tr.close();
+        if (conv != null) conv.close();
+        pool.close();
+        data.close();
+    }
+
+    /**
+     * Every option of a run, with the command line's defaults: OT path, MLP 256×3 with a
+     * sinusoidal time embedding (16 frequencies), batch 1024, 3000 steps, AdamW at lr 8e-3 with
+     * 100 warm-up steps and cosine decay, EMA 0.999, t logit-normal at location 1, independent
+     * coupling, seed 0, the jvm backend on all cores. {@link #unet} switches to image defaults
+     * for the options not set (batch 64, lr 1e-3, time location 0).
+     */
+    public static final class Builder {
+        private TrainingData data;
+        private String path = "ot", timeEmbedding = "sinusoidal", lrSchedule = "cosine", timeSampling = "logit-normal";
+        private String coupling = "independent", backend = Backends.DEFAULT;
+        private int hidden = 256, layers = 3, frequencies = 16, groups = 8;
+        private Integer batch;
+        private Float lr, timeLocation;
+        private long steps = 3000, warmup = 100, seed, checkpointEvery = 1000;
+        private float weightDecay, ema = 0.999f, maxGradNorm, labelDropout = 0.1f;
+        private double sinkhornReg = SinkhornCoupling.DEFAULT_REG;
+        private int[] unetChannels;
+        private boolean conditional, resume;
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private Path out, libraryDir;
+        private Collective collective = Collective.SINGLE;
+
+        private Builder() {}
+
+        /** The training data; the trainer closes it when it is closed. */
+        public Builder data(TrainingData data) { this.data = data; return this; }
+
+        /** Conditional probability path: ot, vp, ve, cosine or poly. */
+        public Builder path(String path) { this.path = path; return this; }
+
+        /** An MLP velocity field with {@code layers} hidden layers of width {@code hidden}. */
+        public Builder mlp(int hidden, int layers) {
+            this.hidden = hidden;
+            this.layers = layers;
+            this.unetChannels = null;
+            return this;
+        }
+
+        /** A U-Net for images, with these channels per resolution (the image is halved between entries). */
+        public Builder unet(int... channels) {
+            if (channels == null || channels.length == 0) throw new UserError("channels must list at least one width");
+            this.unetChannels = channels.clone();
+            return this;
+        }
+
+        public Builder groups(int groups) { this.groups = groups; return this; }
+        /** A class-conditional U-Net (for classifier-free guidance). */
+        public Builder conditional(boolean on) { this.conditional = on; return this; }
+        public Builder labelDropout(float p) { this.labelDropout = p; return this; }
+        /** sinusoidal or concat (t as one more input). */
+        public Builder timeEmbedding(String kind) { this.timeEmbedding = kind; return this; }
+        public Builder frequencies(int n) { this.frequencies = n; return this; }
+        /** uniform or logit-normal. */
+        public Builder timeSampling(String kind) { this.timeSampling = kind; return this; }
+        public Builder timeLocation(float m) { this.timeLocation = m; return this; }
+        /** independent, ot or sinkhorn. */
+        public Builder coupling(String kind) { this.coupling = kind; return this; }
+        public Builder sinkhornReg(double reg) { this.sinkhornReg = reg; return this; }
+        public Builder batch(int batch) { this.batch = batch; return this; }
+        public Builder steps(long steps) { this.steps = steps; return this; }
+        public Builder lr(float lr) { this.lr = lr; return this; }
+        /** constant or cosine (decays to lr/10). */
+        public Builder lrSchedule(String kind) { this.lrSchedule = kind; return this; }
+        public Builder warmup(long steps) { this.warmup = steps; return this; }
+        public Builder weightDecay(float wd) { this.weightDecay = wd; return this; }
+        /** EMA decay of the weights used for sampling (0 = none). */
+        public Builder ema(float decay) { this.ema = decay; return this; }
+        /** Clip the global gradient norm to this (0 = off). */
+        public Builder maxGradNorm(float norm) { this.maxGradNorm = norm; return this; }
+        public Builder seed(long seed) { this.seed = seed; return this; }
+        /** Write the checkpoint every n steps (0 = only at the end and on a stop). */
+        public Builder checkpointEvery(long n) { this.checkpointEvery = n; return this; }
+        /** The output folder for model.safetensors (null: no checkpoint). */
+        public Builder out(Path dir) { this.out = dir; return this; }
+        /** Continue from the checkpoint in {@link #out}; the result is that of an uninterrupted run. */
+        public Builder resume(boolean on) { this.resume = on; return this; }
+        /** jvm, scalar, or a native one (onednn, cuda) when panflow-native is on the class path. */
+        public Builder backend(String name) { this.backend = name; return this; }
+        /** A folder searched first for the backend's native libraries. */
+        public Builder libraryDir(Path dir) { this.libraryDir = dir; return this; }
+        /** Kernel threads (default: all cores). */
+        public Builder threads(int n) { this.threads = n; return this; }
+        /** Data parallel over the ranks of a job (the batch is the global batch); one process by default. */
+        public Builder collective(Collective c) { this.collective = c == null ? Collective.SINGLE : c; return this; }
+
+        /** Checks every option and makes the network, optimizer and buffers. */
+        public Trainer build() {
+            try {
+                if (threads < 1 || threads > 1024) throw new UserError("threads must be in [1, 1024], got " + threads);
+                return new Trainer(this);
+            } catch (RuntimeException e) {
+                if (data != null) data.close(); // the trainer would have owned it
+                throw e;
+            }
+        }
+
+        TrainConfig config(String dataName) {
+            boolean unet = unetChannels != null;
+            int b = batch != null ? batch : unet ? 64 : 1024;
+            float l = lr != null ? lr : unet ? 1e-3f : 8e-3f;
+            float tl = timeLocation != null ? timeLocation : unet ? 0f : 1f;
+            return new TrainConfig(dataName, path, hidden, layers, timeEmbedding, frequencies, b, steps, l, lrSchedule, warmup,
+                    weightDecay, ema, maxGradNorm, seed, checkpointEvery, timeSampling, tl);
+        }
+    }
+}
