@@ -1,25 +1,21 @@
 package dev.panflow.cli;
 
 import dev.panflow.UserError;
+import dev.panflow.api.Flow;
+import dev.panflow.api.LoadOptions;
+import dev.panflow.api.ModelInfo;
+import dev.panflow.api.SampleRequest;
+import dev.panflow.api.Samples;
+import dev.panflow.backend.Backend;
+import dev.panflow.backend.Backends;
 import dev.panflow.dist.Collective;
 import dev.panflow.io.Npy;
-import dev.panflow.backend.Backends;
-import dev.panflow.kernels.ConvKernels;
-import dev.panflow.kernels.Pool;
-import dev.panflow.nn.UNet;
-import dev.panflow.nn.Mlp;
-import dev.panflow.ode.OdeSolver;
-import dev.panflow.ode.Solvers;
-import dev.panflow.path.AffinePath;
-import dev.panflow.path.Paths;
-import dev.panflow.tensor.Workspace;
-import dev.panflow.train.Checkpoint;
-import dev.panflow.train.MemoryBudget;
-import dev.panflow.sampling.Sampler;
+import dev.panflow.ode.SolverKind;
+import dev.panflow.tensor.Tensor;
+
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -64,75 +60,72 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--cuda-lib-dir", paramLabel = "DIR", description = "Folder searched first for libcuda.so.1 and libcublas.so.* (--backend cuda).")
     Path cudaLibDir;
 
-    @Override
-    public Integer call() {
-        if (n < 1 || n > 100_000_000) throw new UserError("--n must be in [1, 100000000], got " + n);
-        if (!(atol > 0) || !(rtol > 0)) throw new UserError("--atol and --rtol must be > 0");
-        Backends.check(backend);
-        if (!Files.isRegularFile(model)) throw new UserError("no model file at " + model);
-        coll = distributed.open(backend);
-        int code = sample();
-        coll.close(); // only on a clean end (see TrainCommand)
-        return code;
-    }
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec commandSpec;
 
     /** One process, or the ranks of --distributed: each integrates its block of the points, rank 0 writes them all. */
     private Collective coll = Collective.SINGLE;
 
-    private int sample() {
-        try (Arena arena = Arena.ofShared(); Workspace ws = new Workspace(); Pool pool = new Pool(threads.checked());
-             OdeSolver ode = Solvers.byName(solver, steps, atol, rtol)) {
-            Checkpoint.Model m = Checkpoint.readModel(model, arena, !noEma);
-            if (m.spec().isUnet()) return sampleImages(m, arena, ws, pool, ode);
-            if (cls != null || guidance != 0) throw new UserError("--class and --guidance need a class-conditional U-Net model");
-            dev.panflow.backend.Backend be = Backends.byName(backend);
-            if (!be.runsMlp() && !be.name().equals(Backends.DEFAULT))
-                System.err.println("note: --backend " + backend + " chooses who runs a U-Net's convolutions; this MLP runs on the JVM");
-            MemoryBudget.check(MemoryBudget.samplingBytes(m.config().mlp(m.dim()), n), "--n " + n + " samples of this model");
-            Mlp mlp = LoadedModel.mlp(m, model, pool, ws);
-            AffinePath p = Paths.byName(m.config().path());
-            Sampler.Result r;
-            try (dev.panflow.sampling.FlowSampler s = be.mlpSampler(mlp, coll, new dev.panflow.backend.BackendOptions(cudaLibDir))) {
-                r = s.sample(p, new dev.panflow.ode.SolverSpec(dev.panflow.ode.SolverKind.parse(solver), steps, atol, rtol), n, seed, null, 0f, ws);
-            }
-            if (!coll.isRoot()) return 0;
-            Npy.write(out, r.samples());
-            System.out.printf("%d samples, solver %s, NFE %d (%d steps accepted, %d rejected), %.3f s, %.0f samples/s -> %s%n",
-                    n, ode.name(), r.stats().nfe(), r.stats().acceptedSteps(), r.stats().rejectedSteps(), r.seconds(),
-                    n / r.seconds(), out);
-            String q = Plots.quality(r.samples(), m.config().data());
-            if (q != null) System.out.println(q);
-            if (png != null) {
-                Plots.scatter(r.samples(), m.config().data(), png, String.format("Panflow %s, %s NFE %d (%s weights)",
-                        m.config().data(), ode.name(), r.stats().nfe(), m.ema() ? "EMA" : "raw"));
-                System.out.println("wrote " + png);
-            }
+    @Override
+    public Integer call() {
+        if (n < 1 || n > 100_000_000) throw new UserError("--n must be in [1, 100000000], got " + n);
+        if (!(atol > 0) || !(rtol > 0)) throw new UserError("--atol and --rtol must be > 0");
+        Backend be = Backends.byName(backend);
+        SolverKind kind = SolverKind.parse(solver);
+        if (kind.fixedStep() && steps < 1) throw new UserError("steps must be at least 1, got " + steps);
+        if (!Files.isRegularFile(model)) throw new UserError("no model file at " + model);
+        coll = distributed.open(backend);
+        LoadOptions opts = LoadOptions.defaults().ema(!noEma).backend(be.name()).threads(threads.checked())
+                .maxConcurrentCalls(1).libraryDir(cudaLibDir).collective(coll);
+        try (Flow flow = Flow.load(model, opts)) {
+            ModelInfo info = flow.info();
+            if (info.isImageModel()) sampleImages(flow, info, kind);
+            else sampleRows(flow, info, be, kind);
         }
+        coll.close(); // only on a clean end (see TrainCommand)
         return 0;
     }
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec commandSpec;
+    private SampleRequest request(SolverKind kind) {
+        return SampleRequest.of(n).solver(kind).steps(Math.max(1, steps)).tolerances(atol, rtol).seed(seed);
+    }
 
-    private int sampleImages(Checkpoint.Model m, Arena arena, Workspace ws, Pool pool, OdeSolver ode) {
-        int[] shape = m.imageShape();
-        int classes = m.classes();
+    private void sampleRows(Flow flow, ModelInfo info, Backend be, SolverKind kind) {
+        if (cls != null || guidance != 0) throw new UserError("--class and --guidance need a class-conditional U-Net model");
+        if (!be.runsMlp() && !be.name().equals(Backends.DEFAULT))
+            System.err.println("note: --backend " + backend + " chooses who runs a U-Net's convolutions; this MLP runs on the JVM");
+        Samples s = flow.sampleWithStats(request(kind));
+        if (!coll.isRoot()) return;
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = ImageSampling.tensor(s, arena);
+            Npy.write(out, x);
+            System.out.printf("%d samples, solver %s, NFE %d (%d steps accepted, %d rejected), %.3f s, %.0f samples/s -> %s%n",
+                    n, s.solver(), s.nfe(), s.acceptedSteps(), s.rejectedSteps(), s.seconds(), n / s.seconds(), out);
+            String q = Plots.quality(x, info.data());
+            if (q != null) System.out.println(q);
+            if (png != null) {
+                Plots.scatter(x, info.data(), png, String.format("Panflow %s, %s NFE %d (%s weights)",
+                        info.data(), s.solver(), s.nfe(), info.ema() ? "EMA" : "raw"));
+                System.out.println("wrote " + png);
+            }
+        }
+    }
+
+    private void sampleImages(Flow flow, ModelInfo info, SolverKind kind) {
+        int[] shape = info.imageShape();
+        int classes = info.classes();
         var pr = commandSpec.commandLine().getParseResult();
         if (!pr.hasMatchedOption("--n")) n = classes > 0 && cls == null ? 10 * classes : 64;
         if (classes == 0 && (cls != null || guidance != 0))
             throw new UserError(model + " is an unconditional model; --class and --guidance need one trained with --conditional");
         if (cls != null && (cls < 0 || cls >= classes)) throw new UserError("--class must be in [0, " + (classes - 1) + "], got " + cls);
         if (!(guidance >= 0 && guidance <= 100)) throw new UserError("--guidance must be in [0, 100], got " + guidance);
-        try (ConvKernels conv = Backends.conv(backend, pool, cudaLibDir)) {
-            UNet net = LoadedModel.unet(m, model, conv, pool, ws);
-            AffinePath p = Paths.byName(m.config().path());
-            int[] labels = ImageSampling.labels(n, classes, cls == null ? -1 : cls);
-            Sampler.Result r = Sampler.sample(net, p, ode, n, seed, ws, labels, guidance, coll);
-            if (!coll.isRoot()) return 0;
-            Path grid = png != null ? png : siblingPng(out);
-            ImageSampling.write(r, ode.name(), shape[0], shape[1], shape[2], cls == null ? classes : 0, out, grid);
-        }
-        return 0;
+        SampleRequest req = request(kind).guidance(guidance);
+        if (cls != null) req = req.classLabel(cls);
+        Samples s = flow.sampleWithStats(req);
+        if (!coll.isRoot()) return;
+        Path grid = png != null ? png : siblingPng(out);
+        ImageSampling.write(s, s.solver(), shape[0], shape[1], shape[2], cls == null ? classes : 0, out, grid);
     }
 
     /** samples.npy → samples.png beside it. */

@@ -4,7 +4,6 @@ import dev.panflow.UserError;
 import dev.panflow.backend.Backend;
 import dev.panflow.backend.BackendOptions;
 import dev.panflow.backend.Backends;
-import dev.panflow.dist.Collective;
 import dev.panflow.kernels.ConvKernels;
 import dev.panflow.kernels.Pool;
 import dev.panflow.nn.FlowModel;
@@ -45,7 +44,8 @@ import java.util.concurrent.LinkedBlockingDeque;
  * {@link #logLikelihood} calls from any number of threads. Each running call takes a replica of
  * the network (the weights copied once, its own buffers and kernel threads) for the time of the
  * call; at most {@link LoadOptions#maxConcurrentCalls()} replicas are made, and further calls wait
- * for one. A call's result depends only on the model, the request and its seed: not on other calls,
+ * for one ({@code 1} in a data-parallel job, whose ranks must make the same calls in the same
+ * order; rank 0 gets the points). A call's result depends only on the model, the request and its seed: not on other calls,
  * on how they interleave, or on the thread count. {@link #close()} waits for running calls.
  */
 public final class Flow implements AutoCloseable {
@@ -94,9 +94,9 @@ public final class Flow implements AutoCloseable {
             throw new UserError("n " + request.n() + " × dim " + meta.dim() + " floats do not fit a Java array; use sampleInto");
         float[] out = new float[(int) floats];
         Samples[] result = new Samples[1];
-        run(request, (seg, stats, seconds) -> {
+        run(request, (seg, res) -> {
             MemorySegment.copy(seg, ValueLayout.JAVA_FLOAT, 0, out, 0, out.length);
-            result[0] = new Samples(out, request.n(), meta.dim(), stats, seconds);
+            result[0] = Samples.of(out, request, meta.dim(), res);
         });
         return result[0];
     }
@@ -109,14 +109,14 @@ public final class Flow implements AutoCloseable {
         long bytes = 4L * request.n() * meta.dim();
         if (out.byteSize() < bytes) throw new UserError("out holds " + out.byteSize() + " bytes; " + request.n() + " samples need " + bytes);
         long[] nfe = new long[1];
-        run(request, (seg, stats, seconds) -> {
+        run(request, (seg, res) -> {
             MemorySegment.copy(seg, 0, out, 0, bytes);
-            nfe[0] = stats;
+            nfe[0] = res.stats().nfe();
         });
         return nfe[0];
     }
 
-    private interface SampleSink { void accept(MemorySegment samples, long nfe, double seconds); }
+    private interface SampleSink { void accept(MemorySegment samples, Sampler.Result result); }
 
     private void run(SampleRequest req, SampleSink sink) {
         int[] labels = labels(req, meta.classes(), file);
@@ -125,7 +125,7 @@ public final class Flow implements AutoCloseable {
         Replica r = acquire();
         try (Workspace ws = new Workspace()) {
             Sampler.Result res = r.sampler.sample(path, req.solverSpec(), req.n(), req.seed(), labels, req.guidance(), ws);
-            sink.accept(res.samples().segment(), res.stats().nfe(), res.seconds());
+            if (options.collective().isRoot()) sink.accept(res.samples().segment(), res);
         } finally {
             release(r);
         }
@@ -211,13 +211,13 @@ public final class Flow implements AutoCloseable {
                     UNet net = new UNet(meta.spec().unet(s[0], s[1], s[2], meta.config().frequencies(), meta.classes()), conv, pool, ws);
                     Checkpoint.loadWeights(net.params(), meta.weights(), file);
                     model = net;
-                    sampler = Sampler.onJvm(net, Collective.SINGLE);
+                    sampler = Sampler.onJvm(net, options.collective());
                 } else {
                     conv = null;
                     Mlp mlp = new Mlp(meta.config().mlp(meta.dim()), pool, ws);
                     Checkpoint.loadWeights(mlp.params(), meta.weights(), file);
                     model = new MlpModel(mlp, ws);
-                    sampler = backend.mlpSampler(mlp, Collective.SINGLE, bo);
+                    sampler = backend.mlpSampler(mlp, options.collective(), bo);
                 }
             } catch (RuntimeException e) {
                 close();

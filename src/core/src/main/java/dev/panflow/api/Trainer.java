@@ -189,7 +189,7 @@ public final class Trainer implements AutoCloseable {
             Sampler.Result r = s.sample(tr.path, req.solverSpec(), req.n(), req.seed(), labels, req.guidance(), ws);
             float[] out = new float[Math.toIntExact(r.samples().size())];
             MemorySegment.copy(r.samples().segment(), ValueLayout.JAVA_FLOAT, 0, out, 0, out.length);
-            return new Samples(out, req.n(), tr.dim(), r.stats().nfe(), r.seconds());
+            return Samples.of(out, req, tr.dim(), r);
         }
     }
 
