@@ -256,7 +256,7 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf("trained %d steps, final loss %.4f (smoothed %.4f); checkpoint %s%n", tr.step(), last, smooth, ckpt);
             return true;
         } catch (TrainingDiverged e) {
-            throw new TrainingDiverged(e.getMessage() + "; " + Checkpoint.keptNote(ckpt));
+            throw new TrainingDiverged(FlagNames.message(e) + "; " + Checkpoint.keptNote(ckpt)); // in flags before a path joins it
         } finally {
             finished.countDown();
             try {
