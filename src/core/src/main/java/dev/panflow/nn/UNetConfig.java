@@ -18,11 +18,11 @@ public record UNetConfig(int imageChannels, int height, int width, int[] channel
         if (height % scale != 0 || width % scale != 0)
             throw new InvalidParameterException(height + "×" + width + " images cannot be halved " + (channels.length - 1)
                     + " times (channels " + list(channels) + "); use fewer entries", "channels");
+        if (groups < 1) throw InvalidParameterException.atLeast("groups", 1, groups); // before c % groups below
         for (int c : channels) {
             if (c < 1 || c > 1024) throw new InvalidParameterException("channels entries must be in [1, 1024], got " + list(channels), "channels");
             if (c % Math.min(groups, c) != 0) throw new InvalidParameterException("channels " + c + " is not divisible by groups " + groups, "channels", "groups");
         }
-        if (groups < 1) throw InvalidParameterException.atLeast("groups", 1, groups);
         if (frequencies < 1 || frequencies > 1024) throw InvalidParameterException.range("frequencies", 1, 1024, frequencies);
         if (classes < 0 || classes > 100000) throw new UserError("classes must be in [0, 100000], got " + classes);
     }
