@@ -1,6 +1,6 @@
 package dev.panflow.cuda;
 
-import dev.panflow.UserError;
+import dev.panflow.InvalidParameterException;
 import dev.panflow.backend.Backend;
 import dev.panflow.backend.BackendOptions;
 import dev.panflow.dist.Collective;
@@ -48,7 +48,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public FlowSampler mlpSampler(Mlp mlp, Collective c, BackendOptions options) {
-        if (c.size() > 1) throw new UserError("--backend cuda samples in one process; it is not data parallel yet");
+        if (c.size() > 1) throw new InvalidParameterException("backend cuda samples in one process; it is not data parallel yet", "backend");
         Gpu gpu = Gpu.open(options.libraryDir());
         CudaMlp cm;
         try {

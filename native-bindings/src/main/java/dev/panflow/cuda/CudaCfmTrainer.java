@@ -1,8 +1,8 @@
 package dev.panflow.cuda;
 
+import dev.panflow.InvalidParameterException;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
-import dev.panflow.UserError;
 import dev.panflow.data.ArrayDataSource;
 import dev.panflow.data.DataSource;
 import dev.panflow.path.CondOtScheduler;
@@ -44,12 +44,15 @@ public final class CudaCfmTrainer implements AutoCloseable {
 
     public CudaCfmTrainer(Gpu gpu, CfmTrainer host, int lossEvery) {
         if (!(host.path.scheduler() instanceof CondOtScheduler ot))
-            throw new UserError("--backend cuda trains with --path ot only (got " + host.path.name() + "); use --backend jvm for other paths");
+            throw new InvalidParameterException("backend cuda trains with path ot only (got " + host.path.name() + "); use backend jvm for other paths",
+                    "backend", "path");
         if (lossEvery < 1) throw new IllegalArgumentException("lossEvery must be ≥ 1");
         if (host.mlp == null)
-            throw new UserError("--backend cuda trains MLP models only; the U-Net on the GPU is not available yet (use --backend jvm or onednn)");
+            throw new InvalidParameterException("backend cuda trains MLP models only; the U-Net on the GPU is not available yet (use backend jvm or onednn)",
+                    "backend", "model");
         if (host.coupling() != dev.panflow.coupling.Coupling.INDEPENDENT || host.data instanceof dev.panflow.data.PairedDataSource)
-            throw new UserError("--backend cuda trains with --coupling independent only; pairs are drawn on the device");
+            throw new InvalidParameterException("backend cuda trains with coupling independent only; pairs are drawn on the device",
+                    "backend", "coupling");
         this.gpu = gpu;
         this.host = host;
         this.config = host.config;
@@ -164,8 +167,8 @@ public final class CudaCfmTrainer implements AutoCloseable {
         double loss = scalarHost.get(JAVA_FLOAT, 0) / (double) unreadSteps;
         unreadSteps = 0;
         if (!Double.isFinite(loss))
-            throw new TrainingDiverged("loss is " + loss + " by step " + step() + "; the learning rate (--lr "
-                    + config.lr() + ") is likely too high, or the data has extreme values");
+            throw new TrainingDiverged("loss is " + loss + " by step " + step() + "; the learning rate (lr "
+                    + config.lr() + ") is likely too high, or the data has extreme values", "lr");
         lastLoss = loss;
         return loss;
     }

@@ -13,15 +13,15 @@ import java.util.Set;
 /**
  * Where the CUDA libraries are: the driver (libcuda.so.1, installed with the NVIDIA driver)
  * and cuBLAS (libcublas.so.13 or .12, with its libcublasLt). Searched, in order, in a
- * user-given directory (--cuda-lib-dir, or PANFLOW_CUDA_LIB_DIR), by the system loader
+ * user-given directory (BackendOptions.libraryDir, or PANFLOW_CUDA_LIB_DIR), by the system loader
  * (LD_LIBRARY_PATH, ldconfig), under CUDA_HOME and /usr/local/cuda, and in the lib folders of
  * the nvidia-* Python wheels (site-packages/nvidia/NAME/lib), which is where pip puts them.
  */
 public final class CudaLibraries {
     static final String DRIVER_HINT = "install the NVIDIA driver (it provides libcuda.so.1) and check that a GPU is "
-            + "visible (nvidia-smi), or point --cuda-lib-dir at the folder holding libcuda.so.1";
-    static final String CUBLAS_HINT = "install cuBLAS (the CUDA toolkit, or `pip install nvidia-cublas`) or point "
-            + "--cuda-lib-dir at the folder holding libcublas.so.*";
+            + "visible (nvidia-smi), or set libraryDir to the folder holding libcuda.so.1";
+    static final String CUBLAS_HINT = "install cuBLAS (the CUDA toolkit, or `pip install nvidia-cublas`) or "
+            + "set libraryDir to the folder holding libcublas.so.*";
     static final List<String> CUBLAS_NAMES = List.of("libcublas.so.13", "libcublas.so.12", "libcublas.so");
     static final List<String> CUBLASLT_NAMES = List.of("libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so");
 
@@ -38,7 +38,7 @@ public final class CudaLibraries {
     }
 
     public NativeLibrary driver() {
-        return NativeLibrary.open("CUDA driver library", DRIVER_HINT, candidates(List.of("libcuda.so.1", "libcuda.so"),
+        return NativeLibrary.open("CUDA driver library", DRIVER_HINT, HINT_PARAMETERS, candidates(List.of("libcuda.so.1", "libcuda.so"),
                 List.of(Path.of("/usr/lib/x86_64-linux-gnu"), Path.of("/usr/lib64"), Path.of("/usr/local/nvidia/lib64"),
                         Path.of("/usr/lib/wsl/lib")), null));
     }
@@ -47,15 +47,17 @@ public final class CudaLibraries {
         // libcublas needs libcublasLt; loading it first from the same place lets the loader find it by soname.
         List<Path> sysDirs = toolkitDirs();
         try {
-            NativeLibrary.open("cuBLASLt", CUBLAS_HINT, candidates(CUBLASLT_NAMES, sysDirs, "cublas"));
+            NativeLibrary.open("cuBLASLt", CUBLAS_HINT, HINT_PARAMETERS, candidates(CUBLASLT_NAMES, sysDirs, "cublas"));
         } catch (RuntimeException notFound) {
             // reported below, by the library the user knows by name
         }
-        return NativeLibrary.open("cuBLAS", CUBLAS_HINT, candidates(CUBLAS_NAMES, sysDirs, "cublas"));
+        return NativeLibrary.open("cuBLAS", CUBLAS_HINT, HINT_PARAMETERS, candidates(CUBLAS_NAMES, sysDirs, "cublas"));
     }
 
-    static final String CUDNN_HINT = "install cuDNN 9 (`pip install nvidia-cudnn-cu13` or the NVIDIA packages) or point "
-            + "--cuda-lib-dir at the folder holding libcudnn.so.9";
+    static final String CUDNN_HINT = "install cuDNN 9 (`pip install nvidia-cudnn-cu13` or the NVIDIA packages) or set "
+            + "libraryDir to the folder holding libcudnn.so.9";
+    /** The parameter the hints name: {@link dev.panflow.backend.BackendOptions#libraryDir()}. */
+    static final List<String> HINT_PARAMETERS = List.of("libraryDir");
     static final List<String> CUDNN_PARTS = List.of("libcudnn_graph.so.9", "libcudnn_ops.so.9", "libcudnn_cnn.so.9",
             "libcudnn_engines_precompiled.so.9", "libcudnn_engines_runtime_compiled.so.9", "libcudnn_heuristic.so.9");
 
@@ -73,14 +75,14 @@ public final class CudaLibraries {
                 Path q = p.resolveSibling(part);
                 if (!Files.exists(q)) continue;
                 try {
-                    NativeLibrary.open("cuDNN part", CUDNN_HINT, List.of(q.toString()));
+                    NativeLibrary.open("cuDNN part", CUDNN_HINT, HINT_PARAMETERS, List.of(q.toString()));
                 } catch (RuntimeException skip) {
                     // the shim reports what it lacks when it needs it
                 }
             }
             break;
         }
-        return NativeLibrary.open("cuDNN", CUDNN_HINT, cands);
+        return NativeLibrary.open("cuDNN", CUDNN_HINT, HINT_PARAMETERS, cands);
     }
 
     /** Absolute paths in user folders first, then bare names for the system loader, then known places. */

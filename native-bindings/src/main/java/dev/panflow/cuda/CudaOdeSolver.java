@@ -1,5 +1,6 @@
 package dev.panflow.cuda;
 
+import dev.panflow.InvalidParameterException;
 import dev.panflow.UserError;
 import dev.panflow.ode.SolveStats;
 import java.util.Locale;
@@ -31,8 +32,8 @@ public final class CudaOdeSolver implements AutoCloseable {
             case "midpoint" -> { stages = 2; buffers = 2; }
             case "heun" -> { stages = 2; buffers = 3; }
             case "rk4" -> { stages = 4; buffers = 5; }
-            case "dopri5" -> throw new UserError("--backend cuda has the fixed-step solvers (" + CHOICES
-                    + "); use --backend jvm for dopri5");
+            case "dopri5" -> throw new InvalidParameterException("backend cuda has the fixed-step solvers (" + CHOICES
+                    + "); use backend jvm for dopri5", "solver", "backend");
             default -> throw new UserError("unknown solver '" + name + "'; choose one of " + CHOICES);
         }
         if (steps < 1) throw new UserError("steps must be at least 1, got " + steps);

@@ -18,11 +18,13 @@ import java.util.List;
 public final class NativeLibrary {
     private final String what;
     private final String installHint;
+    private final List<String> hintParameters;
     private final SymbolLookup lookup;
 
-    private NativeLibrary(String what, String installHint, SymbolLookup lookup) {
+    private NativeLibrary(String what, String installHint, List<String> hintParameters, SymbolLookup lookup) {
         this.what = what;
         this.installHint = installHint;
+        this.hintParameters = hintParameters;
         this.lookup = lookup;
     }
 
@@ -31,6 +33,11 @@ public final class NativeLibrary {
      * paths) that loads, in the global arena (native libraries stay loaded for the JVM's life).
      */
     public static NativeLibrary open(String what, String installHint, List<String> candidates) {
+        return open(what, installHint, List.of(), candidates);
+    }
+
+    /** The same, with a hint that names the library parameters {@code hintParameters} (see {@link UserError#parameters()}). */
+    public static NativeLibrary open(String what, String installHint, List<String> hintParameters, List<String> candidates) {
         StringBuilder tried = new StringBuilder();
         for (String name : candidates) {
             try {
@@ -38,17 +45,17 @@ public final class NativeLibrary {
                 SymbolLookup l = p.isAbsolute() && Files.exists(p)
                         ? SymbolLookup.libraryLookup(p, Arena.global())
                         : SymbolLookup.libraryLookup(name, Arena.global());
-                return new NativeLibrary(what, installHint, l);
+                return new NativeLibrary(what, installHint, hintParameters, l);
             } catch (IllegalArgumentException e) {
                 tried.append(tried.isEmpty() ? "" : ", ").append(name);
             }
         }
-        throw new UserError(what + " not found (tried " + tried + "): " + installHint);
+        throw new UserError(what + " not found (tried " + tried + "): " + installHint, hintParameters);
     }
 
     public MemorySegment symbol(String name) {
         return lookup.find(name).orElseThrow(() ->
-                new UserError(what + " has no symbol " + name + " (wrong version?): " + installHint));
+                new UserError(what + " has no symbol " + name + " (wrong version?): " + installHint, hintParameters));
     }
 
     public MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {

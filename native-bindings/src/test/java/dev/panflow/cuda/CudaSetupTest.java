@@ -55,7 +55,7 @@ class CudaSetupTest {
                 () -> NativeLibrary.open("CUDA driver library", CudaLibraries.DRIVER_HINT, cands));
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
         assertTrue(e.getMessage().startsWith("CUDA driver library not found"), e.getMessage());
-        assertTrue(e.getMessage().contains("nvidia-smi") && e.getMessage().contains("--cuda-lib-dir"), e.getMessage());
+        assertTrue(e.getMessage().contains("nvidia-smi") && e.getMessage().contains("set libraryDir"), e.getMessage());
     }
 
     @Test
@@ -63,7 +63,7 @@ class CudaSetupTest {
         CudaLibraries libs = new CudaLibraries(null);
         UserError e = assertThrows(UserError.class, () -> NativeLibrary.open("cuBLAS", CudaLibraries.CUBLAS_HINT,
                 libs.candidates(List.of("libcublas-panflow-missing.so.13"), List.of(), "cublas")));
-        assertTrue(e.getMessage().contains("nvidia-cublas") && e.getMessage().contains("--cuda-lib-dir"), e.getMessage());
+        assertTrue(e.getMessage().contains("nvidia-cublas") && e.getMessage().contains("set libraryDir"), e.getMessage());
     }
 
     @Test
@@ -72,7 +72,7 @@ class CudaSetupTest {
         UserError e = assertThrows(UserError.class, () -> NativeLibrary.open("cuDNN", CudaLibraries.CUDNN_HINT,
                 libs.candidates(List.of("libcudnn-panflow-missing.so.9"), List.of(), "cudnn")));
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
-        assertTrue(e.getMessage().contains("nvidia-cudnn-cu13") && e.getMessage().contains("--cuda-lib-dir"), e.getMessage());
+        assertTrue(e.getMessage().contains("nvidia-cudnn-cu13") && e.getMessage().contains("set libraryDir"), e.getMessage());
     }
 
     @Test

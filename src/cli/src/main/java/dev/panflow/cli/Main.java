@@ -33,8 +33,8 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             Throwable e = ex;
             while (!(e instanceof UserError) && e.getCause() != null && e.getCause() != e) e = e.getCause();
-            if (e instanceof UserError) {
-                System.err.println("panflow: error: " + e.getMessage());
+            if (e instanceof UserError u) {
+                System.err.println("panflow: error: " + FlagNames.message(u)); // library parameter names → flags
                 return 2;
             }
             System.err.println("panflow: internal error (please report it):");

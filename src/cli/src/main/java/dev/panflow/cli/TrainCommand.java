@@ -153,8 +153,6 @@ final class TrainCommand implements Callable<Integer> {
 
     private int trainAndSample(boolean unet) {
         boolean root = coll.isRoot();
-        if (resume && !Files.exists(out.resolve("model.safetensors")))
-            throw new UserError("--resume: no checkpoint at " + out.resolve("model.safetensors"));
         try (Trainer tr = builder(unet).build()) {
             if (!unet) // the samples drawn after training count too
                 MemoryBudget.check(MemoryBudget.trainingBytes(new MlpConfig(tr.dim(), hidden, layers, timeEmbedding, frequencies), batch)

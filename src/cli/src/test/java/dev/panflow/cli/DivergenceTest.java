@@ -63,8 +63,9 @@ class DivergenceTest {
             tr.trainStep();
             tr.mlp.params().values().set(3, Float.POSITIVE_INFINITY); // an update that overflowed
             TrainingDiverged e = assertThrows(TrainingDiverged.class, () -> Checkpoint.save(tr, ckpt));
-            assertTrue(e.getMessage().contains("at step 2") && e.getMessage().contains("--lr") && e.getMessage().contains("not overwritten"),
+            assertTrue(e.getMessage().contains("at step 2") && e.getMessage().contains("lr 0.001") && e.getMessage().contains("not overwritten"),
                     e.getMessage());
+            assertEquals(java.util.List.of("lr"), e.parameters()); // the CLI shows it as --lr
             assertTrue(java.util.Arrays.equals(good, Files.readAllBytes(ckpt)), "the good checkpoint was changed");
         }
     }

@@ -1,5 +1,6 @@
 package dev.panflow.api;
 
+import dev.panflow.InvalidParameterException;
 import dev.panflow.UserError;
 import dev.panflow.backend.Backend;
 import dev.panflow.backend.BackendOptions;
@@ -121,7 +122,7 @@ public final class Flow implements AutoCloseable {
     private void run(SampleRequest req, SampleSink sink) {
         int[] labels = labels(req, meta.classes(), file);
         if (!meta.spec().isUnet())
-            MemoryBudget.check(MemoryBudget.samplingBytes(meta.config().mlp(meta.dim()), req.n()), "n " + req.n() + " samples of this model");
+            MemoryBudget.check(MemoryBudget.samplingBytes(meta.config().mlp(meta.dim()), req.n()), "n " + req.n() + " samples of this model", "n");
         Replica r = acquire();
         try (Workspace ws = new Workspace()) {
             Sampler.Result res = r.sampler.sample(path, req.solverSpec(), req.n(), req.seed(), labels, req.guidance(), ws);
@@ -135,11 +136,11 @@ public final class Flow implements AutoCloseable {
     static int[] labels(SampleRequest req, int classes, Object model) {
         if (classes == 0) {
             if (req.classLabel() != null || req.guidance() != 0)
-                throw new UserError(model + " is an unconditional model; classLabel and guidance need a class-conditional one");
+                throw new InvalidParameterException(model + " is an unconditional model; classLabel and guidance need a class-conditional one", "classLabel", "guidance");
             return null;
         }
         if (req.classLabel() != null && req.classLabel() >= classes)
-            throw new UserError("classLabel must be in [0, " + (classes - 1) + "], got " + req.classLabel());
+            throw InvalidParameterException.range("classLabel", 0, classes - 1, req.classLabel());
         int[] l = new int[req.n()];
         for (int i = 0; i < l.length; i++) l[i] = req.classLabel() != null ? req.classLabel() : i % classes;
         return l;

@@ -1,5 +1,6 @@
 package dev.panflow.api;
 
+import dev.panflow.InvalidParameterException;
 import dev.panflow.UserError;
 import dev.panflow.ode.Divergence;
 import dev.panflow.ode.SolverKind;
@@ -17,11 +18,11 @@ public record LikelihoodRequest(DivergenceMethod divergence, boolean gaussianPro
     public enum DivergenceMethod { AUTO, EXACT, HUTCHINSON }
 
     public LikelihoodRequest {
-        if (divergence == null || solver == null) throw new UserError("divergence and solver must be given");
-        if (probes < 1 || probes > 1024) throw new UserError("probes must be in [1, 1024], got " + probes);
-        if (batch < 1 || batch > 1_000_000) throw new UserError("batch must be in [1, 1000000], got " + batch);
-        if (solver.fixedStep() && steps < 1) throw new UserError("steps must be ≥ 1, got " + steps);
-        if (!(atol > 0) || !(rtol > 0)) throw new UserError("atol and rtol must be > 0, got atol=" + atol + ", rtol=" + rtol);
+        if (divergence == null || solver == null) throw new InvalidParameterException("divergence and solver must be given", "divergence", "solver");
+        if (probes < 1 || probes > 1024) throw InvalidParameterException.range("probes", 1, 1024, probes);
+        if (batch < 1 || batch > 1_000_000) throw InvalidParameterException.range("batch", 1, 1_000_000, batch);
+        if (solver.fixedStep() && steps < 1) throw InvalidParameterException.atLeast("steps", 1, steps);
+        if (!(atol > 0) || !(rtol > 0)) throw new InvalidParameterException("atol and rtol must be > 0, got atol " + atol + ", rtol " + rtol, "atol", "rtol");
     }
 
     /** dopri5 at atol = rtol = 1e-5, AUTO divergence with one Rademacher probe, seed 12345, batches of 1000. */

@@ -1,5 +1,6 @@
 package dev.panflow.api;
 
+import dev.panflow.InvalidParameterException;
 import dev.panflow.UserError;
 import dev.panflow.backend.Backends;
 import dev.panflow.dist.Collective;
@@ -17,9 +18,9 @@ public record LoadOptions(boolean ema, String backend, int threads, int maxConcu
     public LoadOptions {
         if (collective == null) collective = Collective.SINGLE;
         if (collective.size() > 1) maxConcurrentCalls = 1; // the ranks' collective calls must come in one order
-        if (threads < 1 || threads > 1024) throw new UserError("threads must be in [1, 1024], got " + threads);
+        if (threads < 1 || threads > 1024) throw InvalidParameterException.range("threads", 1, 1024, threads);
         if (maxConcurrentCalls < 1 || maxConcurrentCalls > 4096)
-            throw new UserError("maxConcurrentCalls must be in [1, 4096], got " + maxConcurrentCalls);
+            throw InvalidParameterException.range("maxConcurrentCalls", 1, 4096, maxConcurrentCalls);
         backend = Backends.check(backend);
     }
 

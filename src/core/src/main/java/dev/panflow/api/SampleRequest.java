@@ -1,5 +1,6 @@
 package dev.panflow.api;
 
+import dev.panflow.InvalidParameterException;
 import dev.panflow.UserError;
 import dev.panflow.ode.SolverKind;
 import dev.panflow.ode.SolverSpec;
@@ -18,13 +19,13 @@ public record SampleRequest(int n, SolverKind solver, int steps, double atol, do
     public static final int MAX_POINTS = 100_000_000;
 
     public SampleRequest {
-        if (n < 1 || n > MAX_POINTS) throw new UserError("n must be in [1, " + MAX_POINTS + "], got " + n);
-        if (solver == null) throw new UserError("solver is null");
-        if (solver.fixedStep() && (steps < 1 || steps > 1_000_000)) throw new UserError("steps must be in [1, 1000000], got " + steps);
+        if (n < 1 || n > MAX_POINTS) throw InvalidParameterException.range("n", 1, MAX_POINTS, n);
+        if (solver == null) throw new InvalidParameterException("solver is null", "solver");
+        if (solver.fixedStep() && (steps < 1 || steps > 1_000_000)) throw InvalidParameterException.range("steps", 1, 1_000_000, steps);
         if (!(atol > 0) || !(rtol > 0) || !Double.isFinite(atol) || !Double.isFinite(rtol))
-            throw new UserError("atol and rtol must be > 0, got atol=" + atol + ", rtol=" + rtol);
-        if (classLabel != null && classLabel < 0) throw new UserError("classLabel must be ≥ 0, got " + classLabel);
-        if (!(guidance >= 0 && guidance <= 100)) throw new UserError("guidance must be in [0, 100], got " + guidance);
+            throw new InvalidParameterException("atol and rtol must be > 0, got atol " + atol + ", rtol " + rtol, "atol", "rtol");
+        if (classLabel != null && classLabel < 0) throw InvalidParameterException.atLeast("classLabel", 0, classLabel);
+        if (!(guidance >= 0 && guidance <= 100)) throw new InvalidParameterException("guidance must be in [0, 100], got " + guidance, "guidance");
     }
 
     /** n points, Euler with 100 steps, seed 0, unconditional. */

@@ -1,5 +1,6 @@
 package dev.panflow.api;
 
+import dev.panflow.InvalidParameterException;
 import dev.panflow.UserError;
 import dev.panflow.backend.Backend;
 import dev.panflow.backend.BackendOptions;
@@ -60,25 +61,25 @@ public final class Trainer implements AutoCloseable {
     private boolean emaSwapped;
 
     private Trainer(Builder b) {
-        if (b.data == null) throw new UserError("data must be given (DataSets.builtIn, file or of)");
+        if (b.data == null) throw new InvalidParameterException("data must be given (DataSets.builtIn, file or of)", "data");
         this.data = b.data;
         this.totalSteps = b.steps;
         this.coll = b.collective;
         ModelSpec spec = b.unetChannels == null ? ModelSpec.MLP
                 : new ModelSpec("unet", b.unetChannels, b.groups, b.conditional, b.labelDropout);
-        if (!spec.isUnet() && b.conditional) throw new UserError("conditional needs a U-Net model");
+        if (!spec.isUnet() && b.conditional) throw new InvalidParameterException("conditional needs model unet", "conditional", "model");
         TrainConfig cfg = b.config(data.name);
         AffinePath path = Paths.byName(b.path);
         Backend backend = Backends.byName(b.backend);
         String cname = b.coupling == null ? "independent" : b.coupling.trim().toLowerCase(Locale.ROOT);
         if (b.sinkhornReg != SinkhornCoupling.DEFAULT_REG && !cname.equals("sinkhorn"))
-            throw new UserError("sinkhornReg applies to coupling sinkhorn only (got coupling " + b.coupling + ")");
+            throw new InvalidParameterException("sinkhornReg applies to coupling sinkhorn only (got coupling " + b.coupling + ")", "sinkhornReg", "coupling");
         this.checkpoint = b.out == null ? null : b.out.resolve("model.safetensors");
         if (b.resume && (checkpoint == null || !Files.exists(checkpoint)))
-            throw new UserError("resume: no checkpoint at " + (checkpoint == null ? "(no out folder given)" : checkpoint));
+            throw new InvalidParameterException("resume: no checkpoint at " + (checkpoint == null ? "(no out folder given)" : checkpoint), "resume");
         if (!spec.isUnet()) // the U-Net's buffers are small next to its data set; the MLP's grow with hidden width and batch
             MemoryBudget.check(MemoryBudget.trainingBytes(cfg.mlp(data.dim()), cfg.batch()),
-                    "batch " + cfg.batch() + ", hidden " + cfg.hidden() + " and layers " + cfg.layers());
+                    "batch " + cfg.batch() + ", hidden " + cfg.hidden() + " and layers " + cfg.layers(), "batch", "hidden", "layers");
         if (b.out != null) {
             try {
                 Files.createDirectories(b.out);
@@ -150,7 +151,7 @@ public final class Trainer implements AutoCloseable {
                 if (root) listener.onStep(k, totalSteps, loss, smooth);
             }
         } catch (TrainingDiverged e) {
-            throw checkpoint == null ? e : new TrainingDiverged(e.getMessage() + "; " + Checkpoint.keptNote(checkpoint));
+            throw checkpoint == null ? e : new TrainingDiverged(e.getMessage() + "; " + Checkpoint.keptNote(checkpoint), e.parameters().toArray(String[]::new));
         }
         save(listener);
         long measured = tr.step() - Math.min(warm, tr.step());
@@ -184,7 +185,7 @@ public final class Trainer implements AutoCloseable {
         emaSwapped = true;
         int[] labels = Flow.labels(req, tr.model.classes(), "this model");
         if (!tr.spec.isUnet())
-            MemoryBudget.check(MemoryBudget.samplingBytes(tr.config.mlp(tr.dim()), req.n()), "n " + req.n() + " samples of this model");
+            MemoryBudget.check(MemoryBudget.samplingBytes(tr.config.mlp(tr.dim()), req.n()), "n " + req.n() + " samples of this model", "n");
         try (Workspace ws = new Workspace(); FlowSampler s = engine.sampler()) {
             Sampler.Result r = s.sample(tr.path, req.solverSpec(), req.n(), req.seed(), labels, req.guidance(), ws);
             float[] out = new float[Math.toIntExact(r.samples().size())];
@@ -282,7 +283,7 @@ public final class Trainer implements AutoCloseable {
 
         /** A U-Net for images, with these channels per resolution (the image is halved between entries). */
         public Builder unet(int... channels) {
-            if (channels == null || channels.length == 0) throw new UserError("channels must list at least one width");
+            if (channels == null || channels.length == 0) throw new InvalidParameterException("channels must list at least one width", "channels");
             this.unetChannels = channels.clone();
             return this;
         }
@@ -330,7 +331,7 @@ public final class Trainer implements AutoCloseable {
         /** Checks every option and makes the network, optimizer and buffers. */
         public Trainer build() {
             try {
-                if (threads < 1 || threads > 1024) throw new UserError("threads must be in [1, 1024], got " + threads);
+                if (threads < 1 || threads > 1024) throw InvalidParameterException.range("threads", 1, 1024, threads);
                 return new Trainer(this);
             } catch (RuntimeException e) {
                 if (data != null) data.close(); // the trainer would have owned it

@@ -1,5 +1,6 @@
 package dev.panflow.backend;
 
+import dev.panflow.InvalidParameterException;
 import dev.panflow.UserError;
 import dev.panflow.kernels.ConvKernels;
 import dev.panflow.kernels.ConvScalar;
@@ -44,7 +45,7 @@ public final class Backends {
         Backend b = ALL.get(n);
         if (b == null) {
             String hint = ALL.containsKey("cuda") ? "" : " (onednn and cuda come with panflow-native on the class path)";
-            throw new UserError("unknown --backend '" + name + "'; choose one of " + names() + hint);
+            throw InvalidParameterException.unknown("backend", name, "one of " + names() + hint);
         }
         return b;
     }

@@ -1,6 +1,6 @@
 package dev.panflow.coupling;
 
-import dev.panflow.UserError;
+import dev.panflow.InvalidParameterException;
 import dev.panflow.tensor.Rng;
 import java.lang.foreign.MemorySegment;
 import java.util.Locale;
@@ -39,16 +39,21 @@ public interface Coupling {
         return switch (n) {
             case "independent" -> INDEPENDENT;
             case "ot" -> {
-                if (batch > 8192) throw new UserError("--coupling ot solves an exact batch×batch assignment; use --batch ≤ 8192 (got " + batch + ")");
+                if (batch > 8192)
+                    throw new InvalidParameterException("coupling ot solves an exact batch×batch assignment; use batch ≤ 8192 (got " + batch + ")",
+                            "batch", "coupling");
                 yield new MinibatchOtCoupling(batch, dim);
             }
             case "sinkhorn" -> {
-                if (batch > 8192) throw new UserError("--coupling sinkhorn holds two batch×batch matrices; use --batch ≤ 8192 (got " + batch + ")");
+                if (batch > 8192)
+                    throw new InvalidParameterException("coupling sinkhorn holds two batch×batch matrices; use batch ≤ 8192 (got " + batch + ")",
+                            "batch", "coupling");
                 if (!(sinkhornReg > 0) || !Double.isFinite(sinkhornReg))
-                    throw new UserError("--sinkhorn-reg must be a positive number (relative to the largest squared distance), got " + sinkhornReg);
+                    throw new InvalidParameterException("sinkhornReg must be a positive number (relative to the largest squared distance), got "
+                            + sinkhornReg, "sinkhornReg");
                 yield new SinkhornCoupling(batch, dim, sinkhornReg);
             }
-            default -> throw new UserError("unknown --coupling '" + name + "'; choose independent, ot or sinkhorn");
+            default -> throw InvalidParameterException.unknown("coupling", name, "independent, ot or sinkhorn");
         };
     }
 }

@@ -69,7 +69,7 @@ public final class SinkhornCoupling implements Coupling {
 
     @Override
     public void pair(MemorySegment x0, MemorySegment x1, int rows, int dim) {
-        throw new UnsupportedOperationException("--coupling sinkhorn draws its pairs: call pair with an Rng");
+        throw new UnsupportedOperationException("the sinkhorn coupling draws its pairs: call pair with an Rng");
     }
 
     @Override

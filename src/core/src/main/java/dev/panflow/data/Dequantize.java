@@ -20,7 +20,8 @@ public final class Dequantize {
         for (long i = 0; i < n; i++) {
             float p = pixels.getAtIndex(F32, i);
             if (!(p >= 0 && p <= 255 && p == Math.rint(p)))
-                throw new UserError("--bits-per-dim needs 8-bit pixel values (whole numbers 0…255); value " + (i + 1) + " is " + p);
+                throw new UserError("bitsPerDim needs 8-bit pixel values (whole numbers 0…255); value " + (i + 1) + " is " + p,
+                        java.util.List.of("bitsPerDim"));
             pixels.setAtIndex(F32, i, dequantize(p, rng));
         }
     }

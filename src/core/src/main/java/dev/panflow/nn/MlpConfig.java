@@ -1,5 +1,6 @@
 package dev.panflow.nn;
 
+import dev.panflow.InvalidParameterException;
 import dev.panflow.UserError;
 
 /**
@@ -9,12 +10,12 @@ import dev.panflow.UserError;
 public record MlpConfig(int dim, int hidden, int layers, String timeEmbedding, int frequencies) {
     public MlpConfig {
         if (dim < 1) throw new UserError("data dimension must be ≥ 1, got " + dim);
-        if (hidden < 1 || hidden > 65536) throw new UserError("--hidden must be in [1, 65536], got " + hidden);
-        if (layers < 1 || layers > 64) throw new UserError("--layers must be in [1, 64], got " + layers);
+        if (hidden < 1 || hidden > 65536) throw InvalidParameterException.range("hidden", 1, 65536, hidden);
+        if (layers < 1 || layers > 64) throw InvalidParameterException.range("layers", 1, 64, layers);
         if (!timeEmbedding.equals("sinusoidal") && !timeEmbedding.equals("concat"))
-            throw new UserError("unknown --time-embedding '" + timeEmbedding + "'; choose sinusoidal or concat");
+            throw InvalidParameterException.unknown("timeEmbedding", timeEmbedding, "sinusoidal or concat");
         if (timeEmbedding.equals("sinusoidal") && (frequencies < 1 || frequencies > 1024))
-            throw new UserError("time-embedding frequencies must be in [1, 1024], got " + frequencies);
+            throw InvalidParameterException.range("frequencies", 1, 1024, frequencies);
     }
 
     /** Width of concat(x, emb(t)), the first layer's input. */

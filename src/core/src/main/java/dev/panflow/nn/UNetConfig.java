@@ -1,5 +1,6 @@
 package dev.panflow.nn;
 
+import dev.panflow.InvalidParameterException;
 import dev.panflow.UserError;
 import java.util.Arrays;
 
@@ -12,17 +13,17 @@ public record UNetConfig(int imageChannels, int height, int width, int[] channel
     public UNetConfig {
         channels = channels.clone();
         if (imageChannels < 1 || height < 1 || width < 1) throw new UserError("bad image shape " + imageChannels + "×" + height + "×" + width);
-        if (channels.length < 1 || channels.length > 5) throw new UserError("--channels needs 1 to 5 entries, got " + channels.length);
+        if (channels.length < 1 || channels.length > 5) throw new InvalidParameterException("channels needs 1 to 5 entries, got " + channels.length, "channels");
         int scale = 1 << (channels.length - 1);
         if (height % scale != 0 || width % scale != 0)
-            throw new UserError(height + "×" + width + " images cannot be halved " + (channels.length - 1) + " times (--channels "
-                    + list(channels) + "); use fewer entries");
+            throw new InvalidParameterException(height + "×" + width + " images cannot be halved " + (channels.length - 1)
+                    + " times (channels " + list(channels) + "); use fewer entries", "channels");
+        if (groups < 1) throw InvalidParameterException.atLeast("groups", 1, groups); // before c % groups below
         for (int c : channels) {
-            if (c < 1 || c > 1024) throw new UserError("--channels entries must be in [1, 1024], got " + list(channels));
-            if (c % Math.min(groups, c) != 0) throw new UserError("--channels " + c + " is not divisible by --groups " + groups);
+            if (c < 1 || c > 1024) throw new InvalidParameterException("channels entries must be in [1, 1024], got " + list(channels), "channels");
+            if (c % Math.min(groups, c) != 0) throw new InvalidParameterException("channels " + c + " is not divisible by groups " + groups, "channels", "groups");
         }
-        if (groups < 1) throw new UserError("--groups must be ≥ 1, got " + groups);
-        if (frequencies < 1 || frequencies > 1024) throw new UserError("--frequencies must be in [1, 1024], got " + frequencies);
+        if (frequencies < 1 || frequencies > 1024) throw InvalidParameterException.range("frequencies", 1, 1024, frequencies);
         if (classes < 0 || classes > 100000) throw new UserError("classes must be in [0, 100000], got " + classes);
     }
 
@@ -43,7 +44,7 @@ public record UNetConfig(int imageChannels, int height, int width, int[] channel
         try {
             return Arrays.stream(s.split(",")).map(String::strip).mapToInt(Integer::parseInt).toArray();
         } catch (NumberFormatException e) {
-            throw new UserError("--channels must be a comma-separated list of whole numbers, got '" + s + "'");
+            throw new InvalidParameterException("channels must be a comma-separated list of whole numbers, got '" + s + "'", "channels");
         }
     }
 

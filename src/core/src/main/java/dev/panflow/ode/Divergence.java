@@ -1,6 +1,6 @@
 package dev.panflow.ode;
 
-import dev.panflow.UserError;
+import dev.panflow.InvalidParameterException;
 import java.util.Locale;
 
 /**
@@ -14,7 +14,7 @@ public record Divergence(Kind kind, int probes, long seed) {
 
     public Divergence {
         if (kind == null) throw new IllegalArgumentException("kind is null");
-        if (probes < 1 || probes > 1024) throw new UserError("--probes must be in [1, 1024], got " + probes);
+        if (probes < 1 || probes > 1024) throw InvalidParameterException.range("probes", 1, 1024, probes);
     }
 
     public static Divergence exact() { return new Divergence(Kind.EXACT, 1, 0); }
@@ -28,9 +28,9 @@ public record Divergence(Kind kind, int probes, long seed) {
             case "hutchinson" -> switch (p) {
                 case "rademacher" -> new Divergence(Kind.RADEMACHER, probes, seed);
                 case "gaussian" -> new Divergence(Kind.GAUSSIAN, probes, seed);
-                default -> throw new UserError("unknown --probe '" + probe + "'; choose rademacher or gaussian");
+                default -> throw InvalidParameterException.unknown("probe", probe, "rademacher or gaussian");
             };
-            default -> throw new UserError("unknown --divergence '" + method + "'; choose exact or hutchinson");
+            default -> throw InvalidParameterException.unknown("divergence", method, "exact or hutchinson");
         };
     }
 

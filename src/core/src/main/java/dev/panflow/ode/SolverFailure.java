@@ -8,6 +8,6 @@ import dev.panflow.UserError;
  */
 public final class SolverFailure extends UserError {
     public SolverFailure(String message) {
-        super(message + "; try looser --atol/--rtol or a fixed-step solver");
+        super(message + "; try looser atol and rtol, or a fixed-step solver", java.util.List.of("atol", "rtol"));
     }
 }

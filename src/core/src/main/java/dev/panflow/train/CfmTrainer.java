@@ -1,6 +1,6 @@
 package dev.panflow.train;
 
-import dev.panflow.UserError;
+import dev.panflow.InvalidParameterException;
 import dev.panflow.data.DataSource;
 import dev.panflow.data.ImageDataSource;
 import dev.panflow.dist.Collective;
@@ -78,8 +78,8 @@ public final class CfmTrainer implements StepEngine {
         this.collective = collective;
         this.split = new RowSplit(config.batch(), collective.size());
         if (split.rows(collective.rank()) == 0 || config.batch() < collective.size())
-            throw new UserError("--batch " + config.batch() + " is smaller than the " + collective.size()
-                    + " ranks: every rank needs at least one row");
+            throw new InvalidParameterException("batch " + config.batch() + " is smaller than the " + collective.size()
+                    + " ranks: every rank needs at least one row", "batch");
         this.first = (int) split.first(collective.rank());
         this.rows = split.rows(collective.rank());
         this.spec = spec;
@@ -90,9 +90,9 @@ public final class CfmTrainer implements StepEngine {
         this.rng = new Rng(config.seed());
         if (spec.isUnet()) {
             if (!(data instanceof ImageDataSource img))
-                throw new UserError("--model unet needs image data (e.g. --data fashion-mnist), not " + data.name());
+                throw new InvalidParameterException("model unet needs image data (e.g. fashion-mnist), not " + data.name(), "model");
             if (spec.conditional() && img.classes() == 0)
-                throw new UserError("--conditional needs labelled images; " + data.name() + " has no labels");
+                throw new InvalidParameterException("conditional needs labelled images; " + data.name() + " has no labels", "conditional");
             this.mlp = null;
             this.model = new UNet(spec.unet(img.channels(), img.height(), img.width(), config.frequencies(), img.classes()), conv, pool, ws);
         } else {
@@ -191,8 +191,9 @@ public final class CfmTrainer implements StepEngine {
         }
         double norm = GradClip.clip(model.params(), config.maxGradNorm());
         if (!Double.isFinite(norm))
-            throw new TrainingDiverged("gradient norm is " + norm + " at step " + k + "; the learning rate (--lr "
-                    + config.lr() + ") is likely too high (lower it, or set --max-grad-norm), or the data has extreme values");
+            throw new TrainingDiverged("gradient norm is " + norm + " at step " + k + "; the learning rate (lr "
+                    + config.lr() + ") is likely too high (lower it, or set maxGradNorm), or the data has extreme values",
+                    "lr", "maxGradNorm");
         optimizer.step(config.lrAt(k));
         ema.update(k);
         lastLoss = loss;
@@ -200,8 +201,8 @@ public final class CfmTrainer implements StepEngine {
     }
 
     private TrainingDiverged lossDiverged(double loss, long k) {
-        return new TrainingDiverged("loss is " + loss + " at step " + k + "; the learning rate (--lr " + config.lr()
-                + ") is likely too high, or the data has extreme values");
+        return new TrainingDiverged("loss is " + loss + " at step " + k + "; the learning rate (lr " + config.lr()
+                + ") is likely too high, or the data has extreme values", "lr");
     }
 
     @Override
@@ -225,7 +226,8 @@ public final class CfmTrainer implements StepEngine {
     public void setCoupling(Coupling coupling) {
         if (coupling == null) throw new IllegalArgumentException("coupling is null");
         if (labels != null && coupling != Coupling.INDEPENDENT)
-            throw new UserError("--coupling " + coupling.name() + " cannot train a --conditional model: re-pairing noise and images would separate images from their labels");
+            throw new InvalidParameterException("coupling " + coupling.name() + " cannot train a conditional model: re-pairing noise and images would separate images from their labels",
+                    "coupling", "conditional");
         this.coupling = coupling;
     }
     public int dim() { return dim; }

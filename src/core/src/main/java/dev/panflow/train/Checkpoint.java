@@ -1,5 +1,6 @@
 package dev.panflow.train;
 
+import dev.panflow.InvalidParameterException;
 import dev.panflow.UserError;
 import dev.panflow.io.Safetensors;
 import dev.panflow.io.SafetensorsFile;
@@ -32,8 +33,8 @@ public final class Checkpoint {
         ParamStore ps = tr.model.params();
         for (Tensor t : new Tensor[] {ps.values(), tr.ema.weights(), tr.optimizer.firstMoment(), tr.optimizer.secondMoment()})
             if (!allFinite(t))
-                throw new TrainingDiverged("the weights stopped being finite at step " + tr.step() + " (the update overflowed: --lr "
-                        + tr.config.lr() + " is likely too high, or the data has extreme values); " + file + " was not overwritten");
+                throw new TrainingDiverged("the weights stopped being finite at step " + tr.step() + " (the update overflowed: lr "
+                        + tr.config.lr() + " is likely too high, or the data has extreme values); " + file + " was not overwritten", "lr");
         Map<String, Tensor> tensors = new LinkedHashMap<>(ps.views(ps.values(), ""));
         tensors.putAll(ps.views(tr.ema.weights(), "ema."));
         tensors.putAll(ps.views(tr.optimizer.firstMoment(), "adam_m."));
@@ -80,21 +81,24 @@ public final class Checkpoint {
             TrainConfig saved = TrainConfig.fromMetadata(meta, file.toString());
             long savedDim = parseLong(meta, "dim", file);
             if (savedDim != tr.dim())
-                throw new UserError(file + " was trained on " + savedDim + "-dimensional data; --data gives " + tr.dim() + " dimensions");
+                throw new InvalidParameterException(file + " was trained in " + savedDim + " dimensions; data gives " + tr.dim(), "data");
             if (!saved.mlp(tr.dim()).equals(tr.config.mlp(tr.dim())) || !saved.path().equals(tr.config.path())
                     || !saved.data().equals(tr.config.data()) || saved.batch() != tr.config.batch()
                     || saved.seed() != tr.config.seed() || !ModelSpec.fromMetadata(meta, file.toString()).equals(tr.spec))
                 throw new UserError(file + " was trained with another configuration (" + saved.data() + ", path "
                         + saved.path() + ", hidden " + saved.hidden() + ", layers " + saved.layers() + ", batch "
-                        + saved.batch() + ", seed " + saved.seed() + "); pass the same flags to --resume it");
+                        + saved.batch() + ", seed " + saved.seed() + "); resume it with the same settings");
             String coupling = meta.getOrDefault("coupling", "independent");
             if (!coupling.equals(tr.coupling().name()) && !(tr.data instanceof dev.panflow.data.PairedDataSource))
-                throw new UserError(file + " was trained with --coupling " + coupling + "; pass the same to --resume it");
+                throw new InvalidParameterException(file + " was trained with coupling " + coupling + "; resume it with the same coupling",
+                        "coupling");
             if (!(tr.data instanceof dev.panflow.data.PairedDataSource))
                 for (var e : tr.coupling().metadata().entrySet())
-                    if (!e.getValue().equals(meta.get(e.getKey())))
-                        throw new UserError(file + " was trained with " + e.getKey().replace('_', '-') + " " + meta.get(e.getKey())
-                                + "; pass --" + e.getKey().replace('_', '-') + " " + meta.get(e.getKey()) + " to --resume it (got " + e.getValue() + ")");
+                    if (!e.getValue().equals(meta.get(e.getKey()))) {
+                        String p = camelCase(e.getKey()); // sinkhorn_reg: the parameter sinkhornReg
+                        throw new InvalidParameterException(file + " was trained with " + p + " " + meta.get(e.getKey())
+                                + "; resume it with the same " + p + " (got " + e.getValue() + ")", p);
+                    }
             ParamStore ps = tr.model.params();
             load(ps, ps.values(), f, "", file);
             load(ps, tr.ema.weights(), f, "ema.", file);
@@ -193,6 +197,13 @@ public final class Checkpoint {
         } catch (NumberFormatException e) {
             throw new UserError(file + ": metadata '" + key + "' is not a whole number: " + meta.get(key));
         }
+    }
+
+    private static String camelCase(String snake) {
+        StringBuilder sb = new StringBuilder();
+        for (String w : snake.split("_"))
+            sb.append(sb.isEmpty() || w.isEmpty() ? w : Character.toUpperCase(w.charAt(0)) + w.substring(1));
+        return sb.toString();
     }
 
     private static String join(long[] v) {

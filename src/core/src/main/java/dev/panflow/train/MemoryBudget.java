@@ -33,12 +33,12 @@ public final class MemoryBudget {
         return total / 5 * 4;
     }
 
-    /** Refuses {@code bytes} over the limit, naming {@code what} (the flags that set the size). */
-    public static void check(long bytes, String what) {
+    /** Refuses {@code bytes} over the limit, naming {@code what} (the parameters that set the size, listed in {@code parameters}). */
+    public static void check(long bytes, String what, String... parameters) {
         long limit = limit();
         if (bytes < 0 || bytes > limit)
             throw new UserError(what + " needs about " + human(bytes < 0 ? Long.MAX_VALUE : bytes) + " of off-heap buffers; the limit on this machine is "
-                    + human(limit) + " (80% of its memory)");
+                    + human(limit) + " (80% of its memory)", java.util.List.of(parameters));
     }
 
     static String human(long b) {

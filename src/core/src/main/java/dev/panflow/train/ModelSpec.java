@@ -1,5 +1,6 @@
 package dev.panflow.train;
 
+import dev.panflow.InvalidParameterException;
 import dev.panflow.UserError;
 import dev.panflow.nn.UNetConfig;
 import java.util.Arrays;
@@ -17,8 +18,8 @@ public record ModelSpec(String kind, int[] channels, int groups, boolean conditi
 
     public ModelSpec {
         channels = channels.clone();
-        if (!kind.equals("mlp") && !kind.equals("unet")) throw new UserError("unknown --model '" + kind + "'; choose mlp or unet");
-        if (!(labelDropout >= 0 && labelDropout < 1)) throw new UserError("--label-dropout must be in [0, 1), got " + labelDropout);
+        if (!kind.equals("mlp") && !kind.equals("unet")) throw InvalidParameterException.unknown("model", kind, "mlp or unet");
+        if (!(labelDropout >= 0 && labelDropout < 1)) throw new InvalidParameterException("labelDropout must be in [0, 1), got " + labelDropout, "labelDropout");
     }
 
     @Override public int[] channels() { return channels.clone(); }

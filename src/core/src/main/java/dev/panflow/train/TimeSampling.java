@@ -1,6 +1,6 @@
 package dev.panflow.train;
 
-import dev.panflow.UserError;
+import dev.panflow.InvalidParameterException;
 import dev.panflow.tensor.Rng;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -23,7 +23,7 @@ public enum TimeSampling {
 
     public static TimeSampling byName(String name) {
         for (TimeSampling s : values()) if (s.flag.equals(name)) return s;
-        throw new UserError("unknown --time-sampling '" + name + "'; choose uniform or logit-normal");
+        throw InvalidParameterException.unknown("timeSampling", name, "uniform or logit-normal");
     }
 
     /** Fills t[0, n) with draws in [0, tMax); {@code location} is m of the logit-normal. */

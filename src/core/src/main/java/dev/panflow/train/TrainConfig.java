@@ -1,5 +1,6 @@
 package dev.panflow.train;
 
+import dev.panflow.InvalidParameterException;
 import dev.panflow.UserError;
 import dev.panflow.nn.MlpConfig;
 import java.util.LinkedHashMap;
@@ -13,22 +14,22 @@ public record TrainConfig(
         float timeLocation) {
 
     public TrainConfig {
-        check(batch >= 1 && batch <= 1 << 22, "--batch must be in [1, 4194304], got " + batch);
-        check(steps >= 1, "--steps must be ≥ 1, got " + steps);
-        check(lr > 0 && Float.isFinite(lr) && lr < 10, "--lr must be in (0, 10), got " + lr);
+        check(batch >= 1 && batch <= 1 << 22, "batch", "batch must be in [1, 4194304], got " + batch);
+        check(steps >= 1, "steps", "steps must be ≥ 1, got " + steps);
+        check(lr > 0 && Float.isFinite(lr) && lr < 10, "lr", "lr must be in (0, 10), got " + lr);
         check(lrSchedule.equals("constant") || lrSchedule.equals("cosine"),
-                "unknown --lr-schedule '" + lrSchedule + "'; choose constant or cosine");
-        check(warmup >= 0, "--warmup must be ≥ 0, got " + warmup);
-        check(weightDecay >= 0 && weightDecay < 1, "--weight-decay must be in [0, 1), got " + weightDecay);
-        check(emaDecay >= 0 && emaDecay < 1, "--ema must be in [0, 1), got " + emaDecay);
-        check(maxGradNorm >= 0 && !Float.isNaN(maxGradNorm), "--max-grad-norm must be ≥ 0 (0 = off), got " + maxGradNorm);
+                "lrSchedule", "unknown lrSchedule '" + lrSchedule + "'; choose constant or cosine");
+        check(warmup >= 0, "warmup", "warmup must be ≥ 0, got " + warmup);
+        check(weightDecay >= 0 && weightDecay < 1, "weightDecay", "weightDecay must be in [0, 1), got " + weightDecay);
+        check(emaDecay >= 0 && emaDecay < 1, "emaDecay", "emaDecay must be in [0, 1), got " + emaDecay);
+        check(maxGradNorm >= 0 && !Float.isNaN(maxGradNorm), "maxGradNorm", "maxGradNorm must be ≥ 0 (0 = off), got " + maxGradNorm);
         TimeSampling.byName(timeSampling); // refuses unknown names
-        check(Math.abs(timeLocation) <= 5, "--time-location must be in [-5, 5], got " + timeLocation);
-        check(checkpointEvery >= 0, "--checkpoint-every must be ≥ 0, got " + checkpointEvery);
+        check(Math.abs(timeLocation) <= 5, "timeLocation", "timeLocation must be in [-5, 5], got " + timeLocation);
+        check(checkpointEvery >= 0, "checkpointEvery", "checkpointEvery must be ≥ 0, got " + checkpointEvery);
     }
 
-    private static void check(boolean ok, String message) {
-        if (!ok) throw new UserError(message);
+    private static void check(boolean ok, String parameter, String message) {
+        if (!ok) throw new InvalidParameterException(message, parameter);
     }
 
     public TimeSampling timeSampler() { return TimeSampling.byName(timeSampling); }

@@ -7,4 +7,9 @@ public final class TrainingDiverged extends UserError {
     public TrainingDiverged(String message) {
         super(message);
     }
+
+    /** A message that names the library parameters {@code parameters} (e.g. {@code lr}). */
+    public TrainingDiverged(String message, String... parameters) {
+        super(message, java.util.List.of(parameters));
+    }
 }

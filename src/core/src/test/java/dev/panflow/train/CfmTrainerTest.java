@@ -76,8 +76,9 @@ class CfmTrainerTest {
             }
             try (CfmTrainer wrongReg = new CfmTrainer(cfg, data, Paths.byName("ot"), pool)) {
                 wrongReg.setCoupling(dev.panflow.coupling.Coupling.byName("sinkhorn", cfg.batch(), 2, 0.05));
-                var e = assertThrows(dev.panflow.UserError.class, () -> Checkpoint.restore(wrongReg, ckpt));
-                assertTrue(e.getMessage().contains("--sinkhorn-reg 0.02"), e.getMessage());
+                var e = assertThrows(dev.panflow.InvalidParameterException.class, () -> Checkpoint.restore(wrongReg, ckpt));
+                assertTrue(e.getMessage().contains("sinkhornReg 0.02"), e.getMessage());
+                assertEquals("sinkhornReg", e.parameter());
             }
             try (CfmTrainer c = new CfmTrainer(cfg, data, Paths.byName("ot"), pool)) {
                 c.setCoupling(dev.panflow.coupling.Coupling.byName("sinkhorn", cfg.batch(), 2, 0.02));

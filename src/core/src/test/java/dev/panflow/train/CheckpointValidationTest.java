@@ -1,5 +1,6 @@
 package dev.panflow.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,6 +44,12 @@ class CheckpointValidationTest {
         }
     }
 
+    dev.panflow.InvalidParameterException parameterError(Path p) {
+        try (Arena a = Arena.ofConfined()) {
+            return assertThrows(dev.panflow.InvalidParameterException.class, () -> Checkpoint.readModel(p, a, true));
+        }
+    }
+
     @Test
     void lyingSizesAreRefused() {
         String m = modelError(tampered("hidden", "65536"));
@@ -52,8 +59,10 @@ class CheckpointValidationTest {
         m = modelError(tampered("step", "-1"));
         assertTrue(m.contains("'step' is negative"), m);
         m = modelError(tampered("layers", "1000"));
-        assertTrue(m.contains("--layers must be in"), m);
+        assertTrue(m.contains("layers must be in"), m);
+        assertEquals("layers", parameterError(tampered("layers", "1000")).parameter());
         m = modelError(tampered("lr", "NaN"));
-        assertTrue(m.contains("--lr"), m);
+        assertTrue(m.contains("lr must be in"), m);
+        assertEquals("lr", parameterError(tampered("lr", "NaN")).parameter());
     }
 }

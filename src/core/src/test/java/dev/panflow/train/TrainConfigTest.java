@@ -3,6 +3,7 @@ package dev.panflow.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.panflow.InvalidParameterException;
 import dev.panflow.UserError;
 import org.junit.jupiter.api.Test;
 
@@ -33,7 +34,8 @@ class TrainConfigTest {
         assertThrows(UserError.class, () -> cfg("step", 0, 10));
         assertThrows(UserError.class, () -> new TrainConfig("c", "ot", 8, 1, "concat", 1, 4, 10, Float.NaN, "cosine", 0, 0f, 0.9f, 0f, 0, 0, "uniform", 0f));
         assertThrows(UserError.class, () -> new TrainConfig("c", "ot", 8, 1, "concat", 1, 0, 10, 1e-3f, "cosine", 0, 0f, 0.9f, 0f, 0, 0, "uniform", 0f));
-        var e = assertThrows(UserError.class, () -> new TrainConfig("c", "ot", 8, 1, "concat", 1, 4, 10, 1e-3f, "cosine", 0, 0f, 1.5f, 0f, 0, 0, "uniform", 0f));
-        assertEquals("--ema must be in [0, 1), got 1.5", e.getMessage());
+        var e = assertThrows(InvalidParameterException.class, () -> new TrainConfig("c", "ot", 8, 1, "concat", 1, 4, 10, 1e-3f, "cosine", 0, 0f, 1.5f, 0f, 0, 0, "uniform", 0f));
+        assertEquals("emaDecay must be in [0, 1), got 1.5", e.getMessage());
+        assertEquals("emaDecay", e.parameter());
     }
 }
