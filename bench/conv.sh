@@ -5,8 +5,8 @@
 # the table shows the median over rounds, GFLOP/s and oneDNN/PyTorch speed ratios.
 # Usage: THREADS=2 ROUNDS=5 bench/conv.sh [n,c,h,w,k,r,s,stride,pad ...]
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-. "$root/bin/jdk.sh"
+# bench/build.sh: a JDK 22+, $root, and $bench_jar (bench/target/benchmarks.jar, rebuilt when stale).
+. "$(dirname "${BASH_SOURCE[0]}")/build.sh"
 export THREADS=${THREADS:-2} REPS=${REPS:-5}
 rounds=${ROUNDS:-5}
 shapes=("$@")
@@ -15,12 +15,11 @@ shapes=("$@")
   64,64,14,14,64,3,3,1,1  256,64,14,14,64,3,3,1,1
   64,1,28,28,32,3,3,1,1   64,32,28,28,64,3,3,2,1 )
 cd "$root"
-mvn -B -o -q test-compile 2>&1 | grep -v -e 'sun.misc.Unsafe' -e 'WARNING' || true
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for ((i = 1; i <= rounds; i++)); do
   echo "round $i/$rounds" >&2
-  "$JAVA_HOME/bin/java" "${PANFLOW_JVM_FLAGS[@]}" -cp target/classes:target/test-classes \
+  "$JAVA_HOME/bin/java" "${PANFLOW_JVM_FLAGS[@]}" -cp "$bench_jar" \
       dev.panflow.onednn.ConvBench "${shapes[@]}" 2>/dev/null >>"$out"
   /usr/bin/python3 bench/conv_torch.py "${shapes[@]}" >>"$out"
 done

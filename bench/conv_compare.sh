@@ -3,11 +3,10 @@
 # and batch, printed as ratios (JVM time / PyTorch time; < 1 means the JVM is faster).
 # Usage: bench/conv_compare.sh [THREADS=2] [BATCH=64]    (needs: apt-get install python3-torch)
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-. "$root/bin/jdk.sh"
+# bench/build.sh: a JDK 22+, $root, and $bench_jar (bench/target/benchmarks.jar, rebuilt when stale).
+. "$(dirname "${BASH_SOURCE[0]}")/build.sh"
 T=${1:-2}; B=${2:-64}
-(cd "$root" && mvn -B -q -o test-compile 2>&1 | grep -v -e 'sun.misc.Unsafe' -e '^WARNING: ' >&2 || true)
-jvm=$("$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector -cp "$root/target/classes:$root/target/test-classes" \
+jvm=$("$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector -cp "$bench_jar" \
       dev.panflow.kernels.ConvBench "$T" "$B" 2>/dev/null)
 torch=$(OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "$root/bench/conv_compare_torch.py" "$T" "$B")
 echo "$jvm" | grep -v '^RESULT'

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Conv2d forward / backward-data / backward-weights times of PyTorch CPU on the shapes of
-Panflow's ConvBench (src/test/java/dev/panflow/kernels/ConvBench.java), same threads and batch.
+Panflow's ConvBench (bench/src/main/java/dev/panflow/kernels/ConvBench.java), same threads and batch.
 Prints one line per shape: RESULT index fwd_ms bwdData_ms bwdW_ms (best of the repetitions).
 Usage: OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/conv_compare_torch.py THREADS BATCH"""
 import sys, time

@@ -16,7 +16,7 @@ ROUNDS=${1:-3}; RANKS=${RANKS:-2}; T=${THREADS:-2}
 command -v mpirun >/dev/null || { echo "needs Open MPI: apt-get install openmpi-bin libopenmpi-dev" >&2; exit 1; }
 jar="$root/target/panflow.jar"
 if [ ! -f "$jar" ] || [ -n "$(find "$root/src/core/src/main" "$root/src/cli/src/main" "$root/native-bindings/src/main" -newer "$jar" -print -quit)" ]; then
-  (cd "$root" && mvn -B -q -o -DskipTests package 2>&1 | grep -v -e 'sun.misc.Unsafe' -e '^WARNING: ' >&2 || true)
+  (cd "$root" && mvn -B -q -o -DskipTests package -pl src/cli -am 2>&1 | grep -v -e 'sun.misc.Unsafe' -e '^WARNING: ' >&2 || true)
 fi
 java=("$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar "$jar")
 mpi=(mpirun --oversubscribe --bind-to none); [ "$(id -u)" = 0 ] && mpi+=(--allow-run-as-root)

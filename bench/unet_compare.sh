@@ -12,17 +12,16 @@
 #        PER_LAYER=1 (one extra Panflow run printing convolution time per shape, both backends)
 # Needs: apt-get install libdnnl2 python3-torch python3-numpy dataset-fashion-mnist
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-. "$root/bin/jdk.sh"
+# bench/build.sh: a JDK 22+, $root, and $bench_jar (bench/target/benchmarks.jar, rebuilt when stale).
+. "$(dirname "${BASH_SOURCE[0]}")/build.sh"
 T=${1:-2}; B=${2:-64}; R=${3:-3}
 STEPS=${STEPS:-8}; WARMUP=${WARMUP:-4}; CH=${CHANNELS:-32,64,64}
 cond=(); [[ "${CONDITIONAL:-0}" == 1 ]] && cond=(--conditional)
 py=/usr/bin/python3
 "$py" -c 'import torch, numpy' 2>/dev/null || { echo "needs PyTorch: apt-get install python3-torch python3-numpy" >&2; exit 1; }
 
-(cd "$root" && mvn -B -q -o test-compile 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | grep -v -e 'sun.misc.Unsafe' -e '^WARNING: ' -e '^$' >&2 || true)
 bench=("$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED
-       -cp "$root/target/classes:$root/target/test-classes" dev.panflow.nn.UNetBench)
+       -cp "$bench_jar" dev.panflow.nn.UNetBench)
 java=("${bench[@]}" "$B" "$T" "$CH" ${cond[@]+"${cond[@]}"})
 export THREADS=$T OMP_WAIT_POLICY=PASSIVE
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

@@ -15,8 +15,8 @@ sum of squares / batch, backward, global gradient norm (Panflow checks it is fin
 of the weights (decay min(0.999, (1 + k)/(10 + k))).
 
 Threads: env THREADS (default 2) sets torch.set_num_threads and, before torch is imported,
-OMP/OPENBLAS/MKL_NUM_THREADS; OMP_WAIT_POLICY defaults to PASSIVE (as ../shared/bench's
-reference does: spinning OpenMP workers and OpenBLAS threads fight over two cores otherwise).
+OMP/OPENBLAS/MKL_NUM_THREADS; OMP_WAIT_POLICY defaults to PASSIVE (as bench/peer_torch_cfm.py
+does: spinning OpenMP workers and OpenBLAS threads fight over two cores otherwise).
 
 Usage: THREADS=2 /usr/bin/python3 bench/unet_torch.py [--batch 64] [--steps 10] [--warmup 5]
        [--conditional] [--channels 32,64,64] [--groups 8] [--params-from FILE] [--check DIR] [--check-only]

@@ -47,13 +47,13 @@ PY
 fi
 if [[ $what == *conv* ]]; then
   for cfg in "64 64 28 28 64" "64 128 14 14 128" "128 32 32 32 32"; do
-    $J -cp panflow.jar dev.panflow.cuda.CudnnBench $cfg 100 2>&1 | tee -a "$out/conv.txt"
+    $J -cp panflow.jar:bench-classes dev.panflow.cuda.CudnnBench $cfg 100 2>&1 | tee -a "$out/conv.txt"
     PYTHONUNBUFFERED=1 python3 cudnn_conv_torch.py $cfg 100 2>&1 | tee -a "$out/conv.txt"
   done
 fi
 if [[ $what == *bench* ]]; then
   for cfg in "2 512 4096" "784 1024 256" "2 256 1024"; do
-    $J -cp panflow.jar dev.panflow.cuda.CudaBench $cfg 200 100000 2>&1 | tee -a "$out/bench.txt"
+    $J -cp panflow.jar:bench-classes dev.panflow.cuda.CudaBench $cfg 200 100000 2>&1 | tee -a "$out/bench.txt"
     PYTHONUNBUFFERED=1 python3 cuda_mlp_torch.py $cfg 200 100000 2>&1 | tee -a "$out/bench.txt"
     PYTHONUNBUFFERED=1 python3 cuda_mlp_torch.py $cfg 200 100000 --fused 2>&1 | grep steps | tee -a "$out/bench.txt"
   done
@@ -74,7 +74,7 @@ for split, n in (("train", 60000), ("t10k", 10000)):
 PY
   T=$(nproc)
   for b in cudnn jvm; do
-    $J -Dpanflow.fashion-mnist.dir="$PWD/fm" -cp "panflow.jar:test-classes" dev.panflow.nn.UNetBench 64 "$T" 32,64,64 \
+    $J -Dpanflow.fashion-mnist.dir="$PWD/fm" -cp panflow.jar:bench-classes dev.panflow.nn.UNetBench 64 "$T" 32,64,64 \
        --backend $b --steps 10 --warmup 5 --max-warmup-seconds 20 2>&1 | grep -v WARNING | tee -a "$out/unet.txt" || rc=1
   done
   PANFLOW_FASHION_MNIST_DIR="$PWD/fm" THREADS=$T PYTHONUNBUFFERED=1 python3 unet_torch.py --device cuda --batch 64 \

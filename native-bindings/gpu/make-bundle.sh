@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Builds what a GPU machine without Java needs into DIR (default .gpu): a jlinked runtime, the jar,
-# the test classes, the JUnit launcher jars, the test runner and the PyTorch peer script.
+# Builds what a GPU machine without Java needs into DIR (default .gpu): a jlinked runtime, the
+# standalone jar (target/panflow.jar: core, native backends, CLI), the bench module's own classes
+# (CudaBench, CudnnBench and UNetBench live in bench/, not in the shipped jar; its shaded jar would
+# repeat panflow.jar and add JMH, too big beside the runtime), the GPU tests' classes (from
+# native-bindings and src/cli), the JUnit launcher jars, the test runner and the PyTorch peer scripts.
 # Then on the GPU machine: cd DIR && ./gpu-run.sh   (see native-bindings/README.md)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 dir="${1:-$repo/.gpu}"
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 cd "$repo"
-mvn -B -o -q -DskipTests package test-compile
+# package compiles every module's tests too (-DskipTests only skips running them).
+mvn -B -o -q -DskipTests package
 mkdir -p "$dir/lib"
 if [ ! -x "$dir/rt/bin/java" ]; then
   # java.desktop is for PNG plots (ImageIO), jdk.management for MemoryBudget (jdeps --print-module-deps); stripped and without CDS archives the runtime is about 57 MiB,
@@ -18,7 +22,10 @@ if [ ! -x "$dir/rt/bin/java" ]; then
   strip --strip-unneeded "$dir"/rt/lib/server/libjvm.so "$dir"/rt/lib/*.so
 fi
 cp target/panflow.jar "$dir/"
-rm -rf "$dir/test-classes" && cp -r target/test-classes "$dir/test-classes"
+rm -rf "$dir/bench-classes" && cp -r bench/target/classes "$dir/bench-classes"
+# One folder for both modules' test classes (distinct packages: dev.panflow.{cuda,nn} and dev.panflow.cli).
+rm -rf "$dir/test-classes" && mkdir -p "$dir/test-classes"
+cp -r native-bindings/target/test-classes/. src/cli/target/test-classes/. "$dir/test-classes/"
 m2=~/.m2/repository
 for j in org/junit/platform/junit-platform-launcher/1.11.3/junit-platform-launcher-1.11.3.jar \
          org/junit/platform/junit-platform-engine/1.11.3/junit-platform-engine-1.11.3.jar \

@@ -9,7 +9,8 @@ import java.lang.foreign.MemorySegment;
  * Time of one minibatch pairing (cost matrix + exact assignment or Sinkhorn plan + the rows
  * moved) on checkerboard data vs Gaussian noise, per batch size (not a test, no timing
  * assertions). Args: [reps] [sinkhorn reg] [tol] [max sweeps]. Run:
- * java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes dev.panflow.path.CouplingBench
+ * After {@code bash bench/build.sh}:
+ * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.panflow.coupling.CouplingBench
  */
 public final class CouplingBench {
     public static void main(String[] args) {

@@ -17,7 +17,7 @@ import java.lang.foreign.Arena;
 /**
  * GPU benchmark of the MLP CFM step, the configuration of bench/cuda_mlp_torch.py:
  * concat(x, t) → H → H → H → D with SiLU, OT path, uniform t, AdamW lr 1e-3, EMA.
- * Usage: java ... dev.panflow.cuda.CudaBench DIM HIDDEN BATCH [STEPS] [SAMPLE_POINTS]
+ * Usage: java ... -cp bench/target/benchmarks.jar dev.panflow.cuda.CudaBench DIM HIDDEN BATCH [STEPS] [SAMPLE_POINTS]
  * (dim 2 trains on the checkerboard; larger dims on 60000 synthetic rows).
  * Prints steps/s (median of 5 timed rounds after a warm-up) and Euler-100 sampling points/s.
  */

@@ -9,7 +9,7 @@ import java.lang.foreign.Arena;
  * Times a 3×3 convolution's forward + backward-data + backward-weights on the GPU through
  * {@link CudnnConvKernels}: on device buffers (what a device-resident U-Net would pay) and
  * through the host-memory {@code ConvKernels} interface (copies each way). Peer:
- * bench/cudnn_conv_torch.py. Usage: CudnnBench N C H W K [ITERS]
+ * bench/cudnn_conv_torch.py. Usage: java ... -cp bench/target/benchmarks.jar dev.panflow.cuda.CudnnBench N C H W K [ITERS]
  */
 public final class CudnnBench {
     private CudnnBench() {}

@@ -6,7 +6,8 @@ import java.util.SplittableRandom;
 
 /**
  * Conv forward/backward throughput of a {@link ConvKernels} on the U-Net's shapes (not a test).
- * java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes dev.panflow.kernels.ConvBench [threads] [batch] [im2col]
+ * After {@code bash bench/build.sh}:
+ * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.panflow.kernels.ConvBench [threads] [batch] [im2col]
  * ({@code im2col}: the im2col + GEMM fallback for every shape, for comparison)
  */
 public final class ConvBench {

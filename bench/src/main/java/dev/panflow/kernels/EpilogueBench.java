@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
  * ({@link Gemm#nnPacked} + {@link Elementwise#biasSilu}) against the fused epilogue
  * ({@link Gemm#nnPackedBiasSilu}), alternating every block so machine load hits both alike.
  * Shapes: the sampler's chunk (512 rows, post = pre) and a training piece (keeps pre).
- * {@code java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes
+ * After {@code bash bench/build.sh}: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar
  * dev.panflow.kernels.EpilogueBench [rows] [hidden] [seconds]}
  */
 public final class EpilogueBench {

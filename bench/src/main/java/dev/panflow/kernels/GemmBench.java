@@ -6,8 +6,9 @@ import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
 
 /**
- * Rough single-thread GEMM throughput print (not a test, no timing assertions). Run:
- * java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes dev.panflow.kernels.GemmBench [size] [threads]
+ * Rough single-thread GEMM throughput print (not a test, no timing assertions). Run after
+ * {@code bash bench/build.sh}:
+ * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.panflow.kernels.GemmBench [size] [threads]
  */
 public final class GemmBench {
     public static void main(String[] args) {

@@ -22,10 +22,10 @@ import java.util.List;
  * 16 time frequencies, OT path, logit-normal t, AdamW lr 1e-3, EMA 0.999): data draw, x0 and t,
  * forward, MSE gradient, backward, gradient norm, AdamW, EMA. Convolution calls are timed on the
  * side (a wrapper around the backend), so each step is split into convolution time and the rest.
- * Run (after {@code mvn -B -q -o test-compile}):
+ * Run from the repository root (after {@code bash bench/build.sh}, which builds the benchmark jar):
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
- *      -cp target/classes:target/test-classes dev.panflow.nn.UNetBench [batch] [threads] [channels] [options]
+ *      -cp bench/target/benchmarks.jar dev.panflow.nn.UNetBench [batch] [threads] [channels] [options]
  *   --backend jvm|onednn|both|cudnn (default jvm; both alternates jvm and onednn step by step in one process;
  *                                cudnn: cuDNN convolutions through the host-memory ConvKernels, the rest on the JVM)
  *   --steps N --warmup N        (timed steps per backend, default 10; untimed steps first: at least N, default 5,

@@ -7,8 +7,8 @@ import dev.panflow.path.Paths;
 
 /**
  * Training-step time with independent, exact minibatch-OT and Sinkhorn coupling, side by side (not a test, no
- * timing assertions; medians of wall time, 2 threads). Run:
- * java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes dev.panflow.train.CouplingStepBench
+ * timing assertions; medians of wall time, 2 threads). Run after {@code bash bench/build.sh}:
+ * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.panflow.train.CouplingStepBench
  */
 public final class CouplingStepBench {
     public static void main(String[] args) {

@@ -8,8 +8,11 @@ import java.util.Arrays;
 /**
  * The all-reduce alone, at the gradient sizes of Panflow's models: after a barrier (so waiting
  * for a slower rank is left out), the median time of one in-place float all-reduce, and the bus
- * bandwidth 2(N−1)/N · bytes / time that a ring all-reduce moves per rank. Run under mpirun:
- * <pre>mpirun -np 2 java --enable-native-access=ALL-UNNAMED -cp target/classes:target/test-classes dev.panflow.mpi.AllreduceBench</pre>
+ * bandwidth 2(N−1)/N · bytes / time that a ring all-reduce moves per rank. Run under mpirun from the
+ * repository root, after {@code mvn -B -q -o test-compile -pl native-bindings -am}:
+ * <pre>mpirun -np 2 java --enable-native-access=ALL-UNNAMED \
+ *     -cp src/core/target/classes:native-bindings/target/classes:native-bindings/target/test-classes \
+ *     dev.panflow.mpi.AllreduceBench</pre>
  */
 public final class AllreduceBench {
     public static void main(String[] args) {

@@ -23,7 +23,7 @@ import java.util.Arrays;
  * The measurements behind {@code panflow bench}. Each warms up first (until the JIT has
  * compiled the kernels), then times {@code repeats} repeats and reports the median. The
  * training and sampling set-ups are those of the PyTorch reference
- * ({@code peer_torch_cfm.py bench}): concat(x, t) → H → H → H → D with SiLU, OT path
+ * ({@code bench/peer_torch_cfm.py bench}): concat(x, t) → H → H → H → D with SiLU, OT path
  * (σ_min = 1e-4), uniform t, Adam lr 1e-3, no EMA, no clipping, no weight decay; a step
  * includes drawing x1, x0 and t.
  */

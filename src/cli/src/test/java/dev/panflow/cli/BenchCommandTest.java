@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.panflow.io.Json;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 class BenchCommandTest {
+    @Tag("slow") // ~2 s
     @Test
     void quickJsonRunReportsEveryCaseWithAPositiveRate() {
         CliTest.Run r = CliTest.run("bench", "--quick", "--repeats", "1", "--warmup-seconds", "0", "--json", "--threads", "2");

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * resumes, and distributed sampling gathers exactly the one-process samples. Needs Open MPI
  * (CI installs it: apt-get install openmpi-bin libopenmpi-dev); fails with that hint otherwise.
  */
+@Tag("slow") // ~6 s a test: mpirun with two JVMs
+@Tag("mpi")
 class DistributedTrainingTest {
     /** An odd global batch: the ranks hold 64 and 65 rows, so uneven blocks are covered too. */
     static final String[] TRAIN = {"train", "--data", "moons", "--hidden", "48", "--layers", "2", "--batch", "129",

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,6 +83,8 @@ class ImageCliTest {
         other[6] = "4,4";
         assertUserError(run(concat(other, "--steps", "5", "--resume")), "another configuration");
     }
+
+    @Tag("slow") // ~2.3 s
 
     @Test
     void unetLikelihoodInBitsPerDimAndThePathsExperiment() throws Exception {

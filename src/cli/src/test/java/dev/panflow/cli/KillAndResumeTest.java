@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * random moments while it rewrites its checkpoint every few steps, the last checkpoint always
  * loads, and resuming from it, kill after kill, ends on exactly the weights of a run never killed.
  */
+@Tag("slow") // ~6 s: kills a training JVM and resumes it
 class KillAndResumeTest {
     static final String[] TRAIN = {"train", "--data", "moons", "--hidden", "32", "--layers", "2", "--batch", "64",
             "--steps", "1200", "--checkpoint-every", "4", "--samples", "0", "--threads", "1", "--seed", "5"};

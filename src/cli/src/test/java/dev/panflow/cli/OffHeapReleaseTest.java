@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a failing --resume builds a whole trainer first), while a deliberate leak of 64 MiB shows up.
  * (The "direct" BufferPoolMXBean does not count Arena memory on JDK 25, so it cannot be used.)
  */
+@Tag("slow") // ~5 s: a child JVM per failing load
 class OffHeapReleaseTest {
     static long growthKb(Path dir, String mode, int rounds, String... commands) throws Exception {
         List<String> cmd = new ArrayList<>();

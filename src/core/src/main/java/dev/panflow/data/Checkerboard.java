@@ -4,7 +4,7 @@ import dev.panflow.tensor.Rng;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The 2-D checkerboard of DESIGN.md §4 (FFJORD's "checkerboard"):
+ * The 2-D checkerboard of docs/math.md §9 (FFJORD's "checkerboard"):
  * x1 = U·4 − 2; y = U' − 2·B + (floor(x1) mod 2); point = 2·(x1, y), in [−4, 4)².
  * Half of the 4×4 board of unit squares (before the ×2) is "on": those with
  * floor(x1) + floor(y) even.

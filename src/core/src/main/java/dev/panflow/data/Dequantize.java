@@ -6,7 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * 8-bit pixels to the model's scale and likelihoods to bits per dimension (DESIGN.md §1):
+ * 8-bit pixels to the model's scale and likelihoods to bits per dimension (docs/math.md §7):
  * y = (pixel + u)/127.5 − 1 with u ~ U[0, 1), and bpd = (−log p(y) + D ln 127.5)/(D ln 2)
  * (the ln 127.5 per dimension is the Jacobian of the scaling back to [0, 256)).
  */

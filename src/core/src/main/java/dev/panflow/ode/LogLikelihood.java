@@ -6,7 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Log-likelihood of a continuous normalizing flow (DESIGN.md §1): with Δ(t) = log p_t(x_t) −
+ * Log-likelihood of a continuous normalizing flow (docs/math.md §6): with Δ(t) = log p_t(x_t) −
  * log p_{t1}(x_{t1}), the augmented state [x, Δ] follows dx/dt = v_t(x), dΔ/dt = −div v_t(x).
  * Integrating from t1 (data) back to 0 with Δ(t1) = 0 gives
  *     log p_{t1}(x) = log p0(x_0) − Δ(0),   p0 = N(0, σ0² I).

@@ -9,6 +9,7 @@ import dev.panflow.UserError;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 class JvmConvTest {
@@ -26,6 +27,7 @@ class JvmConvTest {
      * its 4-channel tile, widths whose padded rows end inside a vector tile, 1×1, non-square
      * kernels, pad 0 and pad R−1, strides 2 and 3 (phase planes), batches split into stacked groups.
      */
+    @Tag("slow") // ~5 s
     @Test
     void directKernelsAgreeWithScalarOnRaggedShapes() {
         var shapes = java.util.List.of(

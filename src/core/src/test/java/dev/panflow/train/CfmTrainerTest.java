@@ -17,6 +17,7 @@ import dev.panflow.tensor.Tensor;
 import dev.panflow.tensor.Workspace;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -119,6 +120,7 @@ class CfmTrainerTest {
     }
 
     /** End to end: a few hundred steps on 8 Gaussians, then every mode gets samples. */
+    @Tag("slow") // ~3 s
     @Test
     void shortRunOnEightGaussiansCoversEveryMode() {
         TrainConfig cfg = new TrainConfig("8gaussians", "ot", 64, 3, "sinusoidal", 8, 256, 400, 3e-3f, "cosine", 20, 0f, 0.99f, 0f, 3, 0, "uniform", 0f);
