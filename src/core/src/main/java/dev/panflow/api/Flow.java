@@ -92,7 +92,7 @@ public final class Flow implements AutoCloseable {
     public Samples sampleWithStats(SampleRequest request) {
         long floats = (long) request.n() * meta.dim();
         if (floats > Integer.MAX_VALUE - 16)
-            throw new UserError("n " + request.n() + " × dim " + meta.dim() + " floats do not fit a Java array; use sampleInto");
+            throw new InvalidParameterException("n " + request.n() + " × dim " + meta.dim() + " floats do not fit a Java array; use sampleInto", "n");
         float[] out = new float[(int) floats];
         Samples[] result = new Samples[1];
         run(request, (seg, res) -> {
@@ -108,7 +108,8 @@ public final class Flow implements AutoCloseable {
      */
     public long sampleInto(SampleRequest request, MemorySegment out) {
         long bytes = 4L * request.n() * meta.dim();
-        if (out.byteSize() < bytes) throw new UserError("out holds " + out.byteSize() + " bytes; " + request.n() + " samples need " + bytes);
+        if (out.byteSize() < bytes)
+            throw new InvalidParameterException("out holds " + out.byteSize() + " bytes; " + request.n() + " samples need " + bytes, "out");
         long[] nfe = new long[1];
         run(request, (seg, res) -> {
             MemorySegment.copy(seg, 0, out, 0, bytes);
@@ -146,33 +147,38 @@ public final class Flow implements AutoCloseable {
         return l;
     }
 
-    /** log p(x) in nats for each row of x, with {@link LikelihoodRequest#defaults()}. */
-    public double[] logLikelihood(float[][] x) { return logLikelihood(x, LikelihoodRequest.defaults()); }
+    /** log p(x) in nats for each row of points, with {@link LikelihoodRequest#defaults()}. */
+    public double[] logLikelihood(float[][] points) { return logLikelihood(points, LikelihoodRequest.defaults()); }
 
     /**
-     * log p(x) in nats for each row of x (in the model's space: images as dequantized values in
-     * [−1, 1]); a class-conditional model's unconditional (null-class) density.
+     * log p(x) in nats for each row x of points (in the model's space: images as dequantized
+     * values in [−1, 1]); a class-conditional model's unconditional (null-class) density.
      */
-    public double[] logLikelihood(float[][] x, LikelihoodRequest req) {
+    public double[] logLikelihood(float[][] points, LikelihoodRequest req) {
         int dim = meta.dim();
-        if (x.length == 0) throw new UserError("points is empty");
+        if (points.length == 0) throw new InvalidParameterException("points is empty", "points");
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment seg = a.allocate(4L * x.length * dim, 64);
-            for (int r = 0; r < x.length; r++) {
-                if (x[r] == null || x[r].length != dim)
-                    throw new UserError("points row " + r + " has " + (x[r] == null ? 0 : x[r].length) + " values; the model has dim " + dim);
-                for (int c = 0; c < dim; c++)
-                    if (!Float.isFinite(x[r][c])) throw new UserError("points row " + r + ", column " + c + " is " + x[r][c]);
-                MemorySegment.copy(x[r], 0, seg, ValueLayout.JAVA_FLOAT, 4L * r * dim, dim);
+            MemorySegment seg = a.allocate(4L * points.length * dim, 64);
+            for (int r = 0; r < points.length; r++) {
+                float[] p = points[r];
+                if (p == null || p.length != dim)
+                    throw new InvalidParameterException("points row " + r + " has " + (p == null ? 0 : p.length) + " values; the model has dim " + dim, "points");
+                MemorySegment.copy(p, 0, seg, ValueLayout.JAVA_FLOAT, 4L * r * dim, dim);
             }
-            return logLikelihood(seg, x.length, req);
+            return logLikelihood(seg, points.length, req);
         }
     }
 
-    /** The same for {@code rows} points stored row-major in {@code x}. */
-    public double[] logLikelihood(MemorySegment x, int rows, LikelihoodRequest req) {
+    /** The same for {@code rows} points stored row-major in {@code points}. */
+    public double[] logLikelihood(MemorySegment points, int rows, LikelihoodRequest req) {
         int dim = meta.dim();
-        if (rows < 1 || x.byteSize() < 4L * rows * dim) throw new UserError("points hold fewer than " + rows + " rows of " + dim + " floats");
+        if (rows < 1) throw InvalidParameterException.atLeast("rows", 1, rows);
+        if (points.byteSize() < 4L * rows * dim)
+            throw new InvalidParameterException("points hold fewer than " + rows + " rows of " + dim + " floats", "points", "rows");
+        for (long i = 0; i < (long) rows * dim; i++) { // a NaN would surface as a solver failure far from its cause
+            float v = points.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            if (!Float.isFinite(v)) throw new InvalidParameterException("points row " + i / dim + ", column " + i % dim + " is " + v, "points");
+        }
         int b = Math.min(req.batch(), rows);
         double[] all = new double[rows];
         Replica r = acquire();
@@ -184,7 +190,7 @@ public final class Flow implements AutoCloseable {
                 int solves = 0;
                 for (int r0 = 0; r0 < rows; r0 += b) {
                     int m = Math.min(b, rows - r0);
-                    MemorySegment.copy(x, 4L * r0 * dim, xs, 0, 4L * m * dim);
+                    MemorySegment.copy(points, 4L * r0 * dim, xs, 0, 4L * m * dim);
                     LogLikelihood.Result res = ll.compute(xs, m, path.tMax(), path.noiseStd(), ode, solves++);
                     System.arraycopy(res.logp(), 0, all, r0, m);
                 }
