@@ -69,7 +69,7 @@ public final class Trainer implements AutoCloseable {
                 : new ModelSpec("unet", b.unetChannels, b.groups, b.conditional, b.labelDropout);
         if (!spec.isUnet() && b.conditional) throw new InvalidParameterException("conditional needs model unet", "conditional", "model");
         TrainConfig cfg = b.config(data.name);
-        AffinePath path = Paths.byName(b.path);
+        AffinePath path = path(b.path);
         Backend backend = Backends.byName(b.backend);
         String cname = b.coupling == null ? "independent" : b.coupling.trim().toLowerCase(Locale.ROOT);
         if (b.sinkhornReg != SinkhornCoupling.DEFAULT_REG && !cname.equals("sinkhorn"))
@@ -117,6 +117,15 @@ public final class Trainer implements AutoCloseable {
     }
 
     public static Builder builder() { return new Builder(); }
+
+    /** Paths.byName, its refusal naming the option (other callers, e.g. a list of paths, word it their own way). */
+    private static AffinePath path(String name) {
+        try {
+            return Paths.byName(name);
+        } catch (UserError e) {
+            throw new InvalidParameterException(e.getMessage(), "path");
+        }
+    }
 
     /**
      * Trains until {@code steps} optimizer steps are done (counting those of a resumed run) or a
