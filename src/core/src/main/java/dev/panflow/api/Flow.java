@@ -62,6 +62,7 @@ public final class Flow implements AutoCloseable {
     private boolean closed;
 
     private Flow(Path file, LoadOptions options) {
+        VectorApi.require();
         if (!Files.isRegularFile(file)) throw new UserError("no model file at " + file);
         this.file = file;
         this.options = options;

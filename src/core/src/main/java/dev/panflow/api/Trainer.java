@@ -340,6 +340,7 @@ public final class Trainer implements AutoCloseable {
         /** Checks every option and makes the network, optimizer and buffers. */
         public Trainer build() {
             try {
+                VectorApi.require();
                 if (threads < 1 || threads > 1024) throw InvalidParameterException.range("threads", 1, 1024, threads);
                 return new Trainer(this);
             } catch (RuntimeException e) {
