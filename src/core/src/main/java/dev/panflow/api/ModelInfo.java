@@ -1,6 +1,8 @@
 package dev.panflow.api;
 
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * What a loaded checkpoint holds: the model kind ("mlp" or "unet"), the data dimension, for
@@ -18,4 +20,21 @@ public record ModelInfo(String kind, int dim, int[] imageShape, int classes, lon
     public int[] imageShape() { return imageShape == null ? null : imageShape.clone(); }
 
     public boolean isImageModel() { return imageShape != null; }
+
+    // by the shape's values, not the array's identity (a record's default)
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ModelInfo m && kind.equals(m.kind) && dim == m.dim && Arrays.equals(imageShape, m.imageShape)
+                && classes == m.classes && step == m.step && path.equals(m.path) && data.equals(m.data) && ema == m.ema
+                && Objects.equals(file, m.file);
+    }
+
+    @Override
+    public int hashCode() { return Objects.hash(kind, dim, Arrays.hashCode(imageShape), classes, step, path, data, ema, file); }
+
+    @Override
+    public String toString() {
+        return "ModelInfo[kind=" + kind + ", dim=" + dim + ", imageShape=" + Arrays.toString(imageShape) + ", classes=" + classes
+                + ", step=" + step + ", path=" + path + ", data=" + data + ", ema=" + ema + ", file=" + file + "]";
+    }
 }

@@ -34,6 +34,11 @@ class FlowUNetTest {
             assertEquals(784, i.dim());
             assertArrayEquals(new int[] {1, 28, 28}, i.imageShape());
             assertEquals(10, i.classes());
+            try (Flow again = Flow.load(ckpt, LoadOptions.defaults().threads(1))) {
+                assertEquals(i, again.info());
+                assertEquals(i.hashCode(), again.info().hashCode());
+            }
+            assertTrue(i.toString().contains("imageShape=[1, 28, 28]"), i.toString());
             SampleRequest req = SampleRequest.of(2).steps(3).seed(4).classLabel(7).guidance(1f);
             float[][] a = flow.sample(req);
             assertEquals(784, a[0].length);
