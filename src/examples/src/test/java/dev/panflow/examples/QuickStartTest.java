@@ -30,4 +30,15 @@ class QuickStartTest {
                 "4 threads sampled at once; seed 42 gave the same points as alone: true", "mean log p:"})
             assertTrue(log.contains(line), "no '" + line + "' in:\n" + log);
     }
+
+    @Test
+    void usesThePublicApiOnly() throws Exception {
+        // surefire runs in the module's folder; a user copies this file, so it must not reach past dev.panflow.api
+        String src = Files.readString(Path.of("src/main/java/dev/panflow/examples/QuickStart.java"));
+        for (String line : src.lines().toList())
+            if (line.startsWith("import "))
+                assertTrue(line.startsWith("import java.") || line.startsWith("import dev.panflow.api."), line);
+        assertEquals(src.split("dev\\.panflow\\.").length - 1, src.split("dev\\.panflow\\.(api|examples)").length - 1,
+                "QuickStart names a dev.panflow package other than api");
+    }
 }
