@@ -102,6 +102,7 @@ final class Batcher implements AutoCloseable {
             Job first;
             while (true) {
                 while (queue.isEmpty()) {
+                    if (running == 0) drained.signalAll(); // e.g. the last queued request was cancelled
                     if (closed) return null;
                     arrived.awaitUninterruptibly();
                 }
