@@ -11,8 +11,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,7 +49,7 @@ public final class FlowServer implements AutoCloseable {
             c.concurrency.useVirtualThreads = true;
             c.http.maxRequestSize = cfg.maxBodyBytes();
             c.startup.showJavalinBanner = false;
-            c.routes.post("/v1/sample", ctx -> handle("sample", ctx, this::sample));
+            c.routes.post("/v1/sample", this::sample);
             c.routes.post("/v1/log-likelihood", ctx -> handle("log-likelihood", ctx, this::likelihood));
             c.routes.get("/v1/model", ctx -> handle("model", ctx, x -> { x.contentType("application/json").result(modelJson()); return 200; }));
             c.routes.post("/v1/reload", ctx -> handle("reload", ctx, this::reload));
@@ -86,20 +85,28 @@ public final class FlowServer implements AutoCloseable {
         try {
             if (draining && !endpoint.equals("model")) throw new HttpError(503, "the server is shutting down");
             status = e.run(ctx);
-        } catch (HttpError err) {
-            status = fail(ctx, err.status, err.getMessage());
-            if (err.status == 429) ctx.header("Retry-After", "1");
-        } catch (UserError err) {
-            status = fail(ctx, 400, err.getMessage());
-        } catch (HttpResponseException err) { // e.g. a body over maxRequestSize: Javalin's 413
-            status = fail(ctx, err.getStatus(), err.getMessage());
         } catch (Exception err) {
-            status = fail(ctx, 500, "internal error: " + err);
+            status = answerError(ctx, err);
         } finally {
             inFlight.decrementAndGet();
         }
+        done(endpoint, t0, status);
+    }
+
+    private void done(String endpoint, long t0, int status) {
         metrics.requests.labelValues(endpoint, Integer.toString(status)).inc();
         metrics.latency.labelValues(endpoint).observe((System.nanoTime() - t0) * 1e-9);
+    }
+
+    /** The status and {"error": ...} body of a refusal: ours, bad input (400), Javalin's (e.g. 413 for a large body), or a bug (500). */
+    private static int answerError(Context ctx, Throwable err) {
+        if (err instanceof HttpError h) {
+            if (h.status == 429) ctx.header("Retry-After", "1");
+            return fail(ctx, h.status, h.getMessage());
+        }
+        if (err instanceof UserError u) return fail(ctx, 400, u.getMessage());
+        if (err instanceof HttpResponseException h) return fail(ctx, h.getStatus(), h.getMessage());
+        return fail(ctx, 500, "internal error: " + err);
     }
 
     private static int fail(Context ctx, int status, String message) {
@@ -117,24 +124,44 @@ public final class FlowServer implements AutoCloseable {
         }
     }
 
-    private int sample(Context ctx) throws Exception {
-        SampleRequest req = parser.sample(ctx.body());
-        var future = batcher.submit(req);
-        Samples s;
+    /**
+     * Queues the request and answers when its batch is solved, without holding a thread: the
+     * response is async, so a client that disconnects (Javalin then cancels the future) takes its
+     * request out of the queue if it was not solved yet.
+     */
+    private void sample(Context ctx) {
+        long t0 = System.nanoTime();
+        SampleRequest req;
+        CompletableFuture<Samples> job;
+        inFlight.incrementAndGet();
         try {
-            s = future.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof UserError u) throw u;
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException | CancellationException e) {
-            future.cancel(false); // the request is gone: drop it if not yet solved
-            throw new HttpError(503, "the request was cancelled");
+            if (draining) throw new HttpError(503, "the server is shutting down");
+            req = parser.sample(ctx.body());
+            job = batcher.submit(req);
+        } catch (RuntimeException e) {
+            inFlight.decrementAndGet();
+            done("sample", t0, answerError(ctx, e));
+            return;
         }
-        metrics.points.labelValues("sample").inc(s.n());
-        String accept = ctx.header("Accept");
-        if (accept != null && accept.contains("application/x-npy")) ctx.contentType("application/x-npy").result(Bodies.npy(s));
-        else ctx.contentType("application/json").result(Bodies.samplesJson(s));
-        return 200;
+        boolean npy = ctx.header("Accept") != null && ctx.header("Accept").contains("application/x-npy");
+        CompletableFuture<Void> reply = job.handle((s, err) -> {
+            int status;
+            if (err != null) {
+                status = answerError(ctx, err instanceof java.util.concurrent.CompletionException c ? c.getCause() : err);
+            } else {
+                metrics.points.labelValues("sample").inc(s.n());
+                if (npy) ctx.contentType("application/x-npy").result(Bodies.npy(s));
+                else ctx.contentType("application/json").result(Bodies.samplesJson(s));
+                status = 200;
+            }
+            done("sample", t0, status);
+            return null;
+        });
+        reply.whenComplete((v, e) -> {
+            inFlight.decrementAndGet();
+            if (reply.isCancelled()) job.cancel(false); // the client went away
+        });
+        ctx.future(() -> reply);
     }
 
     private int likelihood(Context ctx) throws Exception {
@@ -207,6 +234,8 @@ public final class FlowServer implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         batcher.drain(timeoutMs);
         while (inFlight.get() > 0 && System.nanoTime() < deadline) LockSupport.parkNanos(2_000_000); // handlers still writing responses
+        // An async reply is written by Javalin just after its future completes (after our count drops): let those bytes out.
+        LockSupport.parkNanos(300_000_000L);
         app.stop();
         current.get().retire();
     }
