@@ -48,6 +48,8 @@ public final class FlowServer implements AutoCloseable {
         this.app = Javalin.create(c -> {
             c.concurrency.useVirtualThreads = true;
             c.http.maxRequestSize = cfg.maxBodyBytes();
+            c.http.asyncTimeout = 120_000; // a reply not ready by then is a 503 and its request leaves the queue
+            c.jetty.timeoutStatus = 503;
             c.startup.showJavalinBanner = false;
             c.routes.post("/v1/sample", this::sample);
             c.routes.post("/v1/log-likelihood", ctx -> handle("log-likelihood", ctx, this::likelihood));
@@ -125,9 +127,9 @@ public final class FlowServer implements AutoCloseable {
     }
 
     /**
-     * Queues the request and answers when its batch is solved, without holding a thread: the
-     * response is async, so a client that disconnects (Javalin then cancels the future) takes its
-     * request out of the queue if it was not solved yet.
+     * Queues the request and answers when its batch is solved, without holding a thread. When
+     * Javalin cancels the reply (its async timeout), the request leaves the queue if it was not
+     * solved yet. A disconnected client is not noticed before the reply is written.
      */
     private void sample(Context ctx) {
         long t0 = System.nanoTime();
