@@ -4,7 +4,7 @@ import dev.panflow.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code panflow} command line: train, sample, nll, reflow, experiment, bench. */
+/** The {@code panflow} command line: train, sample, nll, reflow, experiment, bench, serve. */
 @Command(name = "panflow", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Conditional Flow Matching on the JVM: train continuous normalizing flows and sample from them.",
         subcommands = {TrainCommand.class, SampleCommand.class,
@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 ReflowCommand.class,
                 ExperimentCommand.class,
                 BenchCommand.class,
+                ServeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -19,7 +20,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: choose train, sample, nll, reflow, experiment or bench (see --help)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: choose train, sample, nll, reflow, experiment, bench or serve (see --help)");
     }
 
     public static void main(String[] args) {

@@ -134,6 +134,59 @@ public final class Flow implements AutoCloseable {
         }
     }
 
+    /**
+     * Several requests in one solve, as a server's dynamic batching needs: each request's noise
+     * from its own seed, all rows integrated together. The requests must share a fixed-step
+     * solver, its steps and the guidance weight; each result is then exactly what
+     * {@link #sampleWithStats} gives for that request alone (rows are independent). The JVM
+     * backends only: a device backend samples them one by one.
+     */
+    public List<Samples> sampleBatch(List<SampleRequest> requests) {
+        if (requests.isEmpty()) return List.of();
+        SampleRequest first = requests.get(0);
+        if (!first.solver().fixedStep()) throw new UserError("sampleBatch needs a fixed-step solver (dopri5 adapts its steps to the batch)");
+        long total = 0;
+        for (SampleRequest r : requests) {
+            if (r.solver() != first.solver() || r.steps() != first.steps() || r.guidance() != first.guidance())
+                throw new UserError("sampleBatch needs requests with the same solver, steps and guidance");
+            total += r.n();
+        }
+        int dim = meta.dim();
+        if (total > SampleRequest.MAX_POINTS || total * dim > Integer.MAX_VALUE - 16)
+            throw new UserError("a batch of " + total + " points is too large");
+        if (backend.runsMlp() && !meta.spec().isUnet()) {
+            List<Samples> out = new ArrayList<>();
+            for (SampleRequest r : requests) out.add(sampleWithStats(r));
+            return out;
+        }
+        int n = (int) total;
+        int[] labels = null;
+        if (meta.classes() > 0) labels = new int[n];
+        Replica rep = acquire();
+        try (Workspace ws = new Workspace(); OdeSolver ode = first.solverSpec().open()) {
+            dev.panflow.tensor.Tensor x = ws.tensor(n, dim);
+            int row = 0;
+            for (SampleRequest r : requests) {
+                int[] l = labels(r, meta.classes(), file);
+                if (l != null) System.arraycopy(l, 0, labels, row, r.n());
+                new dev.panflow.tensor.Rng(r.seed()).fillGaussian(x.segment().asSlice(4L * row * dim), (long) r.n() * dim, path.noiseStd());
+                row += r.n();
+            }
+            Sampler.Result res = Sampler.solve(rep.model, path, ode, x, ws, labels, first.guidance(), dev.panflow.dist.Collective.SINGLE);
+            List<Samples> out = new ArrayList<>(requests.size());
+            row = 0;
+            for (SampleRequest r : requests) {
+                float[] v = new float[r.n() * dim];
+                MemorySegment.copy(x.segment(), ValueLayout.JAVA_FLOAT, 4L * row * dim, v, 0, v.length);
+                out.add(Samples.of(v, r, dim, res));
+                row += r.n();
+            }
+            return out;
+        } finally {
+            release(rep);
+        }
+    }
+
     /** Per-sample labels: none for an unconditional model; the request's class, or class r mod classes. */
     static int[] labels(SampleRequest req, int classes, Object model) {
         if (classes == 0) {

@@ -5,7 +5,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * Convolution forward and backward over float32 segments in NCHW / KCRS layout (see
  * {@link ConvShape}). Implemented on the JVM with Vector API kernels and, optionally, by native
- * backends (oneDNN on CPU, cuDNN on GPU). All outputs are overwritten, never accumulated.
+ * backends (native libraries, plugged in through dev.panflow.backend). All outputs are overwritten, never accumulated.
  */
 public interface ConvKernels extends AutoCloseable {
     /** y = conv(x, w) + bias (bias [k], or {@link MemorySegment#NULL} for none). */
@@ -17,7 +17,7 @@ public interface ConvKernels extends AutoCloseable {
     /** dw = ∂L/∂w and db = ∂L/∂bias (db may be {@link MemorySegment#NULL}). */
     void backwardWeights(ConvShape sh, MemorySegment x, MemorySegment dy, MemorySegment dw, MemorySegment db);
 
-    /** Name for messages and benchmarks, e.g. "jvm" or "onednn". */
+    /** Name for messages and benchmarks, e.g. "jvm". */
     String name();
 
     @Override

@@ -57,9 +57,21 @@ public final class Sampler {
     public static Result sample(FlowModel model, AffinePath path, OdeSolver solver, int n, long seed, Workspace ws,
                                 int[] labels, float guidance, Collective c) {
         if (n < c.size()) throw new UserError(n + " samples over " + c.size() + " ranks: every rank needs at least one");
-        if (labels != null && labels.length != n) throw new IllegalArgumentException(labels.length + " labels for " + n + " samples");
         Tensor x = ws.tensor(n, model.dim());
         new Rng(seed).fillGaussian(x.segment(), x.size(), path.noiseStd());
+        return solve(model, path, solver, x, ws, labels, guidance, c);
+    }
+
+    /**
+     * Integrates the rows of {@code x} (noise drawn by the caller, e.g. each block of rows from a
+     * seed of its own) in place from t = 0 to t_max. Rows are independent, so a row's result does
+     * not depend on the other rows of the batch (fixed-step solvers; an adaptive one picks one step
+     * size for all).
+     */
+    public static Result solve(FlowModel model, AffinePath path, OdeSolver solver, Tensor x, Workspace ws,
+                               int[] labels, float guidance, Collective c) {
+        int n = x.rows();
+        if (labels != null && labels.length != n) throw new IllegalArgumentException(labels.length + " labels for " + n + " samples");
         RowSplit split = new RowSplit(n, c.size());
         int first = (int) split.first(c.rank()), rows = split.rows(c.rank());
         int[] mine = labels == null || c.size() == 1 ? labels : Arrays.copyOfRange(labels, first, first + rows);

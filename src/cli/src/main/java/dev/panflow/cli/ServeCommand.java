@@ -1,0 +1,56 @@
+package dev.panflow.cli;
+
+import dev.panflow.serve.FlowServer;
+import dev.panflow.serve.ServeConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Serve a trained model over HTTP: POST /v1/sample, POST /v1/log-likelihood, GET /v1/model,",
+                "POST /v1/reload, GET /healthz, /readyz, /metrics (Prometheus). Concurrent sampling requests with the same",
+                "fixed-step solver settings are solved together (dynamic batching); each keeps the points of its own seed.",
+                "SIGTERM or Ctrl-C: stop taking requests, finish those accepted, exit."})
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "A checkpoint written by 'panflow train'.")
+    Path model;
+    @Option(names = "--host", description = "Address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
+    String host = "127.0.0.1";
+    @Option(names = "--port", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port = 8080;
+    @Mixin
+    Threads threads;
+    @Option(names = "--max-batch", paramLabel = "N", description = "Most points in one solver batch (default: ${DEFAULT-VALUE}).")
+    int maxBatch = 4096;
+    @Option(names = "--max-queue", paramLabel = "Q", description = "Most requests waiting; past it: 429 with Retry-After (default: ${DEFAULT-VALUE}).")
+    int maxQueue = 256;
+    @Option(names = "--max-wait-ms", paramLabel = "W", description = "How long a batch's first request waits for others (default: ${DEFAULT-VALUE}).")
+    int maxWaitMs = 5;
+    @Option(names = "--max-points", paramLabel = "P", description = "Most points one request may ask for or send; past it: 413 (default: ${DEFAULT-VALUE}).")
+    int maxPoints = 65_536;
+    @Option(names = "--workers", description = "Solver batches run at once, each on --threads kernel threads (default: ${DEFAULT-VALUE}).")
+    int workers = 1;
+    @Option(names = "--backend", description = "jvm, scalar, onednn or cuda (default: ${DEFAULT-VALUE}).")
+    String backend = "jvm";
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ServeConfig cfg = new ServeConfig(model, host, port, threads.checked(), maxBatch, maxQueue, maxWaitMs, maxPoints, 64L << 20,
+                backend, workers);
+        FlowServer server = FlowServer.start(cfg);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.println("panflow serve: draining ...");
+            server.drainAndStop(30_000);
+            System.err.println("panflow serve: stopped");
+            stopped.countDown();
+        }));
+        System.err.printf("panflow serve: %s on http://%s:%d (max batch %d, queue %d, wait %d ms)%n", model, host, server.port(),
+                maxBatch, maxQueue, maxWaitMs);
+        stopped.await();
+        return 0;
+    }
+}

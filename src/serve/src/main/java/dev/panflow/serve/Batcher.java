@@ -1,0 +1,170 @@
+package dev.panflow.serve;
+
+import dev.panflow.api.Flow;
+import dev.panflow.api.SampleRequest;
+import dev.panflow.api.Samples;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Dynamic batching of sampling requests: a bounded queue, and workers that take the oldest
+ * request, wait up to maxWait for others with the same solver settings, and solve them together
+ * (up to maxBatch points) with {@link Flow#sampleBatch}. Each request's points still come from
+ * its own seed, so a result never depends on its company. Adaptive (dopri5) requests run alone:
+ * dopri5's step sizes depend on the whole batch.
+ */
+final class Batcher implements AutoCloseable {
+    private record Job(SampleRequest req, CompletableFuture<Samples> result) {}
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition arrived = lock.newCondition(), drained = lock.newCondition();
+    private final ArrayDeque<Job> queue = new ArrayDeque<>();
+    /** Runs a function on the model being served (held for the time of the call, so a reload cannot close it under us). */
+    interface Models {
+        <T> T with(java.util.function.Function<Flow, T> f);
+    }
+
+    private final Models models;
+    private final int maxBatch, maxQueue;
+    private final long maxWaitNanos;
+    private final ServeMetrics metrics;
+    private final List<Thread> workers = new ArrayList<>();
+    private int running;
+    private boolean closed;
+
+    Batcher(Models models, ServeConfig cfg, ServeMetrics metrics) {
+        this.models = models;
+        this.maxBatch = cfg.maxBatch();
+        this.maxQueue = cfg.maxQueue();
+        this.maxWaitNanos = TimeUnit.MILLISECONDS.toNanos(cfg.maxWaitMs());
+        this.metrics = metrics;
+        for (int i = 0; i < cfg.workers(); i++) {
+            Thread t = Thread.ofPlatform().name("panflow-batcher-" + i).daemon().start(this::work);
+            workers.add(t);
+        }
+    }
+
+    /** Queues a request; a full queue is a 429. Cancelling the future drops a request not yet solved. */
+    CompletableFuture<Samples> submit(SampleRequest req) {
+        var job = new Job(req, new CompletableFuture<>());
+        lock.lock();
+        try {
+            if (closed) throw new HttpError(503, "the server is shutting down");
+            if (queue.size() >= maxQueue) throw new HttpError(429, "the queue is full (" + maxQueue + " requests); retry later");
+            queue.addLast(job);
+            metrics.queueDepth.set(queue.size());
+            arrived.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        return job.result;
+    }
+
+    private static boolean compatible(SampleRequest a, SampleRequest b) {
+        return a.solver().fixedStep() && a.solver() == b.solver() && a.steps() == b.steps() && a.guidance() == b.guidance();
+    }
+
+    private void work() {
+        while (true) {
+            List<Job> batch = next();
+            if (batch == null) return;
+            try {
+                List<SampleRequest> reqs = batch.stream().map(Job::req).toList();
+                List<Samples> out = models.with(f -> reqs.size() == 1 && !reqs.get(0).solver().fixedStep()
+                        ? List.of(f.sampleWithStats(reqs.get(0))) : f.sampleBatch(reqs));
+                metrics.batchRequests.observe(reqs.size());
+                metrics.batchPoints.observe(reqs.stream().mapToLong(SampleRequest::n).sum());
+                for (int i = 0; i < batch.size(); i++) batch.get(i).result.complete(out.get(i));
+            } catch (Throwable e) {
+                for (Job j : batch) j.result.completeExceptionally(e);
+            } finally {
+                lock.lock();
+                try {
+                    running--;
+                    if (running == 0 && queue.isEmpty()) drained.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+    }
+
+    /** The oldest live request and the compatible ones that arrive within maxWait; null once closed and empty. */
+    private List<Job> next() {
+        lock.lock();
+        try {
+            Job first;
+            while (true) {
+                while (queue.isEmpty()) {
+                    if (running == 0) drained.signalAll(); // e.g. the last queued request was cancelled
+                    if (closed) return null;
+                    arrived.awaitUninterruptibly();
+                }
+                first = queue.pollFirst();
+                if (!first.result.isCancelled()) break; // its client went away: drop it
+            }
+            running++;
+            List<Job> batch = new ArrayList<>(List.of(first));
+            long points = first.req.n();
+            long deadline = System.nanoTime() + maxWaitNanos;
+            while (first.req.solver().fixedStep() && points < maxBatch) {
+                for (Iterator<Job> it = queue.iterator(); it.hasNext() && points < maxBatch; ) {
+                    Job j = it.next();
+                    if (j.result.isCancelled()) {
+                        it.remove();
+                    } else if (compatible(first.req, j.req) && points + j.req.n() <= maxBatch) {
+                        it.remove();
+                        batch.add(j);
+                        points += j.req.n();
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || closed) break;
+                try {
+                    arrived.awaitNanos(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            metrics.queueDepth.set(queue.size());
+            return batch;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops taking requests, lets the workers finish what is queued, and waits for them (at most {@code timeoutMs}). */
+    void drain(long timeoutMs) {
+        lock.lock();
+        try {
+            closed = true;
+            arrived.signalAll();
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            while ((running > 0 || !queue.isEmpty()) && System.nanoTime() < deadline)
+                drained.awaitNanos(Math.max(1, deadline - System.nanoTime()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int queued() {
+        lock.lock();
+        try {
+            return queue.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() { drain(30_000); }
+}
