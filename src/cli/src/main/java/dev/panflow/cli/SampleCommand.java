@@ -60,9 +60,9 @@ final class SampleCommand implements Callable<Integer> {
         SampleRequest req = solver.request(n).seed(seed);
         Backend be = backend.backend();
         if (!Files.isRegularFile(model)) throw new UserError("no model file at " + model);
-        coll = distributed.open(backend.backend);
+        coll = distributed.open(backend.name);
         LoadOptions opts = LoadOptions.defaults().ema(!noEma).backend(be.name()).threads(threads.checked())
-                .maxConcurrentCalls(1).libraryDir(backend.cudaLibDir).collective(coll);
+                .maxConcurrentCalls(1).libraryDir(backend.libraryDir).collective(coll);
         try (Flow flow = Flow.load(model, opts)) {
             ModelInfo info = flow.info();
             if (info.isImageModel()) sampleImages(flow, info, req);

@@ -16,7 +16,6 @@ import dev.panflow.tensor.Tensor;
 import dev.panflow.train.MemoryBudget;
 
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -121,9 +120,9 @@ final class TrainCommand implements Callable<Integer> {
         else if (conditional) throw new UserError("--conditional needs --model unet");
         if (samples < 0 || samples > 100_000_000) throw new UserError("--samples must be in [0, 100000000], got " + samples);
         if (sampleSteps < 1) throw new UserError("--sample-steps must be ≥ 1, got " + sampleSteps);
-        backend.backend();
+        backend.backend(); // refuses an unknown name before any work
         if (!unet) backend.noteIfMlpStaysOnJvm();
-        coll = distributed.open(backend.backend);
+        coll = distributed.open(backend.name);
         // MPI_Finalize only on a clean end: a rank that fails exits without it, and mpirun then
         // stops the others (finalizing would wait for ranks blocked in the next all-reduce).
         int code = trainAndSample(unet);
@@ -137,7 +136,7 @@ final class TrainCommand implements Callable<Integer> {
                 .timeEmbedding(timeEmbedding).frequencies(frequencies).timeSampling(timeSampling).timeLocation(timeLocation)
                 .coupling(coupling).sinkhornReg(sinkhornReg).batch(batch).steps(steps).lr(lr).lrSchedule(lrSchedule)
                 .warmup(warmup).weightDecay(weightDecay).ema(ema).maxGradNorm(maxGradNorm).seed(seed)
-                .checkpointEvery(checkpointEvery).out(out).resume(resume).backend(backend.backend).libraryDir(backend.cudaLibDir)
+                .checkpointEvery(checkpointEvery).out(out).resume(resume).backend(backend.name).libraryDir(backend.libraryDir)
                 .threads(threads.checked()).collective(coll);
         if (unet) b.unet(UNetConfig.parseList(channels)).groups(groups).conditional(conditional).labelDropout(labelDropout);
         return b;
@@ -159,7 +158,7 @@ final class TrainCommand implements Callable<Integer> {
                     System.err.printf("distributed: %d MPI ranks, %d rows each per step (global batch %d), %d threads each%n",
                             tr.ranks(), tr.localRows(), batch, tr.threads());
                 if (!backend.backend().onCpu() && unet)
-                    System.err.println("note: --backend " + backend.backend + " with a U-Net: its convolutions run on the device (through host"
+                    System.err.println("note: --backend " + backend.name + " with a U-Net: its convolutions run on the device (through host"
                             + " memory), the other layers on the JVM; the U-Net is not device-resident yet");
                 if (!tr.where().equals("jvm")) System.err.println("backend: " + tr.where());
             }
