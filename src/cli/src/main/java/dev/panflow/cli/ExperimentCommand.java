@@ -1,27 +1,22 @@
 package dev.panflow.cli;
 
 import dev.panflow.UserError;
+import dev.panflow.api.DataSets;
+import dev.panflow.api.Flow;
+import dev.panflow.api.LikelihoodListener;
+import dev.panflow.api.LikelihoodRequest;
+import dev.panflow.api.Likelihoods;
+import dev.panflow.api.LoadOptions;
+import dev.panflow.api.SampleRequest;
+import dev.panflow.api.TrainResult;
+import dev.panflow.api.Trainer;
 import dev.panflow.data.DataSource;
 import dev.panflow.data.Datasets;
 import dev.panflow.io.ScatterPlot;
-import dev.panflow.backend.Backends;
-import dev.panflow.kernels.Pool;
-import dev.panflow.nn.MlpVelocityField;
-import dev.panflow.ode.Divergence;
-import dev.panflow.ode.Dopri5;
-import dev.panflow.ode.LogLikelihood;
-import dev.panflow.ode.OdeSolver;
-import dev.panflow.ode.Rk4;
-import dev.panflow.ode.Solvers;
-import dev.panflow.path.AffinePath;
+import dev.panflow.ode.SolverKind;
 import dev.panflow.path.Paths;
 import dev.panflow.tensor.Rng;
 import dev.panflow.tensor.Tensor;
-import dev.panflow.tensor.Workspace;
-import dev.panflow.train.CfmTrainer;
-import dev.panflow.train.Checkpoint;
-import dev.panflow.sampling.Sampler;
-import dev.panflow.train.TrainConfig;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -63,8 +58,8 @@ final class ExperimentCommand implements Runnable {
         String data = "checkerboard";
         @Option(names = "--channels", paramLabel = "C0,C1,...", description = "fashion-mnist: U-Net channels per resolution (default: ${DEFAULT-VALUE}).")
         String channels = "32,64,64";
-        @Option(names = "--backend", description = "fashion-mnist: who runs the convolutions, jvm, scalar or onednn (default: ${DEFAULT-VALUE}).")
-        String backend = dev.panflow.backend.Backends.DEFAULT;
+            @Mixin
+        CpuBackendOption backend;
         @Option(names = "--tol", description = "dopri5 atol = rtol for the NLL and the NFE count (default: ${DEFAULT-VALUE}).")
         double tol = 1e-5;
         @picocli.CommandLine.Spec
@@ -116,10 +111,9 @@ final class ExperimentCommand implements Runnable {
             if (steps < 1 || batch < 1) throw new UserError("--steps and --batch must be ≥ 1");
             Files.createDirectories(out);
             if (images) {
-                Backends.check(backend);
-                if (!Backends.byName(backend).onCpu()) throw new UserError("experiment paths runs on the CPU backends (jvm, scalar, onednn)");
+                String backendName = backend.checked("experiment paths");
                 String md = ImagePathsExperiment.run(new ImagePathsExperiment.Settings(paths, steps, batch, lr,
-                        dev.panflow.nn.UNetConfig.parseList(channels), backend, test, eval, nfe, tol, seed, out, threads.checked()));
+                        dev.panflow.nn.UNetConfig.parseList(channels), backendName, test, eval, nfe, tol, seed, out, threads.checked()));
                 System.out.print(md);
                 System.out.println("wrote " + out.resolve("paths.md") + " and " + out.resolve("paths.png"));
                 return 0;
@@ -128,51 +122,32 @@ final class ExperimentCommand implements Runnable {
             summary.append(String.format(Locale.ROOT, "| path | test NLL (nats) | dopri5 NFE, sampling (%.0e) | dopri5 NFE, NLL solve | final loss | train s |%n|---|---|---|---|---|---|%n", tol));
             solvers.append("| path | solver | NFE | energy distance | sliced W2 | on-square |\n|---|---|---|---|---|---|\n");
             List<Path> rowsPng = new ArrayList<>();
-            try (Arena arena = Arena.ofShared(); Pool pool = new Pool(threads.checked())) {
-                DataSource ds = Datasets.open(data, arena);
+            try (Arena arena = Arena.ofShared()) {
+                DataSource ds = Datasets.open(data, arena); // held-out draws and the reference samples
                 Quality floor = Quality.floor(ds, eval, seed + 77);
                 for (String name : paths) {
-                    AffinePath path = Paths.byName(name);
-                    TrainConfig cfg = new TrainConfig(data, name, hidden, layers, "sinusoidal", 16, batch, steps, lr, "cosine",
-                            Math.min(100, steps), 0f, 0.999f, 0f, seed, 0, "logit-normal", 1f);
-                    try (CfmTrainer tr = new CfmTrainer(cfg, ds, path, pool); Workspace ws = new Workspace()) {
-                        long t0 = System.nanoTime();
-                        ProgressBar bar = new ProgressBar("train " + name, steps);
-                        while (tr.step() < steps) {
-                            tr.trainStep();
-                            bar.update(tr.step(), String.format("loss %.4f", tr.lastLoss()));
-                        }
-                        bar.finish(tr.step(), String.format("loss %.4f", tr.lastLoss()));
-                        double trainSeconds = (System.nanoTime() - t0) * 1e-9;
-                        Path dir = out.resolve(name);
-                        Files.createDirectories(dir);
-                        Checkpoint.save(tr, dir.resolve("model.safetensors"));
-                        tr.mlp.params().values().copyFrom(tr.ema.weights());
-                        // Test NLL: held-out draws, exact divergence, dopri5 at 1e-5.
-                        Tensor x = ws.tensor(test, ds.dim());
+                    Path dir = out.resolve(name);
+                    long t0 = System.nanoTime();
+                    TrainResult r = train(name, dir);
+                    double trainSeconds = (System.nanoTime() - t0) * 1e-9;
+                    try (Flow flow = Flow.load(r.checkpoint(), LoadOptions.defaults().threads(threads.checked()).maxConcurrentCalls(1))) {
+                        // Test NLL: held-out draws, exact divergence, dopri5 at --tol.
+                        Tensor x = Tensor.allocate(arena, test, ds.dim());
                         ds.sample(new Rng(seed + 12345), x.segment(), test);
-                        MlpVelocityField field = new MlpVelocityField(tr.mlp, ws, test);
-                        LogLikelihood.Result nll;
-                        try (LogLikelihood ll = new LogLikelihood(field, Divergence.exact(), test); Dopri5 d5 = new Dopri5(tol, tol)) {
-                            nll = ll.compute(x.segment(), test, path.tMax(), path.noiseStd(), d5, 0);
-                        }
-                        int sampleNfe;
-                        try (Dopri5 d5 = new Dopri5(tol, tol)) {
-                            sampleNfe = Quality.of(tr.mlp, path, d5, ds, eval, seed + 1).nfe();
-                        }
+                        Likelihoods nll = flow.logLikelihoodWithStats(x.segment(), test, LikelihoodRequest.defaults()
+                                .divergence(LikelihoodRequest.DivergenceMethod.EXACT).tolerances(tol, tol).batch(test), LikelihoodListener.NONE);
+                        SampleRequest req = SampleRequest.of(eval).seed(seed + 1);
+                        long sampleNfe = Quality.of(flow.sampleWithStats(req.solver(SolverKind.DOPRI5).tolerances(tol, tol)), ds, seed + 1).nfe();
                         summary.append(String.format(Locale.ROOT, "| %s | %.3f ± %.3f | %d | %d | %.3f | %.0f |%n", name, -nll.mean(),
-                                nll.standardError(), sampleNfe, nll.stats().nfe(), tr.lastLoss(), trainSeconds));
+                                nll.standardError(), sampleNfe, nll.nfe(), r.finalLoss(), trainSeconds));
                         for (int k : nfe)
-                            for (String s : new String[] {"euler", "midpoint", "rk4"}) {
-                                int per = s.equals("euler") ? 1 : s.equals("midpoint") ? 2 : 4;
-                                try (OdeSolver ode = Solvers.byName(s, k / per, 1e-5, 1e-5)) {
-                                    Quality q = Quality.of(tr.mlp, path, ode, ds, eval, seed + 1);
-                                    solvers.append(String.format(Locale.ROOT, "| %s | %s | %d | %.4f | %.4f | %s |%n", name, s, q.nfe(),
-                                            q.energy(), q.slicedW2(), Double.isNaN(q.onSquare()) ? "–" : String.format(Locale.ROOT, "%.3f", q.onSquare())));
-                                }
+                            for (SolverKind s : FIXED_NFE_SOLVERS) {
+                                Quality q = Quality.of(flow.sampleWithStats(req.solver(s).steps(k / evaluationsPerStep(s))), ds, seed + 1);
+                                solvers.append(String.format(Locale.ROOT, "| %s | %s | %d | %.4f | %.4f | %s |%n", name, s.id(), q.nfe(),
+                                        q.energy(), q.slicedW2(), Double.isNaN(q.onSquare()) ? "–" : String.format(Locale.ROOT, "%.3f", q.onSquare())));
                             }
                         System.err.printf("%s: NLL %.3f ± %.3f, dopri5 NFE %d%n", name, -nll.mean(), nll.standardError(), sampleNfe);
-                        rowsPng.add(snapshots(tr, path, ws, dir.resolve("snapshots.png"), name));
+                        rowsPng.add(snapshots(flow, dir.resolve("snapshots.png"), name));
                     }
                 }
                 solvers.append(String.format(Locale.ROOT, "| data vs data (noise floor) | – | – | %.4f | %.4f | 1 |%n", floor.energy(), floor.slicedW2()));
@@ -186,28 +161,42 @@ final class ExperimentCommand implements Runnable {
             return 0;
         }
 
+        /** The same MLP trained with path {@code name}, its checkpoint in {@code dir}. */
+        private TrainResult train(String name, Path dir) {
+            try (Trainer tr = Trainer.builder().data(DataSets.builtIn(data)).path(name).mlp(hidden, layers).batch(batch).steps(steps)
+                    .lr(lr).warmup(Math.min(100, steps)).seed(seed).checkpointEvery(0).out(dir).threads(threads.checked()).build()) {
+                TrainProgress progress = new TrainProgress("train " + name, steps, 0);
+                TrainResult r = tr.run(progress);
+                progress.finish(r);
+                return r;
+            }
+        }
+
         /** Samples at t = f·t_max for each fraction f (RK4, 10 steps per quarter), one PNG row. */
-        private Path snapshots(CfmTrainer tr, AffinePath path, Workspace ws, Path png, String name) {
+        private Path snapshots(Flow flow, Path png, String name) {
             int n = 4000;
             List<MemorySegment> panels = new ArrayList<>();
             String[] titles = new String[FRACTIONS.length];
-            Tensor x = ws.tensor(n, tr.dim());
-            new Rng(seed + 5).fillGaussian(x.segment(), x.size(), path.noiseStd());
-            MlpVelocityField field = new MlpVelocityField(tr.mlp, ws, Sampler.CHUNK_ROWS);
-            float prev = 0;
+            List<float[]> at = flow.trajectory(SampleRequest.of(n).solver(SolverKind.RK4).steps(10).seed(seed + 5), FRACTIONS);
             for (int i = 0; i < FRACTIONS.length; i++) {
-                float t = (float) (FRACTIONS[i] * path.tMax());
-                if (t > prev) try (Rk4 rk = new Rk4(10)) { // 10 steps per quarter
-                    rk.solve(field, x.segment(), n, prev, t);
-                }
-                prev = t;
-                Tensor copy = ws.tensor(n, tr.dim());
-                copy.copyFrom(x);
-                panels.add(copy.segment());
+                panels.add(MemorySegment.ofArray(at.get(i)));
                 titles[i] = String.format(Locale.ROOT, "%s  t = %s", name.toUpperCase(Locale.ROOT), new String[] {"0", "1/4", "1/2", "3/4", "1"}[i]);
             }
             ScatterPlot.writePanels(png, panels, n, titles, -4.5, 4.5, -4.5, 4.5, 200);
             return png;
+        }
+
+        /** The fixed-step solvers of the sample-error table, each at a fixed NFE budget. */
+        static final SolverKind[] FIXED_NFE_SOLVERS = {SolverKind.EULER, SolverKind.MIDPOINT, SolverKind.RK4};
+
+        /** Network evaluations per step of euler (1), midpoint (2) and rk4 (4). */
+        static int evaluationsPerStep(SolverKind s) {
+            return switch (s) {
+                case EULER -> 1;
+                case MIDPOINT, HEUN -> 2;
+                case RK4 -> 4;
+                case DOPRI5 -> throw new IllegalArgumentException("dopri5 adapts its steps");
+            };
         }
 
         /** Stacks the per-path rows into one picture. */

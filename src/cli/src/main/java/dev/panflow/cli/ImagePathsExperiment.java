@@ -1,32 +1,24 @@
 package dev.panflow.cli;
 
+import dev.panflow.api.DataSets;
+import dev.panflow.api.Flow;
+import dev.panflow.api.LikelihoodListener;
+import dev.panflow.api.LikelihoodRequest;
+import dev.panflow.api.Likelihoods;
+import dev.panflow.api.LoadOptions;
+import dev.panflow.api.SampleRequest;
+import dev.panflow.api.Samples;
+import dev.panflow.api.TrainResult;
+import dev.panflow.api.Trainer;
 import dev.panflow.data.Dequantize;
 import dev.panflow.data.FashionMnist;
 import dev.panflow.io.ImageGrid;
-import dev.panflow.backend.Backends;
-import dev.panflow.kernels.ConvKernels;
-import dev.panflow.kernels.Pool;
-import dev.panflow.nn.FlowModelField;
-import dev.panflow.ode.Divergence;
-import dev.panflow.ode.Dopri5;
-import dev.panflow.ode.LogLikelihood;
-import dev.panflow.ode.OdeSolver;
-import dev.panflow.ode.Rk4;
-import dev.panflow.ode.Solvers;
-import dev.panflow.path.AffinePath;
-import dev.panflow.path.Paths;
+import dev.panflow.ode.SolverKind;
 import dev.panflow.tensor.Rng;
 import dev.panflow.tensor.Tensor;
-import dev.panflow.tensor.Workspace;
-import dev.panflow.train.CfmTrainer;
-import dev.panflow.train.Checkpoint;
-import dev.panflow.train.ModelSpec;
-import dev.panflow.sampling.Sampler;
-import dev.panflow.train.TrainConfig;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,7 +35,6 @@ final class ImagePathsExperiment {
     record Settings(List<String> paths, long steps, int batch, float lr, int[] channels, String backend, int test, int eval,
                     List<Integer> nfe, double tol, long seed, Path out, int threads) {}
 
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final int SNAP_SAMPLES = 4;
 
     private ImagePathsExperiment() {}
@@ -53,65 +44,43 @@ final class ImagePathsExperiment {
         summary.append("| path | test bits/dim (Hutchinson) | NFE of that solve | dopri5 NFE, sampling | final loss | train s |\n|---|---|---|---|---|---|\n");
         solvers.append("| path | solver | NFE | RMS error vs dopri5 (per pixel) |\n|---|---|---|---|\n");
         List<Path> rowsPng = new ArrayList<>();
-        try (Arena arena = Arena.ofShared(); Pool pool = new Pool(s.threads()); ConvKernels conv = Backends.conv(s.backend(), pool)) {
-            FashionMnist train = FashionMnist.load(FashionMnist.dir(), "train", arena);
+        try (Arena arena = Arena.ofShared()) {
             FashionMnist test = FashionMnist.load(FashionMnist.dir(), "test", arena);
-            int dim = train.dim(), c = train.channels(), h = train.height(), w = train.width();
+            int dim = test.dim(), c = test.channels(), h = test.height(), w = test.width();
             if (s.test() > test.size())
                 throw new dev.panflow.UserError("--test " + s.test() + " is more than the " + test.size() + " test images");
             // EMA window ~ a fifth of the run: a short run's EMA must not be dominated by its first steps
             float ema = (float) Math.max(0.9, Math.min(0.999, 1 - 5.0 / s.steps()));
             for (String name : s.paths()) {
-                AffinePath path = Paths.byName(name);
-                TrainConfig cfg = new TrainConfig("fashion-mnist", name, 256, 3, "sinusoidal", 16, s.batch(), s.steps(), s.lr(),
-                        "cosine", Math.min(100, s.steps()), 0f, ema, 0f, s.seed(), 0, "logit-normal", 0f);
-                ModelSpec spec = new ModelSpec("unet", s.channels(), 8, false, 0f);
-                try (CfmTrainer tr = new CfmTrainer(cfg, spec, train, path, pool, conv); Workspace ws = new Workspace()) {
-                    long t0 = System.nanoTime();
-                    ProgressBar bar = new ProgressBar("train " + name, s.steps());
-                    while (tr.step() < s.steps()) {
-                        tr.trainStep();
-                        bar.update(tr.step(), String.format("loss %.2f", tr.lastLoss()));
-                    }
-                    bar.finish(tr.step(), String.format("loss %.2f", tr.lastLoss()));
-                    double trainSeconds = (System.nanoTime() - t0) * 1e-9;
-                    Path dir = s.out().resolve(name);
-                    Files.createDirectories(dir);
-                    Checkpoint.save(tr, dir.resolve("model.safetensors"));
-                    tr.model.params().values().copyFrom(tr.ema.weights());
-
+                Path dir = s.out().resolve(name);
+                long t0 = System.nanoTime();
+                TrainResult tr = train(s, name, ema, dir);
+                double trainSeconds = (System.nanoTime() - t0) * 1e-9;
+                LoadOptions opts = LoadOptions.defaults().backend(s.backend()).threads(s.threads()).maxConcurrentCalls(1);
+                try (Flow flow = Flow.load(tr.checkpoint(), opts)) {
                     // Test bits/dim: the first `test` held-out images, dequantized; one Rademacher probe per image.
-                    Tensor x = ws.tensor(s.test(), dim);
+                    Tensor x = Tensor.allocate(arena, s.test(), dim);
                     MemorySegment.copy(test.images().segment(), 0, x.segment(), 0, 4L * s.test() * dim);
                     Dequantize.applyToScaled(x.segment(), x.size(), new Rng(s.seed() ^ 0x5DEECE66DL));
-                    dev.panflow.ode.VjpField vjp = tr.model.field(ws, Math.min(s.test(), Sampler.IMAGE_CHUNK), null, 0f);
-                    LogLikelihood.Result nll;
-                    try (LogLikelihood ll = new LogLikelihood(vjp, Divergence.parse("hutchinson", "rademacher", 1, s.seed()), s.test());
-                         Dopri5 d5 = new Dopri5(s.tol(), s.tol())) {
-                        nll = ll.compute(x.segment(), s.test(), path.tMax(), path.noiseStd(), d5, 0);
-                    }
+                    Likelihoods nll = flow.logLikelihoodWithStats(x.segment(), s.test(), LikelihoodRequest.defaults().hutchinson(1, false)
+                            .seed(s.seed()).tolerances(s.tol(), s.tol()).batch(s.test()), LikelihoodListener.NONE);
                     double bpd = Dequantize.bitsPerDim(nll.mean(), dim), bpdSe = nll.standardError() / (dim * Math.log(2));
 
                     // Samples: dopri5 as the reference, then fixed-NFE solvers from the same noise.
-                    Sampler.Result ref;
-                    try (Dopri5 d5 = new Dopri5(s.tol(), s.tol())) {
-                        ref = Sampler.sample(tr.model, path, d5, s.eval(), s.seed() + 1, ws);
-                    }
-                    ImageGrid.writePng(dir.resolve("samples-dopri5.png"), ref.samples().segment(), Math.min(64, s.eval()), c, h, w, 8, 2);
+                    SampleRequest req = SampleRequest.of(s.eval()).seed(s.seed() + 1).tolerances(s.tol(), s.tol());
+                    Samples ref = flow.sampleWithStats(req.solver(SolverKind.DOPRI5));
+                    ImageGrid.writePng(dir.resolve("samples-dopri5.png"), MemorySegment.ofArray(ref.values()), Math.min(64, s.eval()), c, h, w, 8, 2);
                     summary.append(String.format(Locale.ROOT, "| %s | %.3f ± %.3f | %d | %d | %.1f | %.0f |%n", name, bpd, bpdSe,
-                            nll.stats().nfe(), ref.stats().nfe(), tr.lastLoss(), trainSeconds));
+                            nll.nfe(), ref.nfe(), tr.finalLoss(), trainSeconds));
                     for (int k : s.nfe())
-                        for (String solver : new String[] {"euler", "midpoint", "rk4"}) {
-                            int per = solver.equals("euler") ? 1 : solver.equals("midpoint") ? 2 : 4;
-                            try (OdeSolver ode = Solvers.byName(solver, k / per, s.tol(), s.tol())) {
-                                Sampler.Result r = Sampler.sample(tr.model, path, ode, s.eval(), s.seed() + 1, ws);
-                                solvers.append(String.format(Locale.ROOT, "| %s | %s | %d | %.4f |%n", name, solver, r.stats().nfe(),
-                                        rms(r.samples().segment(), ref.samples().segment(), (long) s.eval() * dim)));
-                            }
+                        for (SolverKind solver : ExperimentCommand.PathsExperiment.FIXED_NFE_SOLVERS) {
+                            int steps = k / ExperimentCommand.PathsExperiment.evaluationsPerStep(solver);
+                            Samples r = flow.sampleWithStats(req.solver(solver).steps(steps));
+                            solvers.append(String.format(Locale.ROOT, "| %s | %s | %d | %.4f |%n", name, solver.id(), r.nfe(),
+                                    rms(r.values(), ref.values())));
                         }
-                    System.err.printf("%s: %.3f ± %.3f bits/dim (NFE %d), dopri5 sampling NFE %d%n", name, bpd, bpdSe,
-                            nll.stats().nfe(), ref.stats().nfe());
-                    rowsPng.add(snapshots(tr, path, ws, dir.resolve("snapshots.png"), s.seed(), c, h, w));
+                    System.err.printf("%s: %.3f ± %.3f bits/dim (NFE %d), dopri5 sampling NFE %d%n", name, bpd, bpdSe, nll.nfe(), ref.nfe());
+                    rowsPng.add(snapshots(flow, dir.resolve("snapshots.png"), s.seed(), c, h, w));
                 }
             }
         }
@@ -123,33 +92,37 @@ final class ImagePathsExperiment {
         return md;
     }
 
-    /** Samples at t = 0, ¼, ½, ¾, 1 of t_max (RK4, 10 steps per quarter): one row per sample, one column per time. */
-    private static Path snapshots(CfmTrainer tr, AffinePath path, Workspace ws, Path png, long seed, int c, int h, int w) {
-        int n = SNAP_SAMPLES, dim = tr.dim(), times = ExperimentCommand.PathsExperiment.FRACTIONS.length;
-        Tensor x = ws.tensor(n, dim), grid = ws.tensor(n * times, dim);
-        new Rng(seed + 5).fillGaussian(x.segment(), x.size(), path.noiseStd());
-        FlowModelField field = new FlowModelField(tr.model, ws, n, null, 0f);
-        float prev = 0;
-        for (int i = 0; i < times; i++) {
-            float t = (float) (ExperimentCommand.PathsExperiment.FRACTIONS[i] * path.tMax());
-            if (t > prev) try (Rk4 rk = new Rk4(10)) {
-                rk.solve(field, x.segment(), n, prev, t);
-            }
-            prev = t;
-            for (int r = 0; r < n; r++)
-                MemorySegment.copy(x.segment(), 4L * r * dim, grid.segment(), 4L * ((long) r * times + i) * dim, 4L * dim);
+    /** The U-Net trained with path {@code name}, its checkpoint in {@code dir}. */
+    private static TrainResult train(Settings s, String name, float ema, Path dir) {
+        try (Trainer tr = Trainer.builder().data(DataSets.builtIn("fashion-mnist")).path(name).unet(s.channels()).groups(8)
+                .labelDropout(0f).batch(s.batch()).steps(s.steps()).lr(s.lr()).warmup(Math.min(100, s.steps())).ema(ema)
+                .seed(s.seed()).checkpointEvery(0).backend(s.backend()).threads(s.threads()).out(dir).build()) {
+            TrainProgress progress = new TrainProgress("train " + name, s.steps(), 0);
+            TrainResult r = tr.run(progress);
+            progress.finish(r);
+            return r;
         }
-        ImageGrid.writePng(png, grid.segment(), n * times, c, h, w, times, 2);
+    }
+
+    /** Samples at t = 0, ¼, ½, ¾, 1 of t_max (RK4, 10 steps per quarter): one row per sample, one column per time. */
+    private static Path snapshots(Flow flow, Path png, long seed, int c, int h, int w) {
+        double[] fractions = ExperimentCommand.PathsExperiment.FRACTIONS;
+        int n = SNAP_SAMPLES, dim = c * h * w, times = fractions.length;
+        List<float[]> at = flow.trajectory(SampleRequest.of(n).solver(SolverKind.RK4).steps(10).seed(seed + 5), fractions);
+        float[] grid = new float[n * times * dim];
+        for (int i = 0; i < times; i++)
+            for (int r = 0; r < n; r++) System.arraycopy(at.get(i), r * dim, grid, (r * times + i) * dim, dim);
+        ImageGrid.writePng(png, MemorySegment.ofArray(grid), n * times, c, h, w, times, 2);
         return png;
     }
 
-    static double rms(MemorySegment a, MemorySegment b, long n) {
+    static double rms(float[] a, float[] b) {
         double s = 0;
-        for (long i = 0; i < n; i++) {
-            double d = a.getAtIndex(F32, i) - b.getAtIndex(F32, i);
+        for (int i = 0; i < a.length; i++) {
+            double d = a[i] - b[i];
             s += d * d;
         }
-        return Math.sqrt(s / n);
+        return Math.sqrt(s / a.length);
     }
 
     private static String joined(int[] c) {

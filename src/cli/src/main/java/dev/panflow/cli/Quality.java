@@ -1,29 +1,29 @@
 package dev.panflow.cli;
 
+import dev.panflow.api.Samples;
 import dev.panflow.data.Checkerboard;
 import dev.panflow.data.DataSource;
 import dev.panflow.data.SampleDistance;
-import dev.panflow.nn.Mlp;
-import dev.panflow.ode.OdeSolver;
-import dev.panflow.path.AffinePath;
 import dev.panflow.tensor.Rng;
 import dev.panflow.tensor.Tensor;
 import dev.panflow.tensor.Workspace;
-import dev.panflow.sampling.Sampler;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /** Sample quality against a data set: energy distance, sliced W2 and (checkerboard) on-square fraction. */
-record Quality(double energy, double slicedW2, double onSquare, int nfe) {
-    /** Draws n samples with {@code solver} (seeded) and compares them with n fresh data draws. */
-    static Quality of(Mlp mlp, AffinePath path, OdeSolver solver, DataSource data, int n, long seed) {
+record Quality(double energy, double slicedW2, double onSquare, long nfe) {
+    /** Compares samples drawn with {@code seed} with as many fresh data draws. */
+    static Quality of(Samples samples, DataSource data, long seed) {
+        int n = samples.n();
         try (Workspace ws = new Workspace()) {
-            Sampler.Result r = Sampler.sample(new dev.panflow.nn.MlpModel(mlp, ws), path, solver, n, seed, ws);
+            Tensor s = ws.tensor(n, data.dim());
+            MemorySegment.copy(samples.values(), 0, s.segment(), ValueLayout.JAVA_FLOAT, 0, samples.values().length);
             Tensor ref = ws.tensor(n, data.dim());
             data.sample(new Rng(seed ^ 0x2545F4914F6CDD1DL), ref.segment(), n);
-            Tensor s = r.samples();
             double on = data.name().equals("checkerboard") && data.dim() == 2 ? Checkerboard.onFraction(s.segment(), n) : Double.NaN;
             double e = SampleDistance.energy(s.segment(), n, ref.segment(), n, data.dim());
             double sw = SampleDistance.slicedWasserstein(s.segment(), n, ref.segment(), n, data.dim(), 64, seed);
-            return new Quality(e, sw, on, r.stats().nfe());
+            return new Quality(e, sw, on, samples.nfe());
         }
     }
 

@@ -1,24 +1,25 @@
 package dev.panflow.cli;
 
 import dev.panflow.UserError;
+import dev.panflow.api.DataSets;
+import dev.panflow.api.Flow;
+import dev.panflow.api.LoadOptions;
+import dev.panflow.api.ModelInfo;
+import dev.panflow.api.SampleRequest;
+import dev.panflow.api.Samples;
+import dev.panflow.api.TrainResult;
+import dev.panflow.api.Trainer;
 import dev.panflow.data.DataSource;
 import dev.panflow.data.Datasets;
-import dev.panflow.data.PairedArraySource;
-import dev.panflow.kernels.Pool;
-import dev.panflow.ode.Euler;
-import dev.panflow.ode.OdeSolver;
-import dev.panflow.ode.Solvers;
-import dev.panflow.tensor.Tensor;
-import dev.panflow.tensor.Workspace;
-import dev.panflow.train.CfmTrainer;
-import dev.panflow.train.Checkpoint;
-import dev.panflow.sampling.Sampler;
-import dev.panflow.train.TrainConfig;
+import dev.panflow.ode.SolverKind;
+import dev.panflow.tensor.Rng;
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,20 +42,17 @@ final class ReflowCommand implements Callable<Integer> {
     Integer batch;
     @Option(names = "--lr", description = "Peak learning rate (warm-up 50 steps, cosine decay) (default: ${DEFAULT-VALUE}).")
     float lr = 2e-3f;
-    @Option(names = "--solver", description = "Solver that makes the pairs (default: ${DEFAULT-VALUE}).")
-    String solver = "dopri5";
-    @Option(names = "--pair-steps", paramLabel = "K", description = "Steps when that solver is fixed-step (default: ${DEFAULT-VALUE}).")
-    int pairSteps = 100;
-    @Option(names = "--atol", description = "dopri5 tolerance for the pairs, absolute (default: ${DEFAULT-VALUE}).")
-    double atol = 1e-5;
-    @Option(names = "--rtol", description = "dopri5 tolerance for the pairs, relative (default: ${DEFAULT-VALUE}).")
-    double rtol = 1e-5;
+    /** The solver that makes the pairs. */
+    @Mixin
+    PairSolverOptions solver = new PairSolverOptions();
     @Option(names = "--eval", paramLabel = "N", description = "Samples for the before/after quality table, 0 = skip it (default: ${DEFAULT-VALUE}).")
     int eval = 2000;
     @Option(names = "--seed", description = "Seed of the pairs' noise and of training (default: ${DEFAULT-VALUE}).")
     long seed = 0;
     @Mixin
     Threads threads;
+
+    static final int[] EULER_STEPS = {1, 2, 4};
 
     @Override
     public Integer call() {
@@ -66,43 +64,34 @@ final class ReflowCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UserError("cannot create output directory " + out + ": " + e.getMessage());
         }
-        try (Arena arena = Arena.ofShared(); Workspace ws = new Workspace(); Pool pool = new Pool(threads.checked());
-             OdeSolver ode = Solvers.byName(solver, pairSteps, atol, rtol)) {
-            LoadedModel teacher = LoadedModel.open(model, true, arena, ws, pool);
-            TrainConfig tc = teacher.meta().config();
-            int dim = teacher.meta().dim();
-            float sigma0 = teacher.path().noiseStd();
+        SampleRequest pairRequest = solver.request(pairs).seed(seed);
+        LoadOptions opts = LoadOptions.defaults().threads(threads.checked()).maxConcurrentCalls(1);
+        try (Arena arena = Arena.ofShared(); Flow teacher = Flow.load(model, opts)) {
+            ModelInfo info = teacher.info();
+            if (info.isImageModel()) throw new UserError(model + " is a U-Net model; this command takes MLP models only");
+            int dim = info.dim();
             // Pairs: x0 ~ N(0, σ0² I) pushed through the flow; the trainer wants x0 on the N(0, I) scale.
-            System.err.printf("reflow: generating %d pairs with %s ...%n", pairs, ode.name());
-            Sampler.Result gen = Sampler.sample(new dev.panflow.nn.MlpModel(teacher.mlp(), ws), teacher.path(), ode, pairs, seed, ws);
-            Tensor x1 = gen.samples();
-            Tensor x0 = ws.tensor(pairs, dim);
-            new dev.panflow.tensor.Rng(seed).fillGaussian(x0.segment(), x0.size(), 1f); // the same draws Sampler scaled by σ0
-            System.err.printf("reflow: pairs ready (NFE %d, %.1f s)%n", gen.stats().nfe(), gen.seconds());
-            DataSource data = Datasets.builtinNames().contains(tc.data()) ? Datasets.open(tc.data(), arena) : null;
+            System.err.printf("reflow: generating %d pairs with %s ...%n", pairs, solver.describe());
+            MemorySegment x1 = arena.allocate(4L * pairs * dim, 64), x0 = arena.allocate(4L * pairs * dim, 64);
+            long t0 = System.nanoTime();
+            long nfe = teacher.sampleInto(pairRequest, x1);
+            double seconds = (System.nanoTime() - t0) * 1e-9;
+            new Rng(seed).fillGaussian(x0, (long) pairs * dim, 1f); // the same draws the sampler scaled by σ0
+            System.err.printf("reflow: pairs ready (NFE %d, %.1f s)%n", nfe, seconds);
+            DataSource data = Datasets.builtinNames().contains(info.data()) ? Datasets.open(info.data(), arena) : null;
+            Quality[] before = evaluate(teacher::sampleWithStats, data);
 
-            TrainConfig cfg = new TrainConfig(tc.data(), tc.path(), tc.hidden(), tc.layers(), tc.timeEmbedding(), tc.frequencies(),
-                    batch == null ? tc.batch() : batch, steps, lr, "cosine", Math.min(50, steps), tc.weightDecay(), tc.emaDecay(),
-                    tc.maxGradNorm(), seed, 0, tc.timeSampling(), tc.timeLocation());
-            PairedArraySource src = new PairedArraySource(x0, x1, "reflow pairs of " + tc.data());
-            Quality[] before = evaluate("before", teacher.mlp(), teacher, data);
-            try (CfmTrainer tr = new CfmTrainer(cfg, src, teacher.path(), pool)) {
-                // Start from the trained flow: reflow only has to straighten it.
-                tr.mlp.params().values().copyFrom(teacher.mlp().params().values());
-                tr.ema.weights().copyFrom(teacher.mlp().params().values());
-                ProgressBar bar = new ProgressBar("reflow", steps);
-                double smooth = Double.NaN;
-                while (tr.step() < steps) {
-                    double loss = tr.trainStep();
-                    smooth = Double.isNaN(smooth) ? loss : 0.98 * smooth + 0.02 * loss;
-                    bar.update(tr.step(), String.format("loss %.4f", smooth));
-                }
-                bar.finish(tr.step(), String.format("loss %.4f", smooth));
-                Path ckpt = out.resolve("model.safetensors");
-                Checkpoint.save(tr, ckpt);
-                System.out.printf("reflowed %d steps on %d pairs, final loss %.4f (smoothed %.4f) -> %s%n", steps, pairs, tr.lastLoss(), smooth, ckpt);
-                if (cfg.emaDecay() > 0) tr.mlp.params().values().copyFrom(tr.ema.weights());
-                Quality[] after = evaluate("after", tr.mlp, teacher, data);
+            Trainer.Builder b = Trainer.builder().startFrom(model).data(DataSets.pairs(x0, x1, pairs, dim, info.data()))
+                    .steps(steps).lr(lr).lrSchedule("cosine").warmup(Math.min(50, steps)).seed(seed).checkpointEvery(0)
+                    .out(out).threads(threads.checked());
+            if (batch != null) b.batch(batch);
+            try (Trainer tr = b.build()) {
+                TrainProgress progress = new TrainProgress("reflow", steps, 0);
+                TrainResult r = tr.run(progress);
+                progress.finish(r);
+                System.out.printf("reflowed %d steps on %d pairs, final loss %.4f (smoothed %.4f) -> %s%n", steps, pairs,
+                        r.finalLoss(), r.smoothedLoss(), r.checkpoint());
+                Quality[] after = evaluate(tr::sampleWithStats, data); // with the EMA weights
                 if (before != null) {
                     System.out.println("Euler steps | before reflow | after reflow");
                     for (int i = 0; i < EULER_STEPS.length; i++)
@@ -113,16 +102,14 @@ final class ReflowCommand implements Callable<Integer> {
         return 0;
     }
 
-    static final int[] EULER_STEPS = {1, 2, 4};
-
     /** Few-step Euler quality against fresh data draws (built-in sets only), or null. */
-    private Quality[] evaluate(String label, dev.panflow.nn.Mlp mlp, LoadedModel teacher, DataSource data) {
+    private Quality[] evaluate(Function<SampleRequest, Samples> sampler, DataSource data) {
         if (data == null || eval == 0) return null;
         Quality[] q = new Quality[EULER_STEPS.length];
-        for (int i = 0; i < q.length; i++)
-            try (OdeSolver e = new Euler(EULER_STEPS[i])) {
-                q[i] = Quality.of(mlp, teacher.path(), e, data, eval, seed + 1000);
-            }
+        for (int i = 0; i < q.length; i++) {
+            long s = seed + 1000;
+            q[i] = Quality.of(sampler.apply(SampleRequest.of(eval).solver(SolverKind.EULER).steps(EULER_STEPS[i]).seed(s)), data, s);
+        }
         return q;
     }
 }

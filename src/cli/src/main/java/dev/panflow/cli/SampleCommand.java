@@ -7,10 +7,8 @@ import dev.panflow.api.ModelInfo;
 import dev.panflow.api.SampleRequest;
 import dev.panflow.api.Samples;
 import dev.panflow.backend.Backend;
-import dev.panflow.backend.Backends;
 import dev.panflow.dist.Collective;
 import dev.panflow.io.Npy;
-import dev.panflow.ode.SolverKind;
 import dev.panflow.tensor.Tensor;
 
 import java.lang.foreign.Arena;
@@ -29,14 +27,8 @@ final class SampleCommand implements Callable<Integer> {
     Path model;
     @Option(names = "--n", description = "Number of samples (default: ${DEFAULT-VALUE}; for images 64, or 10 per class for a conditional model).")
     int n = 10000;
-    @Option(names = "--solver", description = "euler, midpoint, heun, rk4 or dopri5 (adaptive) (default: ${DEFAULT-VALUE}).")
-    String solver = "euler";
-    @Option(names = "--steps", paramLabel = "K", description = "Steps of a fixed-step solver (default: ${DEFAULT-VALUE}).")
-    int steps = 100;
-    @Option(names = "--atol", description = "dopri5 absolute tolerance (default: ${DEFAULT-VALUE}).")
-    double atol = 1e-5;
-    @Option(names = "--rtol", description = "dopri5 relative tolerance (default: ${DEFAULT-VALUE}).")
-    double rtol = 1e-5;
+    @Mixin
+    SolverOptions solver = new SolverOptions("euler");
     @Option(names = "--seed", description = "Seed of the noise (default: ${DEFAULT-VALUE}).")
     long seed = 0;
     @Mixin
@@ -53,12 +45,8 @@ final class SampleCommand implements Callable<Integer> {
     float guidance = 0f;
     @Option(names = "--class", paramLabel = "C", description = "Class of every sample of a conditional model; default: cycle through all classes (one grid column each).")
     Integer cls;
-    @Option(names = "--backend", description = "Where the work runs: jvm (Vector API), scalar (reference loops), onednn (a U-Net's"
-            + " convolutions through oneDNN) or cuda (an MLP's solver on an NVIDIA GPU: euler, midpoint, heun, rk4; a U-Net's"
-            + " convolutions through cuDNN) (default: ${DEFAULT-VALUE}).")
-    String backend = Backends.DEFAULT;
-    @Option(names = "--cuda-lib-dir", paramLabel = "DIR", description = "Folder searched first for libcuda.so.1 and libcublas.so.* (--backend cuda).")
-    Path cudaLibDir;
+    @Mixin
+    BackendOptions backend;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec commandSpec;
@@ -69,32 +57,25 @@ final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (n < 1 || n > 100_000_000) throw new UserError("--n must be in [1, 100000000], got " + n);
-        if (!(atol > 0) || !(rtol > 0)) throw new UserError("--atol and --rtol must be > 0");
-        Backend be = Backends.byName(backend);
-        SolverKind kind = SolverKind.parse(solver);
-        if (kind.fixedStep() && steps < 1) throw new UserError("steps must be at least 1, got " + steps);
+        SampleRequest req = solver.request(n).seed(seed);
+        Backend be = backend.backend();
         if (!Files.isRegularFile(model)) throw new UserError("no model file at " + model);
-        coll = distributed.open(backend);
+        coll = distributed.open(backend.name);
         LoadOptions opts = LoadOptions.defaults().ema(!noEma).backend(be.name()).threads(threads.checked())
-                .maxConcurrentCalls(1).libraryDir(cudaLibDir).collective(coll);
+                .maxConcurrentCalls(1).libraryDir(backend.libraryDir).collective(coll);
         try (Flow flow = Flow.load(model, opts)) {
             ModelInfo info = flow.info();
-            if (info.isImageModel()) sampleImages(flow, info, kind);
-            else sampleRows(flow, info, be, kind);
+            if (info.isImageModel()) sampleImages(flow, info, req);
+            else sampleRows(flow, info, req);
         }
         coll.close(); // only on a clean end (see TrainCommand)
         return 0;
     }
 
-    private SampleRequest request(SolverKind kind) {
-        return SampleRequest.of(n).solver(kind).steps(Math.max(1, steps)).tolerances(atol, rtol).seed(seed);
-    }
-
-    private void sampleRows(Flow flow, ModelInfo info, Backend be, SolverKind kind) {
+    private void sampleRows(Flow flow, ModelInfo info, SampleRequest req) {
         if (cls != null || guidance != 0) throw new UserError("--class and --guidance need a class-conditional U-Net model");
-        if (!be.runsMlp() && !be.name().equals(Backends.DEFAULT))
-            System.err.println("note: --backend " + backend + " chooses who runs a U-Net's convolutions; this MLP runs on the JVM");
-        Samples s = flow.sampleWithStats(request(kind));
+        backend.noteIfMlpStaysOnJvm();
+        Samples s = flow.sampleWithStats(req);
         if (!coll.isRoot()) return;
         try (Arena arena = Arena.ofConfined()) {
             Tensor x = ImageSampling.tensor(s, arena);
@@ -111,7 +92,7 @@ final class SampleCommand implements Callable<Integer> {
         }
     }
 
-    private void sampleImages(Flow flow, ModelInfo info, SolverKind kind) {
+    private void sampleImages(Flow flow, ModelInfo info, SampleRequest req) {
         int[] shape = info.imageShape();
         int classes = info.classes();
         var pr = commandSpec.commandLine().getParseResult();
@@ -120,7 +101,7 @@ final class SampleCommand implements Callable<Integer> {
             throw new UserError(model + " is an unconditional model; --class and --guidance need one trained with --conditional");
         if (cls != null && (cls < 0 || cls >= classes)) throw new UserError("--class must be in [0, " + (classes - 1) + "], got " + cls);
         if (!(guidance >= 0 && guidance <= 100)) throw new UserError("--guidance must be in [0, 100], got " + guidance);
-        SampleRequest req = request(kind).guidance(guidance);
+        req = req.n(n).guidance(guidance);
         if (cls != null) req = req.classLabel(cls);
         Samples s = flow.sampleWithStats(req);
         if (!coll.isRoot()) return;

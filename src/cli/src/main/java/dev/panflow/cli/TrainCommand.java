@@ -7,8 +7,6 @@ import dev.panflow.api.SampleRequest;
 import dev.panflow.api.Samples;
 import dev.panflow.api.TrainResult;
 import dev.panflow.api.Trainer;
-import dev.panflow.backend.Backend;
-import dev.panflow.backend.Backends;
 import dev.panflow.dist.Collective;
 import dev.panflow.io.Npy;
 import dev.panflow.nn.MlpConfig;
@@ -18,7 +16,6 @@ import dev.panflow.tensor.Tensor;
 import dev.panflow.train.MemoryBudget;
 
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -84,8 +81,6 @@ final class TrainCommand implements Callable<Integer> {
     int samples = 20000;
     @Option(names = "--sample-steps", paramLabel = "K", description = "Euler steps for those samples (default: ${DEFAULT-VALUE}).")
     int sampleSteps = 100;
-    @Option(names = "--cuda-lib-dir", paramLabel = "DIR", description = "Folder searched first for libcuda.so.1 and libcublas.so.* (--backend cuda).")
-    Path cudaLibDir;
 
 
     // Images (U-Net). Options a user did not give take image defaults with --model unet (see applyUnetDefaults).
@@ -99,11 +94,8 @@ final class TrainCommand implements Callable<Integer> {
     boolean conditional;
     @Option(names = "--label-dropout", paramLabel = "P", description = "Conditional training: probability of replacing a label by the null class (default: ${DEFAULT-VALUE}).")
     float labelDropout = 0.1f;
-    @Option(names = "--backend", description = "Where the work runs: jvm (Vector API), scalar (reference loops), onednn (the U-Net's"
-            + " convolutions through oneDNN: apt-get install libdnnl2) or cuda (the MLP's whole step on an NVIDIA GPU, --path ot;"
-            + " a U-Net's convolutions through cuDNN)"
-            + " (default: ${DEFAULT-VALUE}).")
-    String backend = Backends.DEFAULT;
+    @Mixin
+    BackendOptions backend;
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec commandSpec;
 
@@ -128,10 +120,9 @@ final class TrainCommand implements Callable<Integer> {
         else if (conditional) throw new UserError("--conditional needs --model unet");
         if (samples < 0 || samples > 100_000_000) throw new UserError("--samples must be in [0, 100000000], got " + samples);
         if (sampleSteps < 1) throw new UserError("--sample-steps must be ≥ 1, got " + sampleSteps);
-        Backend be = Backends.byName(backend);
-        if (!unet && !be.runsMlp() && !be.name().equals(Backends.DEFAULT))
-            System.err.println("note: --backend " + backend + " chooses who runs a U-Net's convolutions; this MLP runs on the JVM");
-        coll = distributed.open(backend);
+        backend.backend(); // refuses an unknown name before any work
+        if (!unet) backend.noteIfMlpStaysOnJvm();
+        coll = distributed.open(backend.name);
         // MPI_Finalize only on a clean end: a rank that fails exits without it, and mpirun then
         // stops the others (finalizing would wait for ranks blocked in the next all-reduce).
         int code = trainAndSample(unet);
@@ -145,7 +136,7 @@ final class TrainCommand implements Callable<Integer> {
                 .timeEmbedding(timeEmbedding).frequencies(frequencies).timeSampling(timeSampling).timeLocation(timeLocation)
                 .coupling(coupling).sinkhornReg(sinkhornReg).batch(batch).steps(steps).lr(lr).lrSchedule(lrSchedule)
                 .warmup(warmup).weightDecay(weightDecay).ema(ema).maxGradNorm(maxGradNorm).seed(seed)
-                .checkpointEvery(checkpointEvery).out(out).resume(resume).backend(backend).libraryDir(cudaLibDir)
+                .checkpointEvery(checkpointEvery).out(out).resume(resume).backend(backend.name).libraryDir(backend.libraryDir)
                 .threads(threads.checked()).collective(coll);
         if (unet) b.unet(UNetConfig.parseList(channels)).groups(groups).conditional(conditional).labelDropout(labelDropout);
         return b;
@@ -166,8 +157,8 @@ final class TrainCommand implements Callable<Integer> {
                 if (tr.ranks() > 1)
                     System.err.printf("distributed: %d MPI ranks, %d rows each per step (global batch %d), %d threads each%n",
                             tr.ranks(), tr.localRows(), batch, tr.threads());
-                if (!Backends.byName(backend).onCpu() && unet)
-                    System.err.println("note: --backend " + backend + " with a U-Net: its convolutions run on the device (through host"
+                if (!backend.backend().onCpu() && unet)
+                    System.err.println("note: --backend " + backend.name + " with a U-Net: its convolutions run on the device (through host"
                             + " memory), the other layers on the JVM; the U-Net is not device-resident yet");
                 if (!tr.where().equals("jvm")) System.err.println("backend: " + tr.where());
             }
@@ -202,17 +193,9 @@ final class TrainCommand implements Callable<Integer> {
         });
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            ProgressBar bar = root ? new ProgressBar("train", steps) : null;
-            long start = tr.step();
-            double[] smooth = {Double.NaN};
-            TrainResult r = tr.run(new ProgressListener() {
-                @Override
-                public void onStep(long step, long total, double loss, double smoothed) {
-                    smooth[0] = smoothed;
-                    bar.update(step - start, String.format("loss %.4f", smoothed));
-                }
-            });
-            if (root && !r.stopped()) bar.finish(r.step() - start, String.format("loss %.4f", r.smoothedLoss()));
+            TrainProgress progress = root ? new TrainProgress("train", steps, tr.step()) : null;
+            TrainResult r = tr.run(root ? progress : ProgressListener.NONE);
+            if (root) progress.finish(r);
             return r;
         } finally {
             finished.countDown();

@@ -3,6 +3,7 @@ package dev.panflow.api;
 import dev.panflow.UserError;
 import dev.panflow.data.ArrayDataSource;
 import dev.panflow.data.Datasets;
+import dev.panflow.data.PairedArraySource;
 import dev.panflow.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -71,6 +72,31 @@ public final class DataSets {
             Tensor t = Tensor.allocate(arena, rows, dim);
             MemorySegment.copy(data, 0, t.segment(), 0, 4L * rows * dim);
             return new TrainingData(arena, checked(t, "data"), "array");
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Fixed (x0, x1) pairs to train on instead of noise drawn per batch (rectified-flow reflow):
+     * copies of {@code rows × dim} float32 values each, row-major, the same row of both one pair;
+     * x0 on the standard-normal scale (the path's σ multiplies it). {@code name} is recorded in
+     * checkpoints as the data set (the one the pairs stand for).
+     */
+    public static TrainingData pairs(MemorySegment x0, MemorySegment x1, int rows, int dim, String name) {
+        if (rows < 1 || dim < 1) throw new UserError("rows and dim must be ≥ 1, got " + rows + " and " + dim);
+        long bytes = 4L * rows * dim;
+        if (x0.byteSize() < bytes || x1.byteSize() < bytes)
+            throw new UserError("x0 and x1 must hold " + rows + " × " + dim + " floats each, got " + x0.byteSize() + " and " + x1.byteSize() + " bytes");
+        Arena arena = Arena.ofShared();
+        try {
+            Tensor a = Tensor.allocate(arena, rows, dim), b = Tensor.allocate(arena, rows, dim);
+            MemorySegment.copy(x0, 0, a.segment(), 0, bytes);
+            MemorySegment.copy(x1, 0, b.segment(), 0, bytes);
+            checked(a, "x0");
+            checked(b, "x1");
+            return new TrainingData(arena, new PairedArraySource(a, b, "pairs of " + name), name);
         } catch (RuntimeException e) {
             arena.close();
             throw e;

@@ -209,6 +209,11 @@ public final class Flow implements AutoCloseable {
      * values in [−1, 1]); a class-conditional model's unconditional (null-class) density.
      */
     public double[] logLikelihood(float[][] points, LikelihoodRequest req) {
+        return logLikelihoodWithStats(points, req).logp();
+    }
+
+    /** The same, with the solves' NFE and time. */
+    public Likelihoods logLikelihoodWithStats(float[][] points, LikelihoodRequest req) {
         int dim = meta.dim();
         if (points.length == 0) throw new InvalidParameterException("points is empty", "points");
         try (Arena a = Arena.ofConfined()) {
@@ -219,12 +224,17 @@ public final class Flow implements AutoCloseable {
                     throw new InvalidParameterException("points row " + r + " has " + (p == null ? 0 : p.length) + " values; the model has dim " + dim, "points");
                 MemorySegment.copy(p, 0, seg, ValueLayout.JAVA_FLOAT, 4L * r * dim, dim);
             }
-            return logLikelihood(seg, points.length, req);
+            return logLikelihoodWithStats(seg, points.length, req, LikelihoodListener.NONE);
         }
     }
 
     /** The same for {@code rows} points stored row-major in {@code points}. */
     public double[] logLikelihood(MemorySegment points, int rows, LikelihoodRequest req) {
+        return logLikelihoodWithStats(points, rows, req, LikelihoodListener.NONE).logp();
+    }
+
+    /** The same, with the solves' NFE and time; {@code listener} hears each solve. */
+    public Likelihoods logLikelihoodWithStats(MemorySegment points, int rows, LikelihoodRequest req, LikelihoodListener listener) {
         int dim = meta.dim();
         if (rows < 1) throw InvalidParameterException.atLeast("rows", 1, rows);
         if (points.byteSize() < 4L * rows * dim)
@@ -235,24 +245,65 @@ public final class Flow implements AutoCloseable {
         }
         int b = Math.min(req.batch(), rows);
         double[] all = new double[rows];
+        long nfe = 0;
+        int solves = 0;
+        long start = System.nanoTime();
         Replica r = acquire();
         try (Workspace ws = new Workspace(); OdeSolver ode = req.solverSpec().open()) {
             // the MLP's pass takes up to 4096 rows, a U-Net's 64 (vjp needs the whole solve batch in one pass)
-            VjpField field = r.model.field(ws, Math.min(b, meta.spec().isUnet() ? Sampler.IMAGE_CHUNK : Sampler.CHUNK_ROWS), null, 0f);
+            VjpField field = r.model.field(ws, Math.min(b, chunkRows()), null, 0f);
             MemorySegment xs = ws.tensor(b, dim).segment();
             try (LogLikelihood ll = new LogLikelihood(field, req.divergenceFor(dim), b)) {
-                int solves = 0;
                 for (int r0 = 0; r0 < rows; r0 += b) {
                     int m = Math.min(b, rows - r0);
                     MemorySegment.copy(points, 4L * r0 * dim, xs, 0, 4L * m * dim);
                     LogLikelihood.Result res = ll.compute(xs, m, path.tMax(), path.noiseStd(), ode, solves++);
                     System.arraycopy(res.logp(), 0, all, r0, m);
+                    nfe += res.stats().nfe();
+                    listener.onSolve(r0 + m, rows, res.stats().nfe());
                 }
             }
         } finally {
             release(r);
         }
-        return all;
+        return new Likelihoods(all, nfe, solves, b, (System.nanoTime() - start) * 1e-9);
+    }
+
+    /** Rows per network pass outside the sampler: up to 4096 for an MLP, 64 for a U-Net. */
+    private int chunkRows() { return meta.spec().isUnet() ? Sampler.IMAGE_CHUNK : Sampler.CHUNK_ROWS; }
+
+    /**
+     * The request's points at t = f·t_max for each fraction f of {@code fractions} (ascending, in
+     * [0, 1]), from the same noise as {@link #sample}; the request's solver, with its steps, runs
+     * over each stretch between consecutive times. One array of n × dim floats per fraction.
+     */
+    public List<float[]> trajectory(SampleRequest req, double... fractions) {
+        int[] labels = labels(req, meta.classes(), file);
+        int n = req.n(), dim = meta.dim();
+        if (4L * n * dim > Integer.MAX_VALUE - 16) throw new UserError("n " + n + " × dim " + dim + " floats do not fit a Java array");
+        List<float[]> out = new ArrayList<>();
+        Replica r = acquire();
+        try (Workspace ws = new Workspace()) {
+            MemorySegment x = ws.tensor(n, dim).segment();
+            new dev.panflow.tensor.Rng(req.seed()).fillGaussian(x, (long) n * dim, path.noiseStd()); // the sampler's noise
+            VjpField field = r.model.field(ws, Math.min(n, chunkRows()), labels, req.guidance());
+            float prev = 0;
+            for (double f : fractions) {
+                if (!(f >= 0 && f <= 1)) throw new UserError("fractions must be in [0, 1], got " + f);
+                float t = (float) (f * path.tMax());
+                if (t < prev) throw new UserError("fractions must be ascending");
+                if (t > prev) try (OdeSolver ode = req.solverSpec().open()) {
+                    ode.solve(field, x, n, prev, t);
+                }
+                prev = t;
+                float[] copy = new float[n * dim];
+                MemorySegment.copy(x, ValueLayout.JAVA_FLOAT, 0, copy, 0, copy.length);
+                out.add(copy);
+            }
+        } finally {
+            release(r);
+        }
+        return out;
     }
 
     /** A network ready for one call: weights, buffers, kernel threads and sampler of its own. */

@@ -56,5 +56,8 @@ public record LikelihoodRequest(DivergenceMethod divergence, boolean gaussianPro
         return new Divergence(gaussianProbes ? Divergence.Kind.GAUSSIAN : Divergence.Kind.RADEMACHER, probes, seed);
     }
 
+    /** The estimator {@link #divergence} chooses for a model of {@code dim} dimensions, for logs ("exact", "hutchinson (rademacher, 2 probes)"). */
+    public String divergenceName(int dim) { return divergenceFor(dim).toString(); }
+
     SolverSpec solverSpec() { return new SolverSpec(solver, steps, atol, rtol); }
 }

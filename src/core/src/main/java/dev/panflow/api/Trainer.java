@@ -24,6 +24,7 @@ import dev.panflow.train.StepEngine;
 import dev.panflow.train.TrainConfig;
 import dev.panflow.train.TrainingDiverged;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
@@ -95,6 +96,7 @@ public final class Trainer implements AutoCloseable {
             c = spec.isUnet() ? backend.convolutions(p, new BackendOptions(b.libraryDir)) : null;
             t = new CfmTrainer(cfg, spec, data.source, path, p, c, coll);
             t.setCoupling(Coupling.byName(cname, cfg.batch(), t.dim(), b.sinkhornReg));
+            if (b.startFrom != null) startFrom(t, b.startFrom);
             long at = -1;
             if (b.resume) {
                 Checkpoint.restore(t, checkpoint);
@@ -124,6 +126,17 @@ public final class Trainer implements AutoCloseable {
             return Paths.byName(name);
         } catch (UserError e) {
             throw new InvalidParameterException(e.getMessage(), "path");
+        }
+    }
+
+    /** Loads the checkpoint's weights (EMA preferred) into the new network and its EMA. */
+    private static void startFrom(CfmTrainer t, Path file) {
+        try (Arena arena = Arena.ofConfined()) {
+            Checkpoint.Model m = Checkpoint.readModel(file, arena, true);
+            if (m.dim() != t.dim())
+                throw new InvalidParameterException("startFrom " + file + " has dim " + m.dim() + ", the data " + t.dim(), "startFrom", "data");
+            Checkpoint.loadWeights(t.model.params(), m.weights(), file);
+            t.ema.weights().copyFrom(t.model.params().values());
         }
     }
 
@@ -271,7 +284,7 @@ public final class Trainer implements AutoCloseable {
         private int[] unetChannels;
         private boolean conditional, resume;
         private int threads = Runtime.getRuntime().availableProcessors();
-        private Path out, libraryDir;
+        private Path out, libraryDir, startFrom;
         private Collective collective = Collective.SINGLE;
 
         private Builder() {}
@@ -336,6 +349,42 @@ public final class Trainer implements AutoCloseable {
         public Builder threads(int n) { this.threads = n; return this; }
         /** Data parallel over the ranks of a job (the batch is the global batch); one process by default. */
         public Builder collective(Collective c) { this.collective = c == null ? Collective.SINGLE : c; return this; }
+
+        /**
+         * Fine-tunes a trained flow: takes the model and training options of that checkpoint
+         * (a later setter overrides each) and starts from its weights, the EMA ones when it has them.
+         */
+        public Builder startFrom(Path checkpoint) {
+            if (checkpoint == null || !Files.isRegularFile(checkpoint)) throw new UserError("no model file at " + checkpoint);
+            try (Arena arena = Arena.ofConfined()) {
+                Checkpoint.Model m = Checkpoint.readModel(checkpoint, arena, true);
+                TrainConfig c = m.config();
+                path = c.path();
+                hidden = c.hidden();
+                layers = c.layers();
+                timeEmbedding = c.timeEmbedding();
+                frequencies = c.frequencies();
+                batch = c.batch();
+                steps = c.steps();
+                lr = c.lr();
+                lrSchedule = c.lrSchedule();
+                warmup = c.warmup();
+                weightDecay = c.weightDecay();
+                ema = c.emaDecay();
+                maxGradNorm = c.maxGradNorm();
+                seed = c.seed();
+                checkpointEvery = c.checkpointEvery();
+                timeSampling = c.timeSampling();
+                timeLocation = c.timeLocation();
+                ModelSpec spec = m.spec();
+                unetChannels = spec.isUnet() ? spec.channels() : null;
+                groups = spec.isUnet() ? spec.groups() : groups;
+                conditional = spec.conditional();
+                labelDropout = spec.isUnet() ? spec.labelDropout() : labelDropout;
+            }
+            this.startFrom = checkpoint;
+            return this;
+        }
 
         /** Checks every option and makes the network, optimizer and buffers. */
         public Trainer build() {

@@ -171,12 +171,12 @@ public final class FlowServer implements AutoCloseable {
         try {
             int dim = current.get().flow.info().dim();
             RequestParser.Likelihood l = parser.likelihood(ctx.body(), dim);
-            double[] logp = withModel(f -> {
+            var ll = withModel(f -> {
                 if (f.info().dim() != dim) throw HttpError.badRequest("the model was reloaded with another dimension; send again");
-                return f.logLikelihood(l.points(), l.request());
+                return f.logLikelihoodWithStats(l.points(), l.request());
             });
-            metrics.points.labelValues("log-likelihood").inc(logp.length);
-            ctx.contentType("application/json").result(Bodies.likelihoodJson(logp, -1));
+            metrics.points.labelValues("log-likelihood").inc(ll.logp().length);
+            ctx.contentType("application/json").result(Bodies.likelihoodJson(ll.logp(), ll.nfe()));
             return 200;
         } finally {
             likelihoodSlots.release();

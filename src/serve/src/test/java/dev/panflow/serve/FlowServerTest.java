@@ -125,6 +125,7 @@ class FlowServerTest {
     @Test
     void likelihoodAndModelInfo() throws Exception {
         Reply r = post("/v1/log-likelihood", "{\"points\": [[0.5, 0.5], [30, 30]]}");
+        assertTrue(!r.body().contains("\"nfe\": -1") && r.body().matches(".*\"nfe\": [1-9][0-9]*}"), r.body());
         assertEquals(200, r.status(), r.body());
         List<Float> ll = numbers(r.body().substring(0, r.body().indexOf("\"nfe\"")));
         assertTrue(ll.get(0) > ll.get(1), "a point far outside the data must be less likely: " + r.body());

@@ -1,0 +1,55 @@
+package dev.panflow.cli;
+
+import dev.panflow.UserError;
+import dev.panflow.api.LikelihoodRequest;
+import dev.panflow.api.SampleRequest;
+import dev.panflow.ode.OdeSolver;
+import dev.panflow.ode.SolverKind;
+import dev.panflow.ode.SolverSpec;
+import picocli.CommandLine.Option;
+
+/**
+ * --solver, --atol and --rtol, read once into a {@link SolverSpec}; the subclass names the steps
+ * flag (--steps, or --pair-steps where --steps counts training steps). The command chooses the
+ * default solver.
+ */
+abstract class SolverSettings {
+    @Option(names = "--solver", description = "euler, midpoint, heun, rk4 or dopri5 (adaptive) (default: ${DEFAULT-VALUE}).")
+    String solver;
+    @Option(names = "--atol", description = "dopri5 absolute tolerance (default: ${DEFAULT-VALUE}).")
+    double atol = 1e-5;
+    @Option(names = "--rtol", description = "dopri5 relative tolerance (default: ${DEFAULT-VALUE}).")
+    double rtol = 1e-5;
+
+    SolverSettings(String defaultSolver) { this.solver = defaultSolver; }
+
+    /** Steps of a fixed-step solver. */
+    abstract int steps();
+
+    /** The checked settings. */
+    SolverSpec spec() {
+        if (!(atol > 0) || !(rtol > 0)) throw new UserError("--atol and --rtol must be > 0");
+        SolverKind kind = SolverKind.parse(solver);
+        if (kind.fixedStep() && steps() < 1) throw new UserError("steps must be at least 1, got " + steps());
+        return new SolverSpec(kind, Math.max(1, steps()), atol, rtol);
+    }
+
+    /** n points with these settings (seed 0, unconditional). */
+    SampleRequest request(int n) {
+        SolverSpec s = spec();
+        return SampleRequest.of(n).solver(s.kind()).steps(s.steps()).tolerances(s.atol(), s.rtol());
+    }
+
+    /** {@code base} with these settings. */
+    LikelihoodRequest likelihood(LikelihoodRequest base) {
+        SolverSpec s = spec();
+        return base.solver(s.kind().id(), s.steps()).tolerances(s.atol(), s.rtol());
+    }
+
+    /** The solver's name for logs ("dopri5 (atol 1e-05, rtol 1e-05)"). */
+    String describe() {
+        try (OdeSolver ode = spec().open()) {
+            return ode.name();
+        }
+    }
+}
