@@ -5,6 +5,7 @@ import dev.panflow.UserError;
 import dev.panflow.backend.Backend;
 import dev.panflow.backend.BackendOptions;
 import dev.panflow.backend.Backends;
+import dev.panflow.dist.Collective;
 import dev.panflow.kernels.ConvKernels;
 import dev.panflow.kernels.Pool;
 import dev.panflow.nn.FlowModel;
@@ -18,6 +19,8 @@ import dev.panflow.path.AffinePath;
 import dev.panflow.path.Paths;
 import dev.panflow.sampling.FlowSampler;
 import dev.panflow.sampling.Sampler;
+import dev.panflow.tensor.Rng;
+import dev.panflow.tensor.Tensor;
 import dev.panflow.tensor.Workspace;
 import dev.panflow.train.Checkpoint;
 import dev.panflow.train.MemoryBudget;
@@ -45,9 +48,12 @@ import java.util.concurrent.LinkedBlockingDeque;
  * {@link #logLikelihood} calls from any number of threads. Each running call takes a replica of
  * the network (the weights copied once, its own buffers and kernel threads) for the time of the
  * call; at most {@link LoadOptions#maxConcurrentCalls()} replicas are made, and further calls wait
- * for one ({@code 1} in a data-parallel job, whose ranks must make the same calls in the same
- * order; rank 0 gets the points). A call's result depends only on the model, the request and its seed: not on other calls,
- * on how they interleave, or on the thread count. {@link #close()} waits for running calls.
+ * for one. A call's result depends only on the model, the request and its seed: not on other
+ * calls, on how they interleave, or on the thread count. {@link #close()} waits for running calls.
+ *
+ * <p>In a data-parallel job ({@link LoadOptions#collective}) one call runs at a time, every rank
+ * must make the same calls in the same order, and only rank 0 gets the points (the other ranks'
+ * {@link #sampleWithStats} returns null).
  */
 public final class Flow implements AutoCloseable {
     private final Path file;
@@ -76,7 +82,12 @@ public final class Flow implements AutoCloseable {
         }
         this.info = new ModelInfo(meta.spec().kind(), meta.dim(), meta.imageShape(), meta.classes(), meta.step(),
                 meta.config().path(), meta.config().data(), meta.ema(), file);
-        release(replica()); // build one now: a checkpoint whose weights do not fit the model fails here, not on first use
+        try {
+            release(replica()); // build one now: a checkpoint whose weights do not fit the model fails here, not on first use
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
     }
 
     /** Loads a checkpoint with {@link LoadOptions#defaults()}. */
@@ -160,19 +171,21 @@ public final class Flow implements AutoCloseable {
             return out;
         }
         int n = (int) total;
+        if (!meta.spec().isUnet())
+            MemoryBudget.check(MemoryBudget.samplingBytes(meta.config().mlp(dim), n), "a batch of " + n + " samples of this model");
         int[] labels = null;
         if (meta.classes() > 0) labels = new int[n];
         Replica rep = acquire();
         try (Workspace ws = new Workspace(); OdeSolver ode = first.solverSpec().open()) {
-            dev.panflow.tensor.Tensor x = ws.tensor(n, dim);
+            Tensor x = ws.tensor(n, dim);
             int row = 0;
             for (SampleRequest r : requests) {
                 int[] l = labels(r, meta.classes(), file);
                 if (l != null) System.arraycopy(l, 0, labels, row, r.n());
-                new dev.panflow.tensor.Rng(r.seed()).fillGaussian(x.segment().asSlice(4L * row * dim), (long) r.n() * dim, path.noiseStd());
+                new Rng(r.seed()).fillGaussian(x.segment().asSlice(4L * row * dim), (long) r.n() * dim, path.noiseStd());
                 row += r.n();
             }
-            Sampler.Result res = Sampler.solve(rep.model, path, ode, x, ws, labels, first.guidance(), dev.panflow.dist.Collective.SINGLE);
+            Sampler.Result res = Sampler.solve(rep.model, path, ode, x, ws, labels, first.guidance(), Collective.SINGLE);
             List<Samples> out = new ArrayList<>(requests.size());
             row = 0;
             for (SampleRequest r : requests) {
@@ -285,7 +298,7 @@ public final class Flow implements AutoCloseable {
         Replica r = acquire();
         try (Workspace ws = new Workspace()) {
             MemorySegment x = ws.tensor(n, dim).segment();
-            new dev.panflow.tensor.Rng(req.seed()).fillGaussian(x, (long) n * dim, path.noiseStd()); // the sampler's noise
+            new Rng(req.seed()).fillGaussian(x, (long) n * dim, path.noiseStd()); // the sampler's noise
             VjpField field = r.model.field(ws, Math.min(n, chunkRows()), labels, req.guidance());
             float prev = 0;
             for (double f : fractions) {
