@@ -36,8 +36,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--backend", description = "jvm, scalar, onednn or cuda (default: ${DEFAULT-VALUE}).")
     String backend = "jvm";
 
+    /** Held so the level sticks (java.util.logging keeps loggers weakly): the web server's start-up lines are noise here. */
+    private static final java.util.logging.Logger HELIDON = java.util.logging.Logger.getLogger("io.helidon");
+
     @Override
     public Integer call() throws InterruptedException {
+        HELIDON.setLevel(java.util.logging.Level.WARNING);
         ServeConfig cfg = new ServeConfig(model, host, port, threads.checked(), maxBatch, maxQueue, maxWaitMs, maxPoints, 64L << 20,
                 backend, workers);
         FlowServer server = FlowServer.start(cfg);

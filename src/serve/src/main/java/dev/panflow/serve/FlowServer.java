@@ -6,27 +6,36 @@ import dev.panflow.api.ModelInfo;
 import dev.panflow.api.SampleRequest;
 import dev.panflow.api.Samples;
 import dev.panflow.io.Json;
-import io.javalin.Javalin;
-import io.javalin.http.Context;
-import io.javalin.http.HttpResponseException;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpException;
+import io.helidon.http.RequestException;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 
 /**
- * {@code panflow serve}: HTTP endpoints over a loaded {@link dev.panflow.api.Flow} (Javalin, a
- * virtual thread per request). Sampling requests go through a bounded queue and dynamic
- * batching ({@link Batcher}); likelihood requests share the same bound. {@link #reload} swaps in
- * a new checkpoint atomically; {@link #drainAndStop} stops taking requests, finishes those
- * accepted, then stops the HTTP server.
+ * {@code panflow serve}: HTTP endpoints over a loaded {@link dev.panflow.api.Flow} (Helidon SE
+ * web server, a virtual thread per request). Sampling requests go through a bounded queue and
+ * dynamic batching ({@link Batcher}); likelihood requests share the same bound. {@link #reload}
+ * swaps in a new checkpoint atomically; {@link #drainAndStop} stops taking requests, finishes
+ * those accepted, then stops the HTTP server.
  */
 public final class FlowServer implements AutoCloseable {
+    /** How long a sampling request may wait for its batch before it is a 503 and leaves the queue. */
+    static final long REPLY_TIMEOUT_MS = 120_000;
+
     private final ServeConfig cfg;
     private final LoadOptions loadOptions;
     private final ServeMetrics metrics = new ServeMetrics();
@@ -36,7 +45,7 @@ public final class FlowServer implements AutoCloseable {
     private final Semaphore likelihoodSlots;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
-    private final Javalin app;
+    private final WebServer server;
 
     private FlowServer(ServeConfig cfg) {
         this.cfg = cfg;
@@ -45,25 +54,24 @@ public final class FlowServer implements AutoCloseable {
         this.parser = new RequestParser(cfg.maxPoints());
         this.batcher = new Batcher(this::withModel, cfg, metrics);
         this.likelihoodSlots = new Semaphore(cfg.maxQueue());
-        this.app = Javalin.create(c -> {
-            c.concurrency.useVirtualThreads = true;
-            c.http.maxRequestSize = cfg.maxBodyBytes();
-            c.http.asyncTimeout = 120_000; // a reply not ready by then is a 503 and its request leaves the queue
-            c.jetty.timeoutStatus = 503;
-            c.startup.showJavalinBanner = false;
-            c.routes.post("/v1/sample", this::sample);
-            c.routes.post("/v1/log-likelihood", ctx -> handle("log-likelihood", ctx, this::likelihood));
-            c.routes.get("/v1/model", ctx -> handle("model", ctx, x -> { x.contentType("application/json").result(modelJson()); return 200; }));
-            c.routes.post("/v1/reload", ctx -> handle("reload", ctx, this::reload));
-            c.routes.get("/healthz", ctx -> ctx.contentType("application/json").result("{\"status\": \"ok\"}"));
-            c.routes.get("/readyz", ctx -> {
-                boolean ready = !draining;
-                ctx.status(ready ? 200 : 503).contentType("application/json").result("{\"ready\": " + ready + "}");
-            });
-            c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
-        });
         try {
-            app.start(cfg.host(), cfg.port());
+            this.server = WebServer.builder()
+                    .host(cfg.host()).port(cfg.port())
+                    .maxPayloadSize(cfg.maxBodyBytes())
+                    .shutdownHook(false) // the command's hook drains first, then stops the server
+                    .shutdownGracePeriod(Duration.ofSeconds(5))
+                    .routing(r -> r
+                            .post("/v1/sample", (req, res) -> handle("sample", req, res, this::sample))
+                            .post("/v1/log-likelihood", (req, res) -> handle("log-likelihood", req, res, this::likelihood))
+                            .get("/v1/model", (req, res) -> handle("model", req, res, (q, s) -> json(s, 200, modelJson())))
+                            .post("/v1/reload", (req, res) -> handle("reload", req, res, this::reload))
+                            .get("/healthz", (req, res) -> json(res, 200, "{\"status\": \"ok\"}"))
+                            .get("/readyz", (req, res) -> json(res, draining ? 503 : 200, "{\"ready\": " + !draining + "}"))
+                            .get("/metrics", (req, res) -> {
+                                res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                                res.send(metrics.scrape());
+                            }))
+                    .build().start();
         } catch (RuntimeException e) {
             batcher.drain(0);
             current.get().retire();
@@ -75,46 +83,49 @@ public final class FlowServer implements AutoCloseable {
     public static FlowServer start(ServeConfig cfg) { return new FlowServer(cfg); }
 
     /** The port listened on (the one chosen when {@code port} was 0). */
-    public int port() { return app.port(); }
+    public int port() { return server.port(); }
 
-    private interface Endpoint { int run(Context ctx) throws Exception; }
+    private interface Endpoint { int run(ServerRequest req, ServerResponse res) throws Exception; }
 
     /** Counts, times and answers one request; refusals become their status with {"error": ...}. */
-    private void handle(String endpoint, Context ctx, Endpoint e) {
+    private void handle(String endpoint, ServerRequest req, ServerResponse res, Endpoint e) {
         long t0 = System.nanoTime();
         int status;
         inFlight.incrementAndGet();
         try {
             if (draining && !endpoint.equals("model")) throw new HttpError(503, "the server is shutting down");
-            status = e.run(ctx);
+            status = e.run(req, res);
         } catch (Exception err) {
-            status = answerError(ctx, err);
+            status = answerError(res, err);
         } finally {
             inFlight.decrementAndGet();
         }
-        done(endpoint, t0, status);
-    }
-
-    private void done(String endpoint, long t0, int status) {
         metrics.requests.labelValues(endpoint, Integer.toString(status)).inc();
         metrics.latency.labelValues(endpoint).observe((System.nanoTime() - t0) * 1e-9);
     }
 
-    /** The status and {"error": ...} body of a refusal: ours, bad input (400), Javalin's (e.g. 413 for a large body), or a bug (500). */
-    private static int answerError(Context ctx, Throwable err) {
+    /**
+     * The status and {"error": ...} body of a refusal: ours, bad input (400), the server's (a body
+     * over maxBodyBytes: 413), or a bug (500).
+     */
+    private static int answerError(ServerResponse res, Throwable err) {
         if (err instanceof HttpError h) {
-            if (h.status == 429) ctx.header("Retry-After", "1");
-            return fail(ctx, h.status, h.getMessage());
+            if (h.status == 429) res.header(HeaderNames.RETRY_AFTER, "1");
+            return json(res, h.status, Bodies.error(h.getMessage()));
         }
-        if (err instanceof UserError u) return fail(ctx, 400, u.getMessage());
-        if (err instanceof HttpResponseException h) return fail(ctx, h.getStatus(), h.getMessage());
-        return fail(ctx, 500, "internal error: " + err);
+        if (err instanceof UserError u) return json(res, 400, Bodies.error(u.getMessage()));
+        if (err instanceof HttpException h) return json(res, h.status().code(), Bodies.error(h.getMessage()));
+        if (err instanceof RequestException h) return json(res, h.status().code(), Bodies.error(h.getMessage()));
+        return json(res, 500, Bodies.error("internal error: " + err));
     }
 
-    private static int fail(Context ctx, int status, String message) {
-        ctx.status(status).contentType("application/json").result(Bodies.error(message));
+    private static int json(ServerResponse res, int status, String body) {
+        res.status(status).header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(body);
         return status;
     }
+
+    private static String body(ServerRequest req) { return req.content().hasEntity() ? req.content().as(String.class) : ""; }
 
     private <T> T withModel(Function<dev.panflow.api.Flow, T> f) {
         ServedModel m;
@@ -126,66 +137,49 @@ public final class FlowServer implements AutoCloseable {
         }
     }
 
-    /**
-     * Queues the request and answers when its batch is solved, without holding a thread. When
-     * Javalin cancels the reply (its async timeout), the request leaves the queue if it was not
-     * solved yet. A disconnected client is not noticed before the reply is written.
-     */
-    private void sample(Context ctx) {
-        long t0 = System.nanoTime();
-        SampleRequest req;
-        CompletableFuture<Samples> job;
-        inFlight.incrementAndGet();
+    /** Queues the request and answers when its batch is solved; one not solved in time leaves the queue (503). */
+    private int sample(ServerRequest req, ServerResponse res) throws InterruptedException {
+        SampleRequest r = parser.sample(body(req));
+        CompletableFuture<Samples> job = batcher.submit(r);
+        Samples s;
         try {
-            if (draining) throw new HttpError(503, "the server is shutting down");
-            req = parser.sample(ctx.body());
-            job = batcher.submit(req);
-        } catch (RuntimeException e) {
-            inFlight.decrementAndGet();
-            done("sample", t0, answerError(ctx, e));
-            return;
+            s = job.get(REPLY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            job.cancel(false);
+            throw new HttpError(503, "no solver batch took the request within " + REPLY_TIMEOUT_MS / 1000 + " s; retry later");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UserError u) throw u;
+            throw new IllegalStateException(e.getCause());
         }
-        boolean npy = ctx.header("Accept") != null && ctx.header("Accept").contains("application/x-npy");
-        CompletableFuture<Void> reply = job.handle((s, err) -> {
-            int status;
-            if (err != null) {
-                status = answerError(ctx, err instanceof java.util.concurrent.CompletionException c ? c.getCause() : err);
-            } else {
-                metrics.points.labelValues("sample").inc(s.n());
-                if (npy) ctx.contentType("application/x-npy").result(Bodies.npy(s));
-                else ctx.contentType("application/json").result(Bodies.samplesJson(s));
-                status = 200;
-            }
-            done("sample", t0, status);
-            return null;
-        });
-        reply.whenComplete((v, e) -> {
-            inFlight.decrementAndGet();
-            if (reply.isCancelled()) job.cancel(false); // the client went away
-        });
-        ctx.future(() -> reply);
+        metrics.points.labelValues("sample").inc(s.n());
+        boolean npy = req.headers().first(HeaderNames.ACCEPT).map(a -> a.contains("application/x-npy")).orElse(false);
+        if (npy) {
+            res.header(HeaderNames.CONTENT_TYPE, "application/x-npy");
+            res.send(Bodies.npy(s));
+            return 200;
+        }
+        return json(res, 200, Bodies.samplesJson(s));
     }
 
-    private int likelihood(Context ctx) throws Exception {
+    private int likelihood(ServerRequest req, ServerResponse res) {
         if (!likelihoodSlots.tryAcquire()) throw new HttpError(429, "too many likelihood requests in progress (" + cfg.maxQueue() + "); retry later");
         try {
             int dim = current.get().flow.info().dim();
-            RequestParser.Likelihood l = parser.likelihood(ctx.body(), dim);
+            RequestParser.Likelihood l = parser.likelihood(body(req), dim);
             var ll = withModel(f -> {
                 if (f.info().dim() != dim) throw HttpError.badRequest("the model was reloaded with another dimension; send again");
                 return f.logLikelihoodWithStats(l.points(), l.request());
             });
             metrics.points.labelValues("log-likelihood").inc(ll.logp().length);
-            ctx.contentType("application/json").result(Bodies.likelihoodJson(ll.logp(), ll.nfe()));
-            return 200;
+            return json(res, 200, Bodies.likelihoodJson(ll.logp(), ll.nfe()));
         } finally {
             likelihoodSlots.release();
         }
     }
 
-    private int reload(Context ctx) {
+    private int reload(ServerRequest req, ServerResponse res) {
         Path file = current.get().file;
-        String body = ctx.body();
+        String body = body(req);
         if (!body.isBlank()) {
             Object v;
             try {
@@ -199,8 +193,7 @@ public final class FlowServer implements AutoCloseable {
             else if (m.containsKey("model")) throw HttpError.badRequest("field 'model' must be a string (a checkpoint path)");
         }
         reload(file);
-        ctx.contentType("application/json").result(modelJson());
-        return 200;
+        return json(res, 200, modelJson());
     }
 
     /** Loads {@code file} and swaps it in; a bad file throws and the old model keeps serving. */
@@ -235,10 +228,8 @@ public final class FlowServer implements AutoCloseable {
         draining = true;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         batcher.drain(timeoutMs);
-        while (inFlight.get() > 0 && System.nanoTime() < deadline) LockSupport.parkNanos(2_000_000); // handlers still writing responses
-        // An async reply is written by Javalin just after its future completes (after our count drops): let those bytes out.
-        LockSupport.parkNanos(300_000_000L);
-        app.stop();
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) LockSupport.parkNanos(2_000_000); // handlers still answering
+        server.stop();
         current.get().retire();
     }
 

@@ -89,6 +89,9 @@ class FlowServerTest {
         refused(400, "points[0][0] must be a number", "/v1/log-likelihood", "{\"points\": [[\"a\", 1]]}");
         refused(400, "field 'points' is required", "/v1/log-likelihood", "{}");
         refused(400, "field 'divergence'", "/v1/log-likelihood", "{\"points\": [[0, 1]], \"divergence\": \"magic\"}");
+        String huge = "{\"points\": [" + "[0.0, 1.0], ".repeat(120_000) + "[0, 1]]}"; // 1.4 MB > the 1 MiB body limit
+        Reply big = post("/v1/log-likelihood", huge);
+        assertEquals(413, big.status(), big.body());
     }
 
     @Test
