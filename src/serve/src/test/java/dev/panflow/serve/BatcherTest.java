@@ -22,8 +22,8 @@ class BatcherTest {
         return new ServeConfig(Path.of("unused"), "127.0.0.1", 0, 1, 4096, maxQueue, 0, 1000, 1 << 20, "jvm", 1);
     }
 
-    /** A Models whose batches return one empty Samples per request, once the gate opens. */
-    static Batcher.Models answering(CountDownLatch gate) {
+    /** A stand-in model: each batch waits for the gate, counts itself in {@code calls}, then throws {@link Answer}. */
+    static Batcher.Models answering(CountDownLatch gate, List<Integer> calls) {
         return new Batcher.Models() {
             @Override
             public <T> T with(Function<Flow, T> f) {
@@ -32,6 +32,7 @@ class BatcherTest {
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
+                calls.add(1);
                 throw new Answer();
             }
         };
@@ -44,7 +45,7 @@ class BatcherTest {
     void aFullQueueIsA429AndDrainFinishesWhatWasAccepted() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
         ServeMetrics metrics = new ServeMetrics();
-        Batcher b = new Batcher(answering(gate), cfg(2), metrics);
+        Batcher b = new Batcher(answering(gate, java.util.Collections.synchronizedList(new ArrayList<>())), cfg(2), metrics);
         List<CompletableFuture<Samples>> accepted = new ArrayList<>();
         accepted.add(b.submit(SampleRequest.of(1)));
         while (b.queued() > 0) Thread.sleep(1); // the worker took the first and waits at the gate
@@ -67,19 +68,7 @@ class BatcherTest {
     void aCancelledRequestIsDroppedBeforeItIsSolved() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
         List<Integer> calls = java.util.Collections.synchronizedList(new ArrayList<>());
-        Batcher.Models counting = new Batcher.Models() {
-            @Override
-            public <T> T with(Function<Flow, T> f) {
-                try {
-                    gate.await(20, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-                calls.add(1);
-                throw new Answer();
-            }
-        };
-        Batcher b = new Batcher(counting, cfg(8), new ServeMetrics());
+        Batcher b = new Batcher(answering(gate, calls), cfg(8), new ServeMetrics());
         var first = b.submit(SampleRequest.of(1));
         while (b.queued() > 0) Thread.sleep(1);
         var gone = b.submit(SampleRequest.of(1).solver("dopri5"));
