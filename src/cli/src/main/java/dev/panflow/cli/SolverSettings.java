@@ -14,11 +14,12 @@ import picocli.CommandLine.Option;
  * default solver.
  */
 abstract class SolverSettings {
-    @Option(names = "--solver", description = "euler, midpoint, heun, rk4 or dopri5 (adaptive) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--solver", description = "euler, midpoint, heun, rk4, dopri5 (adaptive, one step size for the batch) or dopri5-point "
+            + "(adaptive, a step size and error control per point; prints NFE mean/max per point) (default: ${DEFAULT-VALUE}).")
     String solver;
-    @Option(names = "--atol", description = "dopri5 absolute tolerance (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--atol", description = "dopri5 / dopri5-point absolute tolerance (default: ${DEFAULT-VALUE}).")
     double atol = 1e-5;
-    @Option(names = "--rtol", description = "dopri5 relative tolerance (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rtol", description = "dopri5 / dopri5-point relative tolerance (default: ${DEFAULT-VALUE}).")
     double rtol = 1e-5;
 
     SolverSettings(String defaultSolver) { this.solver = defaultSolver; }
