@@ -273,5 +273,17 @@ class Dopri5PerPointTest {
             assertEquals("dopri5-point", s.name());
         }
         assertThrows(dev.panflow.UserError.class, () -> Solvers.byName("dopri5-point", 10, 0, 0));
+        try (OdeSolver s = new SolverSpec(SolverKind.DOPRI5_POINT, 0, 1e-4, 1e-4, 7, 0.01).open()) {
+            Dopri5PerPoint p = assertInstanceOf(Dopri5PerPoint.class, s);
+            assertEquals(7, p.maxSteps());
+            assertEquals(0.01, p.minStep());
+        }
+        var req = dev.panflow.api.SampleRequest.of(5).solver("dopri5-point").stepBounds(9, 0.02).seed(3);
+        assertEquals(9, req.maxSteps());
+        assertEquals(0.02, req.minStep());
+        var e = assertThrows(dev.panflow.InvalidParameterException.class, () -> dev.panflow.api.SampleRequest.of(5).stepBounds(0, 0));
+        assertTrue(e.parameters().contains("maxSteps"), e.parameters().toString());
+        e = assertThrows(dev.panflow.InvalidParameterException.class, () -> dev.panflow.api.LikelihoodRequest.defaults().stepBounds(5, -1));
+        assertTrue(e.parameters().contains("minStep"), e.parameters().toString());
     }
 }
