@@ -195,7 +195,7 @@ final class ExperimentCommand implements Runnable {
                 case EULER -> 1;
                 case MIDPOINT, HEUN -> 2;
                 case RK4 -> 4;
-                case DOPRI5 -> throw new IllegalArgumentException("dopri5 adapts its steps");
+                case DOPRI5, DOPRI5_POINT -> throw new IllegalArgumentException(s.id() + " adapts its steps");
             };
         }
 

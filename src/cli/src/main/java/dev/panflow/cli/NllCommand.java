@@ -101,6 +101,13 @@ final class NllCommand implements Callable<Integer> {
                     Dequantize.bitsPerDim(mean, dim), se / (dim * Math.log(2)), dim);
         System.out.printf("NFE %.1f per solve (%d solves of up to %d points), %s, %.2f s%n",
                 ll.nfePerSolve(), ll.solves(), ll.batch(), ode, ll.seconds());
+        if (req.solver() == dev.panflow.ode.SolverKind.DOPRI5_POINT) {
+            System.out.printf("NFE per point: mean %.1f, max %d; %d network row evaluations%n",
+                    ll.nfeMeanPerPoint(), ll.nfeMaxPerPoint(), ll.pointEvaluations());
+            if (ll.unfinishedPoints() > 0)
+                System.err.printf("warning: %d of %d points did not reach t = 0 (step bound); their log p is from the last state%n",
+                        ll.unfinishedPoints(), rows);
+        }
     }
 
     /** Held-out draws of a built-in set, or the first n rows of a file. */

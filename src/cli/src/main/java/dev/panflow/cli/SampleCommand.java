@@ -9,6 +9,7 @@ import dev.panflow.api.Samples;
 import dev.panflow.backend.Backend;
 import dev.panflow.dist.Collective;
 import dev.panflow.io.Npy;
+import dev.panflow.ode.SolverKind;
 import dev.panflow.tensor.Tensor;
 
 import java.lang.foreign.Arena;
@@ -82,6 +83,7 @@ final class SampleCommand implements Callable<Integer> {
             Npy.write(out, x);
             System.out.printf("%d samples, solver %s, NFE %d (%d steps accepted, %d rejected), %.3f s, %.0f samples/s -> %s%n",
                     n, s.solver(), s.nfe(), s.acceptedSteps(), s.rejectedSteps(), s.seconds(), n / s.seconds(), out);
+            perPoint(s);
             String q = Plots.quality(x, info.data());
             if (q != null) System.out.println(q);
             if (png != null) {
@@ -107,6 +109,17 @@ final class SampleCommand implements Callable<Integer> {
         if (!coll.isRoot()) return;
         Path grid = png != null ? png : siblingPng(out);
         ImageSampling.write(s, s.solver(), shape[0], shape[1], shape[2], cls == null ? classes : 0, out, grid);
+        perPoint(s);
+    }
+
+    /** dopri5-point: what each point cost, the network's row evaluations, and the points that stopped early. */
+    static void perPoint(Samples s) {
+        if (!s.solver().equals(SolverKind.DOPRI5_POINT.id())) return;
+        System.out.printf("NFE per point: mean %.1f, max %d; %d network row evaluations (n × mean)%n",
+                s.nfeMeanPerPoint(), s.nfeMaxPerPoint(), s.pointEvaluations());
+        if (s.unfinishedPoints() > 0)
+            System.err.printf("warning: %d of %d points did not reach t_max (step bound); they hold their last state%n",
+                    s.unfinishedPoints(), s.n());
     }
 
     /** samples.npy → samples.png beside it. */

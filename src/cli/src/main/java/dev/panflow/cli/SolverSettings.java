@@ -14,12 +14,19 @@ import picocli.CommandLine.Option;
  * default solver.
  */
 abstract class SolverSettings {
-    @Option(names = "--solver", description = "euler, midpoint, heun, rk4 or dopri5 (adaptive) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--solver", description = "euler, midpoint, heun, rk4, dopri5 (adaptive, one step size for the batch) or dopri5-point "
+            + "(adaptive, a step size and error control per point; prints NFE mean/max per point) (default: ${DEFAULT-VALUE}).")
     String solver;
-    @Option(names = "--atol", description = "dopri5 absolute tolerance (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--atol", description = "dopri5 / dopri5-point absolute tolerance (default: ${DEFAULT-VALUE}).")
     double atol = 1e-5;
-    @Option(names = "--rtol", description = "dopri5 relative tolerance (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rtol", description = "dopri5 / dopri5-point relative tolerance (default: ${DEFAULT-VALUE}).")
     double rtol = 1e-5;
+
+    @Option(names = "--max-steps", paramLabel = "N", description = "dopri5-point: step attempts per point, after which the point stops where it is "
+            + "(a warning counts such points; the run still succeeds) (default: ${DEFAULT-VALUE}).")
+    int maxSteps = dev.panflow.ode.Dopri5PerPoint.DEFAULT_MAX_STEPS;
+    @Option(names = "--min-step", paramLabel = "H", description = "dopri5-point: smallest step size (a step at it is accepted whatever its error); 0: none (default: ${DEFAULT-VALUE}).")
+    double minStep = 0;
 
     SolverSettings(String defaultSolver) { this.solver = defaultSolver; }
 
@@ -37,13 +44,13 @@ abstract class SolverSettings {
     /** n points with these settings (seed 0, unconditional). */
     SampleRequest request(int n) {
         SolverSpec s = spec();
-        return SampleRequest.of(n).solver(s.kind()).steps(s.steps()).tolerances(s.atol(), s.rtol());
+        return SampleRequest.of(n).solver(s.kind()).steps(s.steps()).tolerances(s.atol(), s.rtol()).stepBounds(maxSteps, minStep);
     }
 
     /** {@code base} with these settings. */
     LikelihoodRequest likelihood(LikelihoodRequest base) {
         SolverSpec s = spec();
-        return base.solver(s.kind().id(), s.steps()).tolerances(s.atol(), s.rtol());
+        return base.solver(s.kind().id(), s.steps()).tolerances(s.atol(), s.rtol()).stepBounds(maxSteps, minStep);
     }
 
     /** The solver's name for logs ("dopri5 (atol 1e-05, rtol 1e-05)"). */

@@ -258,8 +258,8 @@ public final class Flow implements AutoCloseable {
         }
         int b = Math.min(req.batch(), rows);
         double[] all = new double[rows];
-        long nfe = 0;
-        int solves = 0;
+        long nfe = 0, pointEvals = 0, nfeMax = 0;
+        int solves = 0, unfinished = 0;
         long start = System.nanoTime();
         Replica r = acquire();
         try (Workspace ws = new Workspace(); OdeSolver ode = req.solverSpec().open()) {
@@ -273,13 +273,16 @@ public final class Flow implements AutoCloseable {
                     LogLikelihood.Result res = ll.compute(xs, m, path.tMax(), path.noiseStd(), ode, solves++);
                     System.arraycopy(res.logp(), 0, all, r0, m);
                     nfe += res.stats().nfe();
+                    pointEvals += res.stats().pointEvaluations(m);
+                    nfeMax = Math.max(nfeMax, res.stats().nfeMaxPerPoint());
+                    unfinished += res.stats().unfinishedPoints();
                     listener.onSolve(r0 + m, rows, res.stats().nfe());
                 }
             }
         } finally {
             release(r);
         }
-        return new Likelihoods(all, nfe, solves, b, (System.nanoTime() - start) * 1e-9);
+        return new Likelihoods(all, nfe, solves, b, (System.nanoTime() - start) * 1e-9, pointEvals, nfeMax, unfinished);
     }
 
     /** Rows per network pass outside the sampler: up to 4096 for an MLP, 64 for a U-Net. */

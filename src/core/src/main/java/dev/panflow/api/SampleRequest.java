@@ -2,6 +2,7 @@ package dev.panflow.api;
 
 import dev.panflow.InvalidParameterException;
 import dev.panflow.UserError;
+import dev.panflow.ode.Dopri5PerPoint;
 import dev.panflow.ode.SolverKind;
 import dev.panflow.ode.SolverSpec;
 
@@ -14,7 +15,7 @@ import dev.panflow.ode.SolverSpec;
  * <pre>{@code SampleRequest.of(1000).solver("rk4").steps(25).seed(42)}</pre>
  */
 public record SampleRequest(int n, SolverKind solver, int steps, double atol, double rtol, long seed,
-                            Integer classLabel, float guidance) {
+                            Integer classLabel, float guidance, int maxSteps, double minStep) {
     /** Most points one request may ask for. */
     public static final int MAX_POINTS = 100_000_000;
 
@@ -26,35 +27,51 @@ public record SampleRequest(int n, SolverKind solver, int steps, double atol, do
             throw new InvalidParameterException("atol and rtol must be > 0, got atol " + atol + ", rtol " + rtol, "atol", "rtol");
         if (classLabel != null && classLabel < 0) throw InvalidParameterException.atLeast("classLabel", 0, classLabel);
         if (!(guidance >= 0 && guidance <= 100)) throw new InvalidParameterException("guidance must be in [0, 100], got " + guidance, "guidance");
+        if (maxSteps < 1) throw InvalidParameterException.atLeast("maxSteps", 1, maxSteps);
+        if (!(minStep >= 0) || !Double.isFinite(minStep)) throw new InvalidParameterException("minStep must be finite and >= 0, got " + minStep, "minStep");
+    }
+
+    /** With dopri5-point's default step bounds (maxSteps {@value Dopri5PerPoint#DEFAULT_MAX_STEPS}, no minStep). */
+    public SampleRequest(int n, SolverKind solver, int steps, double atol, double rtol, long seed, Integer classLabel, float guidance) {
+        this(n, solver, steps, atol, rtol, seed, classLabel, guidance, Dopri5PerPoint.DEFAULT_MAX_STEPS, 0);
     }
 
     /** n points, Euler with 100 steps, seed 0, unconditional. */
     public static SampleRequest of(int n) {
-        return new SampleRequest(n, SolverKind.EULER, 100, 1e-5, 1e-5, 0, null, 0f);
+        return new SampleRequest(n, SolverKind.EULER, 100, 1e-5, 1e-5, 0, null, 0f, Dopri5PerPoint.DEFAULT_MAX_STEPS, 0);
     }
 
-    public SampleRequest n(int n) { return new SampleRequest(n, solver, steps, atol, rtol, seed, classLabel, guidance); }
+    public SampleRequest n(int n) { return new SampleRequest(n, solver, steps, atol, rtol, seed, classLabel, guidance, maxSteps, minStep); }
 
     /** euler, midpoint, heun, rk4 or dopri5. */
     public SampleRequest solver(String name) { return solver(SolverKind.parse(name)); }
 
-    public SampleRequest solver(SolverKind kind) { return new SampleRequest(n, kind, steps, atol, rtol, seed, classLabel, guidance); }
+    public SampleRequest solver(SolverKind kind) { return new SampleRequest(n, kind, steps, atol, rtol, seed, classLabel, guidance, maxSteps, minStep); }
 
     /** Steps of a fixed-step solver. */
-    public SampleRequest steps(int steps) { return new SampleRequest(n, solver, steps, atol, rtol, seed, classLabel, guidance); }
+    public SampleRequest steps(int steps) { return new SampleRequest(n, solver, steps, atol, rtol, seed, classLabel, guidance, maxSteps, minStep); }
 
     /** Tolerances of dopri5. */
     public SampleRequest tolerances(double atol, double rtol) {
-        return new SampleRequest(n, solver, steps, atol, rtol, seed, classLabel, guidance);
+        return new SampleRequest(n, solver, steps, atol, rtol, seed, classLabel, guidance, maxSteps, minStep);
     }
 
-    public SampleRequest seed(long seed) { return new SampleRequest(n, solver, steps, atol, rtol, seed, classLabel, guidance); }
+    /**
+     * dopri5-point's bounds per point: after maxSteps step attempts a point stops where it is
+     * (counted in {@link Samples#unfinishedPoints()}, not an error); minStep (0: none) is the
+     * smallest step it takes before landing on t_max.
+     */
+    public SampleRequest stepBounds(int maxSteps, double minStep) {
+        return new SampleRequest(n, solver, steps, atol, rtol, seed, classLabel, guidance, maxSteps, minStep);
+    }
+
+    public SampleRequest seed(long seed) { return new SampleRequest(n, solver, steps, atol, rtol, seed, classLabel, guidance, maxSteps, minStep); }
 
     /** Every sample of this class (a class-conditional model); without it samples cycle through the classes. */
-    public SampleRequest classLabel(int c) { return new SampleRequest(n, solver, steps, atol, rtol, seed, c, guidance); }
+    public SampleRequest classLabel(int c) { return new SampleRequest(n, solver, steps, atol, rtol, seed, c, guidance, maxSteps, minStep); }
 
     /** Classifier-free guidance weight w: v = (1 + w)·v(x | class) − w·v(x). */
-    public SampleRequest guidance(float w) { return new SampleRequest(n, solver, steps, atol, rtol, seed, classLabel, w); }
+    public SampleRequest guidance(float w) { return new SampleRequest(n, solver, steps, atol, rtol, seed, classLabel, w, maxSteps, minStep); }
 
-    SolverSpec solverSpec() { return new SolverSpec(solver, steps, atol, rtol); }
+    SolverSpec solverSpec() { return new SolverSpec(solver, steps, atol, rtol, maxSteps, minStep); }
 }

@@ -52,19 +52,31 @@ public final class FlowModelField implements VjpField {
 
     @Override
     public void eval(float t, MemorySegment x, MemorySegment out, int rows) {
+        eval(null, t, x, out, rows);
+    }
+
+    /** Row r at its own time t[r]: {@link FlowModel#forward(MemorySegment, MemorySegment, int[], int)} per chunk. */
+    @Override
+    public void evalPerRow(MemorySegment t, MemorySegment x, MemorySegment out, int rows) {
+        if (t.byteSize() < 4L * rows) throw new IllegalArgumentException("t holds " + t.byteSize() / 4 + " times, need " + rows);
+        eval(t, 0f, x, out, rows);
+    }
+
+    private void eval(MemorySegment tRows, float t, MemorySegment x, MemorySegment out, int rows) {
         lastRows = rows <= chunk && condOut == null ? rows : -1;
         for (int r0 = 0; r0 < rows; r0 += chunk) {
             int n = Math.min(chunk, rows - r0);
             long off = 4L * r0 * dim, len = 4L * n * dim;
             MemorySegment xs = x.asSlice(off, len), os = out.asSlice(off, len);
             if (labels != null) System.arraycopy(labels, r0, cond, 0, n);
-            MemorySegment v = model.forward(xs, t, cond, n);
+            MemorySegment ts = tRows == null ? null : tRows.asSlice(4L * r0, 4L * n);
+            MemorySegment v = ts == null ? model.forward(xs, t, cond, n) : model.forward(xs, ts, cond, n);
             if (condOut == null) {
                 MemorySegment.copy(v, 0, os, 0, len);
                 continue;
             }
             MemorySegment.copy(v, 0, condOut.segment(), 0, len);
-            MemorySegment vu = model.forward(xs, t, uncond, n);
+            MemorySegment vu = ts == null ? model.forward(xs, t, uncond, n) : model.forward(xs, ts, uncond, n);
             // out = (1 + w) v_c − w v_u
             Elementwise.scale(condOut.segment(), 1 + guidance, os, (long) n * dim);
             Elementwise.axpy(-guidance, vu, os, (long) n * dim);

@@ -190,7 +190,16 @@ public final class Mlp {
 
     /** As above; {@code prepacked}: with the weights packed by the last {@link #prepackWeights()}. */
     public MemorySegment forwardSerial(Activations acts, MemorySegment x, long firstRow, float t, int rows, boolean prepacked) {
-        fillInput(acts, x, firstRow, 0, rows, null, t);
+        return forwardSerial(acts, x, firstRow, null, t, rows, prepacked);
+    }
+
+    /**
+     * As above with a time per row: row r (of x's rows [firstRow, firstRow + rows)) at
+     * {@code tRows[r]}; with tRows null every row at tAll.
+     */
+    public MemorySegment forwardSerial(Activations acts, MemorySegment x, long firstRow, MemorySegment tRows, float tAll, int rows,
+                                       boolean prepacked) {
+        fillInput(acts, x, firstRow, 0, rows, tRows, tAll);
         MemorySegment h = acts.input.segment();
         for (int i = 0; i < config.layers(); i++) {
             MemorySegment y = (i & 1) == 0 ? acts.pre[0].segment() : acts.post[0].segment();

@@ -65,9 +65,20 @@ public final class MlpVelocityField implements VjpField, ChunkedField {
             evalRows(t, x, 0, out, rows);
         }
 
+        @Override
+        public void evalPerRow(MemorySegment t, MemorySegment x, MemorySegment out, int rows) {
+            evalRows(t, 0f, x, 0, out, rows);
+        }
+
         /** out rows [r0, r0 + rows) = v_t(x rows [r0, r0 + rows)). */
         void evalRows(float t, MemorySegment x, int r0, MemorySegment out, int rows) {
-            MemorySegment v = mlp.forwardSerial(a, x, r0, t, rows, slotsPacked);
+            evalRows(null, t, x, r0, out, rows);
+        }
+
+        /** The same with row r at tRows[r] (the whole batch's times), or every row at tAll when tRows is null. */
+        void evalRows(MemorySegment tRows, float tAll, MemorySegment x, int r0, MemorySegment out, int rows) {
+            MemorySegment tr = tRows == null ? null : tRows.asSlice(4L * r0, 4L * rows);
+            MemorySegment v = mlp.forwardSerial(a, x, r0, tr, tAll, rows, slotsPacked);
             MemorySegment.copy(v, 0, out, 4L * r0 * dim, 4L * rows * dim);
         }
     }
@@ -76,6 +87,7 @@ public final class MlpVelocityField implements VjpField, ChunkedField {
     private final class EvalChunks implements Pool.RangeBody {
         final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         float t;
+        MemorySegment tRows; // per-row times, or null: every row at t
         MemorySegment x, out;
         int rows;
 
@@ -85,7 +97,7 @@ public final class MlpVelocityField implements VjpField, ChunkedField {
             for (int s = from; s < to; s++)
                 for (int c; (c = next.getAndIncrement()) < count; ) {
                     int r0 = c * cap;
-                    slots[s].evalRows(t, x, r0, out, Math.min(cap, rows - r0));
+                    slots[s].evalRows(tRows, t, x, r0, out, Math.min(cap, rows - r0));
                 }
         }
     }
@@ -98,9 +110,21 @@ public final class MlpVelocityField implements VjpField, ChunkedField {
 
     @Override
     public void eval(float t, MemorySegment x, MemorySegment out, int rows) {
+        eval(null, t, x, out, rows);
+    }
+
+    /** Row r at its own time t[r] (the MLP's time input per row): the same chunks and threads as {@link #eval}. */
+    @Override
+    public void evalPerRow(MemorySegment t, MemorySegment x, MemorySegment out, int rows) {
+        if (t.byteSize() < 4L * rows) throw new IllegalArgumentException("t holds " + t.byteSize() / 4 + " times, need " + rows);
+        eval(t, 0f, x, out, rows);
+    }
+
+    private void eval(MemorySegment tRows, float t, MemorySegment x, MemorySegment out, int rows) {
         int cap = acts.capacity();
         if (rows > cap && pool != null) {
             EvalChunks e = evalChunks;
+            e.tRows = tRows;
             e.t = t;
             e.x = x;
             e.out = out;
@@ -108,14 +132,15 @@ public final class MlpVelocityField implements VjpField, ChunkedField {
             e.next.set(0);
             prepareSlots();
             pool.parallelFor(Math.min(pool.threads(), (rows + cap - 1) / cap), 1, e);
-            e.x = e.out = null;
+            e.x = e.out = e.tRows = null;
             lastRows = -1;
             return;
         }
         for (int r0 = 0; r0 < rows; r0 += cap) {
             int n = Math.min(cap, rows - r0);
             long off = 4L * r0 * dim, len = 4L * n * dim;
-            MemorySegment v = mlp.forward(acts, x, r0, t, n);
+            MemorySegment v = tRows == null ? mlp.forward(acts, x, r0, t, n)
+                    : mlp.forward(acts, x.asSlice(off, len), tRows.asSlice(4L * r0, 4L * n), n);
             MemorySegment.copy(v, 0, out, off, len);
         }
         lastRows = rows <= cap ? rows : -1;

@@ -12,11 +12,11 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Dopri5 extends AbstractSolver {
     public static final int DEFAULT_MAX_STEPS = 100_000;
-    private static final double SAFETY = 0.9, MIN_FACTOR = 0.2, MAX_FACTOR = 10;
+    static final double SAFETY = 0.9, MIN_FACTOR = 0.2, MAX_FACTOR = 10;
 
     // Butcher tableau.
-    private static final double[] C = {0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1, 1};
-    private static final double[][] A = {
+    static final double[] C = {0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1, 1};
+    static final double[][] A = {
         {},
         {1.0 / 5},
         {3.0 / 40, 9.0 / 40},
@@ -26,9 +26,9 @@ public final class Dopri5 extends AbstractSolver {
         {35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84},
     };
     /** 4th-order embedded weights; the 5th-order ones are A[6] (FSAL) with b7 = 0. */
-    private static final double[] B4 = {5179.0 / 57600, 0, 7571.0 / 16695, 393.0 / 640, -92097.0 / 339200, 187.0 / 2100, 1.0 / 40};
+    static final double[] B4 = {5179.0 / 57600, 0, 7571.0 / 16695, 393.0 / 640, -92097.0 / 339200, 187.0 / 2100, 1.0 / 40};
     /** e = b5 − b4 over the 7 stages. */
-    private static final double[] E = new double[7];
+    static final double[] E = new double[7];
 
     static {
         for (int i = 0; i < 7; i++) E[i] = (i < 6 ? A[6][i] : 0) - B4[i];

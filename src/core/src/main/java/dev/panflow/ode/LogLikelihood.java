@@ -75,6 +75,9 @@ public final class LogLikelihood implements AutoCloseable {
             MemorySegment.copy(x, 4L * r * dim, z, 4L * r * w, 4L * dim);
             z.setAtIndex(F32, (long) r * w + dim, 0f);
         }
+        if (probes != null && solver instanceof Dopri5PerPoint)
+            throw new dev.panflow.InvalidParameterException("dopri5-point needs the exact divergence: it moves the running rows"
+                    + " together, and Hutchinson's probes are fixed per row of the batch", "solver", "divergence");
         if (probes != null) fillProbes(rows, new Rng(divergence.seed() * 0x9E3779B97F4A7C15L + batchIndex));
         SolveStats stats = solver.solve(augmented, z, rows, t1, 0f);
         double[] logp = new double[rows];
@@ -105,12 +108,19 @@ public final class LogLikelihood implements AutoCloseable {
         @Override public int dim() { return dim + 1; }
 
         @Override
-        public void eval(float t, MemorySegment zIn, MemorySegment out, int rows) {
+        public void eval(float t, MemorySegment zIn, MemorySegment out, int rows) { eval(null, t, zIn, out, rows); }
+
+        /** Row r at time tRows[r] (dopri5-point; exact divergence only: Hutchinson's probes follow the row's place). */
+        @Override
+        public void evalPerRow(MemorySegment tRows, MemorySegment zIn, MemorySegment out, int rows) { eval(tRows, 0f, zIn, out, rows); }
+
+        private void eval(MemorySegment tRows, float t, MemorySegment zIn, MemorySegment out, int rows) {
             int w = dim + 1;
             for (int r0 = 0; r0 < rows; r0 += chunk) {
                 int n = Math.min(chunk, rows - r0);
                 for (int r = 0; r < n; r++) MemorySegment.copy(zIn, 4L * (r0 + r) * w, xs, 4L * r * dim, 4L * dim);
-                field.eval(t, xs, v, n);
+                if (tRows == null) field.eval(t, xs, v, n);
+                else field.evalPerRow(tRows.asSlice(4L * r0, 4L * n), xs, v, n);
                 for (int r = 0; r < n; r++) MemorySegment.copy(v, 4L * r * dim, out, 4L * (r0 + r) * w, 4L * dim);
                 java.util.Arrays.fill(div, 0, n, 0.0);
                 if (divergence.exactTrace()) exactDivergence(n);

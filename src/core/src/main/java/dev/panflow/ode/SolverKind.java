@@ -4,9 +4,13 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** The ODE solvers Panflow offers: four fixed-step Runge–Kutta methods and adaptive Dormand–Prince 5(4). */
+/**
+ * The ODE solvers Panflow offers: four fixed-step Runge–Kutta methods and adaptive Dormand–Prince
+ * 5(4), with one step size for the whole batch (dopri5) or one per point (dopri5-point,
+ * {@link Dopri5PerPoint}).
+ */
 public enum SolverKind {
-    EULER(true), MIDPOINT(true), HEUN(true), RK4(true), DOPRI5(false);
+    EULER(true), MIDPOINT(true), HEUN(true), RK4(true), DOPRI5(false), DOPRI5_POINT(false);
 
     private final boolean fixedStep;
 
@@ -14,10 +18,10 @@ public enum SolverKind {
 
     public boolean fixedStep() { return fixedStep; }
 
-    /** The lower-case name users type ("rk4"). */
-    public String id() { return name().toLowerCase(Locale.ROOT); }
+    /** The lower-case name users type ("rk4", "dopri5-point"). */
+    public String id() { return name().toLowerCase(Locale.ROOT).replace('_', '-'); }
 
-    /** "euler, midpoint, heun, rk4, dopri5". */
+    /** "euler, midpoint, heun, rk4, dopri5, dopri5-point". */
     public static final String CHOICES = Arrays.stream(values()).map(SolverKind::id).collect(Collectors.joining(", "));
 
     /** The solver named {@code name} (case-insensitive); an {@link IllegalArgumentException} listing the choices otherwise. */

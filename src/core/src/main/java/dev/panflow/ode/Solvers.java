@@ -14,13 +14,14 @@ public final class Solvers {
         boolean fixed = kind.fixedStep();
         if (fixed && steps < 1) throw new UserError("steps must be at least 1, got " + steps);
         if (!fixed && !(atol >= 0 && rtol >= 0 && atol + rtol > 0))
-            throw new UserError("dopri5 needs atol >= 0 and rtol >= 0, not both 0; got atol=" + atol + ", rtol=" + rtol);
+            throw new UserError(kind.id() + " needs atol >= 0 and rtol >= 0, not both 0; got atol=" + atol + ", rtol=" + rtol);
         return switch (kind) {
             case EULER -> new Euler(steps);
             case MIDPOINT -> new Midpoint(steps);
             case HEUN -> new Heun(steps);
             case RK4 -> new Rk4(steps);
             case DOPRI5 -> new Dopri5(atol, rtol);
+            case DOPRI5_POINT -> new Dopri5PerPoint(atol, rtol);
         };
     }
 }

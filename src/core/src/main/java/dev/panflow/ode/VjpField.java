@@ -13,7 +13,10 @@ public interface VjpField extends VelocityField {
 
     /**
      * g[rows×dim] = per row uᵀ·∂v/∂x at the point and time of the last {@link #eval}, which must
-     * have had the same rows (at most {@link #maxRows()}). g never aliases u.
+     * have had the same rows (at most {@link #maxRows()}), or of the last {@link #evalPerRow}
+     * (the network fields keep that pass too; a field left with the default evalPerRow, which
+     * evaluates runs of equal times separately, must have a vjp that does not depend on the
+     * pass, e.g. a linear field). g never aliases u.
      */
     void vjp(MemorySegment u, MemorySegment g, int rows);
 }

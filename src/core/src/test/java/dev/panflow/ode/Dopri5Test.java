@@ -28,6 +28,27 @@ class Dopri5Test {
         }
     }
 
+    /** Error of the last {@link #runOne}. */
+    static double lastError;
+
+    /** One point (dim floats) from t0 to t1 on the rotating field; sets {@link #lastError}. */
+    static SolveStats runOne(OdeSolver s, float[] x0, float t0, float t1) {
+        RotatingField f = new RotatingField(x0.length);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(4L * x0.length);
+            MemorySegment.copy(x0, 0, x, RotatingField.F32, 0, x0.length);
+            SolveStats st = s.solve(f, x, 1, t0, t1);
+            double[] ex = f.exact(x0, 1, t0, t1);
+            double err = 0, scale = 0;
+            for (int i = 0; i < ex.length; i++) {
+                err = Math.max(err, Math.abs(x.getAtIndex(RotatingField.F32, i) - ex[i]));
+                scale = Math.max(scale, Math.abs(ex[i]));
+            }
+            lastError = err / scale;
+            return st;
+        }
+    }
+
     @Test
     void meetsToleranceAndLooserToleranceCostsLess() {
         Run tight, loose;

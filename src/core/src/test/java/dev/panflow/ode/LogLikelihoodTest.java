@@ -1,6 +1,7 @@
 package dev.panflow.ode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panflow.tensor.Rng;
@@ -144,6 +145,20 @@ class LogLikelihoodTest {
     void twoDimensionalLinearFieldMatchesClosedForm() {
         // Not symmetric and not normal: rotation, shear and scaling together.
         checkExact(new double[][] {{0.3, -1.1}, {0.8, -0.5}}, new double[] {0, 0}, 1, new Dopri5(1e-7, 1e-7));
+        checkExact(new double[][] {{0.3, -1.1}, {0.8, -0.5}}, new double[] {0, 0}, 1, new Dopri5PerPoint(1e-7, 1e-7));
+    }
+
+    @Test
+    void perPointDopri5MatchesClosedFormAndNeedsTheExactDivergence() {
+        checkExact(new double[][] {{-0.6, 0.9}, {0.2, 0.4}}, new double[] {1.0, -2.0}, 5, new Dopri5PerPoint(1e-7, 1e-7));
+        double[][] a = {{0.3, -1.1}, {0.8, -0.5}};
+        try (Arena arena = Arena.ofConfined();
+             LogLikelihood ll = new LogLikelihood(new AffineField(a, new double[] {0, 0}), Divergence.parse("hutchinson", "rademacher", 2, 1), 4);
+             Dopri5PerPoint s = new Dopri5PerPoint(1e-5, 1e-5)) {
+            MemorySegment x = arena.allocate(4L * 4 * 2, 64);
+            dev.panflow.InvalidParameterException e = assertThrows(dev.panflow.InvalidParameterException.class, () -> ll.compute(x, 4, 1f, 1, s, 0));
+            assertTrue(e.getMessage().contains("exact divergence"), e.getMessage());
+        }
     }
 
     @Test
