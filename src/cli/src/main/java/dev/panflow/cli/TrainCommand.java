@@ -73,6 +73,10 @@ final class TrainCommand implements Callable<Integer> {
     Distributed distributed;
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("runs/checkerboard");
+    @Option(names = "--time-budget", paramLabel = "DURATION", description = "Train for this long (90s, 15m, 1h, 1h30m): after the warm-up the steps are estimated from the measured rate, the lr schedule is laid over them (--steps stays an upper bound; without --steps there is none), and the run stops with a checkpoint at the estimate or the budget; --resume continues the same schedule.")
+    String timeBudget;
+    @Mixin
+    ProgressOptions progressOptions;
     @Option(names = "--checkpoint-every", paramLabel = "N", description = "Write the checkpoint every N steps, 0 = only at the end (default: ${DEFAULT-VALUE}).")
     long checkpointEvery = 1000;
     @Option(names = "--resume", description = "Continue the run from DIR/model.safetensors (same flags); the result is bit-for-bit that of an uninterrupted run.")
@@ -99,6 +103,10 @@ final class TrainCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec commandSpec;
 
+    /** --steps with a time budget and no --steps: no limit but the budget. */
+    static final long NO_STEP_LIMIT = 1_000_000_000_000L;
+    private java.time.Duration budget;
+
     /** The job's collective (one process unless --distributed); only its rank 0 writes files and logs. */
     private Collective coll = Collective.SINGLE;
 
@@ -120,6 +128,9 @@ final class TrainCommand implements Callable<Integer> {
         else if (conditional) throw new UserError("--conditional needs --model unet");
         if (samples < 0 || samples > 100_000_000) throw new UserError("--samples must be in [0, 100000000], got " + samples);
         if (sampleSteps < 1) throw new UserError("--sample-steps must be ≥ 1, got " + sampleSteps);
+        progressOptions.logEveryNanos(); // refuses a bad --log-every before any work
+        budget = timeBudget == null ? null : Durations.parse(timeBudget, "--time-budget");
+        if (budget != null && !commandSpec.commandLine().getParseResult().hasMatchedOption("--steps")) steps = NO_STEP_LIMIT;
         backend.backend(); // refuses an unknown name before any work
         if (!unet) backend.noteIfMlpStaysOnJvm();
         coll = distributed.open(backend.name);
@@ -137,7 +148,7 @@ final class TrainCommand implements Callable<Integer> {
                 .coupling(coupling).sinkhornReg(sinkhornReg).batch(batch).steps(steps).lr(lr).lrSchedule(lrSchedule)
                 .warmup(warmup).weightDecay(weightDecay).ema(ema).maxGradNorm(maxGradNorm).seed(seed)
                 .checkpointEvery(checkpointEvery).out(out).resume(resume).backend(backend.name).libraryDir(backend.libraryDir)
-                .threads(threads.checked()).collective(coll);
+                .threads(threads.checked()).collective(coll).timeBudget(budget);
         if (unet) b.unet(UNetConfig.parseList(channels)).groups(groups).conditional(conditional).labelDropout(labelDropout);
         return b;
     }
@@ -152,8 +163,10 @@ final class TrainCommand implements Callable<Integer> {
             if (root) {
                 if (tr.resumedAt() >= 0) System.err.printf("resumed %s at step %d%n", tr.checkpoint(), tr.resumedAt());
                 System.err.printf("coupling: %s%n", tr.couplingName());
-                System.err.printf("train: %s (dim %d), path %s, %s (%,d parameters), batch %d, %d steps, %d threads%n",
-                        tr.dataName(), tr.dim(), tr.pathName(), tr.modelDescription(), tr.parameterCount(), batch, steps, tr.threads());
+                System.err.printf("train: %s (dim %d), path %s, %s (%,d parameters), batch %d, %s, %d threads%n",
+                        tr.dataName(), tr.dim(), tr.pathName(), tr.modelDescription(), tr.parameterCount(), batch,
+                        budget == null ? steps + " steps" : steps == NO_STEP_LIMIT ? "time budget " + Durations.format(budget)
+                                : "time budget " + Durations.format(budget) + " (at most " + steps + " steps)", tr.threads());
                 if (tr.ranks() > 1)
                     System.err.printf("distributed: %d MPI ranks, %d rows each per step (global batch %d), %d threads each%n",
                             tr.ranks(), tr.localRows(), batch, tr.threads());
@@ -162,7 +175,8 @@ final class TrainCommand implements Callable<Integer> {
                             + " memory), the other layers on the JVM; the U-Net is not device-resident yet");
                 if (!tr.where().equals("jvm")) System.err.println("backend: " + tr.where());
             }
-            TrainResult r = runWithStopHook(tr, root);
+            TrainResult r = runWithStopHook(tr, root, unet);
+            if (r.budgetReached() && root) System.err.printf("time budget %s reached at step %d%n", Durations.format(budget), r.step());
             if (r.stopped()) {
                 if (root)
                     System.err.printf("%ninterrupted at step %d; checkpoint saved to %s (continue with --resume)%n", r.step(), r.checkpoint());
@@ -181,7 +195,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Runs the training with a progress bar; Ctrl-C (SIGTERM) asks it to stop and waits for its checkpoint. */
-    private TrainResult runWithStopHook(Trainer tr, boolean root) {
+    private TrainResult runWithStopHook(Trainer tr, boolean root, boolean unet) {
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             tr.requestStop();
@@ -193,7 +207,7 @@ final class TrainCommand implements Callable<Integer> {
         });
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            TrainProgress progress = root ? new TrainProgress("train", steps, tr.step()) : null;
+            TrainProgress progress = root ? new TrainProgress("train", steps, tr.step(), batch, unet ? "images" : "points", progressOptions) : null;
             TrainResult r = tr.run(root ? progress : ProgressListener.NONE);
             if (root) progress.finish(r);
             return r;

@@ -1,0 +1,79 @@
+package dev.panflow.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panflow.io.Safetensors;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs a person can follow: time budgets, --quiet, the metrics log and the pictures. */
+class RunsCliTest {
+    static final String[] SMALL = {"--hidden", "32", "--layers", "2", "--batch", "128", "--threads", "1", "--sample-steps", "5"};
+
+    static CliTest.Run train(Path out, String... more) {
+        String[] args = new String[3 + SMALL.length + more.length];
+        args[0] = "train";
+        args[1] = "--out";
+        args[2] = out.toString();
+        System.arraycopy(SMALL, 0, args, 3, SMALL.length);
+        System.arraycopy(more, 0, args, 3 + SMALL.length, more.length);
+        return CliTest.run(args);
+    }
+
+    static long trainedSteps(String out) {
+        Matcher m = Pattern.compile("trained (\\d+) steps").matcher(out);
+        assertTrue(m.find(), out);
+        return Long.parseLong(m.group(1));
+    }
+
+    static Map<String, String> meta(Path file) {
+        try (Arena a = Arena.ofConfined()) {
+            return Safetensors.read(file, a).metadata();
+        }
+    }
+
+    @Test
+    void aTimeBudgetStopsWithACheckpointAndResumeContinuesItsSchedule(@TempDir Path dir) {
+        Path out = dir.resolve("run");
+        CliTest.Run r = train(out, "--time-budget", "2s", "--steps", "100000000", "--samples", "0", "--checkpoint-every", "0");
+        assertEquals(0, r.code(), r.err());
+        long n = trainedSteps(r.out());
+        assertTrue(n > 0 && n < 100_000_000, r.out());
+        assertTrue(r.err().contains("time budget 2s: ~"), r.err());
+        Map<String, String> m = meta(out.resolve("model.safetensors"));
+        assertEquals(Long.toString(n), m.get("step"));
+        long horizon = Long.parseLong(m.get("schedule_steps"));
+        assertTrue(n <= horizon, n + " > " + horizon);
+        CliTest.Run again = train(out, "--time-budget", "2s", "--steps", "100000000", "--samples", "0", "--checkpoint-every", "0", "--resume");
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.err().contains("resumed") && again.err().contains("continuing the schedule of " + horizon + " steps"), again.err());
+        long n2 = trainedSteps(again.out());
+        assertTrue(n2 >= n && n2 <= horizon, n + " then " + n2 + " of " + horizon);
+        assertEquals(Long.toString(horizon), meta(out.resolve("model.safetensors")).get("schedule_steps"));
+    }
+
+    @Test
+    void badBudgetsAndIntervalsAreUserErrors(@TempDir Path dir) {
+        CliTest.assertUserError(train(dir.resolve("a"), "--time-budget", "15 minutes"), "--time-budget must be a duration");
+        CliTest.assertUserError(train(dir.resolve("b"), "--time-budget", "0s"), "--time-budget must be positive");
+        CliTest.assertUserError(train(dir.resolve("c"), "--log-every", "0"), "--log-every must be in");
+    }
+
+    @Test
+    void quietShowsNoBar(@TempDir Path dir) {
+        CliTest.Run r = train(dir.resolve("q"), "--steps", "30", "--samples", "0", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.err().contains("train ["), r.err());
+        assertEquals(30, trainedSteps(r.out()));
+        CliTest.Run loud = train(dir.resolve("l"), "--steps", "30", "--samples", "0");
+        assertTrue(loud.err().contains("train [########################] 30/30 100% | loss "), loud.err());
+    }
+}
