@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
                 ServeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    /** The Panflow version (the CLI's --version, run.json). */
+    static final String VERSION = "0.1.0";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -53,7 +56,7 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"panflow 0.1.0 (Java " + Runtime.version() + ", vector species "
+            return new String[] {"panflow " + VERSION + " (Java " + Runtime.version() + ", vector species "
                     + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length() + " floats)"};
         }
     }

@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train an MLP velocity field with Conditional Flow Matching, then sample it.",
                 "Writes DIR/model.safetensors (checkpoint, atomically replaced every --checkpoint-every steps and at the end),",
-                "DIR/samples.npy and, for 2-D data, DIR/samples.png."})
+                "DIR/samples.npy and, for 2-D data, DIR/samples.png; DIR/run.json (options, versions, machine) and",
+                "DIR/metrics.jsonl (step, time, loss, smoothed loss, lr, grad norm, steps/s every --metrics-every steps)."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "NAME|FILE", description = "checkerboard, 8gaussians, moons, circles, spirals, fashion-mnist (images; apt-get install dataset-fashion-mnist), or a .npy/.csv file of rows (default: ${DEFAULT-VALUE}).")
     String data = "checkerboard";
@@ -79,6 +80,8 @@ final class TrainCommand implements Callable<Integer> {
     ProgressOptions progressOptions;
     @Option(names = "--checkpoint-every", paramLabel = "N", description = "Write the checkpoint every N steps, 0 = only at the end (default: ${DEFAULT-VALUE}).")
     long checkpointEvery = 1000;
+    @Option(names = "--metrics-every", paramLabel = "K", description = "A record in DIR/metrics.jsonl every K steps (and the last) (default: ${DEFAULT-VALUE}).")
+    int metricsEvery = 10;
     @Option(names = "--resume", description = "Continue the run from DIR/model.safetensors (same flags); the result is bit-for-bit that of an uninterrupted run.")
     boolean resume;
     @Option(names = "--samples", paramLabel = "N", description = "Samples drawn after training for samples.npy/png, 0 = none (default: ${DEFAULT-VALUE}).")
@@ -129,6 +132,7 @@ final class TrainCommand implements Callable<Integer> {
         if (samples < 0 || samples > 100_000_000) throw new UserError("--samples must be in [0, 100000000], got " + samples);
         if (sampleSteps < 1) throw new UserError("--sample-steps must be ≥ 1, got " + sampleSteps);
         progressOptions.logEveryNanos(); // refuses a bad --log-every before any work
+        if (metricsEvery < 1) throw new UserError("--metrics-every must be ≥ 1, got " + metricsEvery);
         budget = timeBudget == null ? null : Durations.parse(timeBudget, "--time-budget");
         if (budget != null && !commandSpec.commandLine().getParseResult().hasMatchedOption("--steps")) steps = NO_STEP_LIMIT;
         backend.backend(); // refuses an unknown name before any work
@@ -175,13 +179,16 @@ final class TrainCommand implements Callable<Integer> {
                             + " memory), the other layers on the JVM; the U-Net is not device-resident yet");
                 if (!tr.where().equals("jvm")) System.err.println("backend: " + tr.where());
             }
-            TrainResult r = runWithStopHook(tr, root, unet);
-            if (r.budgetReached() && root) System.err.printf("time budget %s reached at step %d%n", Durations.format(budget), r.step());
-            if (r.stopped()) {
-                if (root)
-                    System.err.printf("%ninterrupted at step %d; checkpoint saved to %s (continue with --resume)%n", r.step(), r.checkpoint());
-                return 130;
+            RunLog log = root ? new RunLog(out, metricsEvery, tr.resumedAt()) : null;
+            TrainResult r;
+            try {
+                if (log != null) log.writeLater("run.json", RunInfo.json("train", commandSpec, facts(tr)));
+                r = runWithStopHook(tr, root, unet, log);
+            } finally {
+                if (log != null) log.close(); // (already closed unless the run threw)
             }
+            if (r.budgetReached() && root) System.err.printf("time budget %s reached at step %d%n", Durations.format(budget), r.step());
+            if (r.stopped()) return 130;
             if (!root) {
                 if (samples > 0) tr.sampleWithStats(sampleRequest()); // every rank takes part in a distributed solve
                 return 0;
@@ -195,7 +202,51 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Runs the training with a progress bar; Ctrl-C (SIGTERM) asks it to stop and waits for its checkpoint. */
-    private TrainResult runWithStopHook(Trainer tr, boolean root, boolean unet) {
+    /** What run.json says of this run besides the options: the data, model and schedule as the trainer sees them. */
+    private java.util.Map<String, Object> facts(Trainer tr) {
+        var m = new java.util.LinkedHashMap<String, Object>();
+        m.put("data", tr.dataName());
+        m.put("dim", tr.dim());
+        m.put("model", tr.modelDescription());
+        m.put("parameters", tr.parameterCount());
+        m.put("path", tr.pathName());
+        m.put("coupling", tr.couplingName());
+        m.put("batch", batch);
+        m.put("steps", steps);
+        m.put("time_budget_s", budget == null ? null : budget.toSeconds());
+        m.put("seed", seed);
+        m.put("threads", tr.threads());
+        m.put("ranks", tr.ranks());
+        m.put("where", tr.where());
+        m.put("resumed_at", tr.resumedAt() >= 0 ? tr.resumedAt() : null);
+        return m;
+    }
+
+    /** Both listeners hear everything (the bar first). */
+    static ProgressListener both(ProgressListener a, ProgressListener b) {
+        if (b == null) return a;
+        return new ProgressListener() {
+            @Override
+            public void onStep(long step, long total, double loss, double smoothed, double lr, double gradNorm) {
+                a.onStep(step, total, loss, smoothed, lr, gradNorm);
+                b.onStep(step, total, loss, smoothed, lr, gradNorm);
+            }
+
+            @Override
+            public void onCheckpoint(long step, Path file) {
+                a.onCheckpoint(step, file);
+                b.onCheckpoint(step, file);
+            }
+
+            @Override
+            public void onSchedule(java.time.Duration budget, long estimatedSteps, double stepsPerSecond) {
+                a.onSchedule(budget, estimatedSteps, stepsPerSecond);
+                b.onSchedule(budget, estimatedSteps, stepsPerSecond);
+            }
+        };
+    }
+
+    private TrainResult runWithStopHook(Trainer tr, boolean root, boolean unet, RunLog log) {
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             tr.requestStop();
@@ -208,8 +259,14 @@ final class TrainCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             TrainProgress progress = root ? new TrainProgress("train", steps, tr.step(), batch, unet ? "images" : "points", progressOptions) : null;
-            TrainResult r = tr.run(root ? progress : ProgressListener.NONE);
+            TrainResult r = tr.run(root ? both(progress, log) : ProgressListener.NONE);
             if (root) progress.finish(r);
+            if (log != null) { // before the shutdown hook may return and the JVM halt: the log's last records
+                log.finish();
+                log.close();
+            }
+            if (r.stopped() && root)
+                System.err.printf("%ninterrupted at step %d; checkpoint saved to %s (continue with --resume)%n", r.step(), r.checkpoint());
             return r;
         } finally {
             finished.countDown();

@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.panflow.io.Json;
 import dev.panflow.io.Safetensors;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -75,5 +77,42 @@ class RunsCliTest {
         assertEquals(30, trainedSteps(r.out()));
         CliTest.Run loud = train(dir.resolve("l"), "--steps", "30", "--samples", "0");
         assertTrue(loud.err().contains("train [########################] 30/30 100% | loss "), loud.err());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void runJsonAndMetricsJsonlParseBack(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("m");
+        CliTest.Run r = train(out, "--steps", "35", "--samples", "0", "--metrics-every", "10", "--seed", "3");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> run = (Map<String, Object>) Json.parse(Files.readString(out.resolve("run.json")));
+        assertEquals("train", run.get("command"));
+        assertEquals(Main.VERSION, run.get("panflow_version"));
+        assertEquals(3L, run.get("seed"));
+        assertEquals(1L, run.get("threads"));
+        Map<String, Object> options = (Map<String, Object>) run.get("options");
+        assertEquals(32L, options.get("hidden"));
+        assertEquals("checkerboard", options.get("data"));
+        assertEquals(0.008, (Double) options.get("lr"), 1e-9);
+        Map<String, Object> machine = (Map<String, Object>) run.get("machine");
+        assertTrue(machine.get("isa") instanceof String && machine.get("jdk") instanceof String, machine.toString());
+        List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertEquals(4, lines.size(), lines.toString()); // steps 10, 20, 30 and the last, 35
+        long prev = 0;
+        for (String line : lines) {
+            Map<String, Object> m = (Map<String, Object>) Json.parse(line);
+            long step = (Long) m.get("step");
+            assertTrue(step > prev);
+            prev = step;
+            for (String k : new String[] {"time", "loss", "smoothed_loss", "lr", "grad_norm", "steps_per_s"})
+                assertTrue(m.get(k) instanceof Number, k + " in " + line);
+        }
+        assertEquals(35, prev);
+        // A resumed run keeps the records up to its checkpoint and appends its own.
+        CliTest.Run again = train(out, "--steps", "50", "--samples", "0", "--metrics-every", "10", "--seed", "3", "--resume");
+        assertEquals(0, again.code(), again.err());
+        List<RunLog.Metric> all = RunLog.read(out.resolve("metrics.jsonl"));
+        assertEquals(List.of(10L, 20L, 30L, 35L, 40L, 50L), all.stream().map(RunLog.Metric::step).toList());
+        assertTrue(all.get(4).time() >= all.get(3).time());
     }
 }
