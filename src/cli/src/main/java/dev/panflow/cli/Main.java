@@ -4,7 +4,7 @@ import dev.panflow.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code panflow} command line: train, sample, nll, reflow, experiment, bench, serve. */
+/** The {@code panflow} command line: train, sample, nll, reflow, experiment, bench, serve, plot. */
 @Command(name = "panflow", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Conditional Flow Matching on the JVM: train continuous normalizing flows and sample from them.",
         subcommands = {TrainCommand.class, SampleCommand.class,
@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 ExperimentCommand.class,
                 BenchCommand.class,
                 ServeCommand.class,
+                PlotCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** The Panflow version (the CLI's --version, run.json). */
@@ -23,7 +24,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: choose train, sample, nll, reflow, experiment, bench or serve (see --help)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: choose train, sample, nll, reflow, experiment, bench, serve or plot (see --help)");
     }
 
     public static void main(String[] args) {

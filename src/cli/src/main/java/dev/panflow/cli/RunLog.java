@@ -148,9 +148,36 @@ final class RunLog implements ProgressListener, AutoCloseable {
         });
     }
 
-    /** Logs the last step heard if no record covered it (a run stopped between records). */
+    /** Logs the last step heard if no record covered it (a run stopped between records), and redraws loss.png. */
     void finish() {
         if (pStep > lastStep) log(pStep, pLoss, pSmoothed, pLr, pGrad);
+        drawLater();
+    }
+
+    /**
+     * At each checkpoint, loss.png is redrawn on the writer thread: at most one redraw waiting at a
+     * time and none within {@link #REDRAW_NANOS} of the last (frequent checkpoints must not queue
+     * up pictures); the redraw at the end of the run always happens.
+     */
+    @Override
+    public void onCheckpoint(long step, Path file) {
+        long now = System.nanoTime();
+        if (lastDrawNanos != 0 && now - lastDrawNanos < REDRAW_NANOS) return;
+        if (drawPending.getAndSet(true)) return;
+        lastDrawNanos = now;
+        drawLater();
+    }
+
+    static final long REDRAW_NANOS = 5_000_000_000L;
+    private final java.util.concurrent.atomic.AtomicBoolean drawPending = new java.util.concurrent.atomic.AtomicBoolean();
+    private long lastDrawNanos;
+
+    private void drawLater() {
+        submit(() -> {
+            drawPending.set(false);
+            if (!history.isEmpty())
+                LossPlot.write(dir.resolve("loss.png"), "loss: " + dir.getFileName(), List.of(new LossPlot.Run(String.valueOf(dir.getFileName()), List.copyOf(history))), true);
+        });
     }
 
     /** Writes {@code text} to {@code file} in the run folder atomically, on the writer thread. */

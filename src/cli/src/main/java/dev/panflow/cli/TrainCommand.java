@@ -27,8 +27,9 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train an MLP velocity field with Conditional Flow Matching, then sample it.",
                 "Writes DIR/model.safetensors (checkpoint, atomically replaced every --checkpoint-every steps and at the end),",
-                "DIR/samples.npy and, for 2-D data, DIR/samples.png; DIR/run.json (options, versions, machine) and",
-                "DIR/metrics.jsonl (step, time, loss, smoothed loss, lr, grad norm, steps/s every --metrics-every steps)."})
+                "DIR/samples.npy and, for 2-D data, DIR/samples.png and DIR/trajectory.png (t = 0, 1/4, 1/2, 3/4, 1); DIR/run.json (options, versions, machine) and",
+                "DIR/metrics.jsonl (step, time, loss, smoothed loss, lr, grad norm, steps/s every --metrics-every steps) and",
+                "DIR/loss.png (loss and lr against step, log scale; redrawn at each checkpoint)."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "NAME|FILE", description = "checkerboard, 8gaussians, moons, circles, spirals, fashion-mnist (images; apt-get install dataset-fashion-mnist), or a .npy/.csv file of rows (default: ${DEFAULT-VALUE}).")
     String data = "checkerboard";
@@ -295,6 +296,18 @@ final class TrainCommand implements Callable<Integer> {
         return SampleRequest.of(samples).solver(SolverKind.EULER).steps(sampleSteps).seed(seed + 1);
     }
 
+    /** DIR/trajectory.png: the same noise carried to t = 0, ¼, ½, ¾, 1 by the saved (EMA) model, Euler. */
+    private void trajectoryPicture() {
+        Path png = out.resolve("trajectory.png");
+        try (dev.panflow.api.Flow flow = dev.panflow.api.Flow.load(out.resolve("model.safetensors"))) {
+            int n = Math.min(samples, 20000);
+            var frames = flow.trajectory(SampleRequest.of(n).solver(SolverKind.EULER).steps(Math.max(1, sampleSteps / 4)).seed(seed + 1),
+                    0, 0.25, 0.5, 0.75, 1);
+            Plots.trajectory(frames, data, png, new String[] {"t = 0", "t = 1/4", "t = 1/2", "t = 3/4", "t = 1"});
+            System.out.println("wrote " + png);
+        }
+    }
+
     /** Samples with the EMA weights (Euler, --sample-steps) into DIR/samples.npy and a picture. */
     private void sampleAfterTraining(Trainer tr) {
         Samples s = tr.sampleWithStats(sampleRequest());
@@ -314,6 +327,7 @@ final class TrainCommand implements Callable<Integer> {
                 Path png = out.resolve("samples.png");
                 Plots.scatter(x, data, png, String.format("Panflow CFM (%s path), %s, %d steps", path, data, tr.step()));
                 System.out.println("wrote " + png);
+                trajectoryPicture();
             }
         }
     }

@@ -115,4 +115,22 @@ class RunsCliTest {
         assertEquals(List.of(10L, 20L, 30L, 35L, 40L, 50L), all.stream().map(RunLog.Metric::step).toList());
         assertTrue(all.get(4).time() >= all.get(3).time());
     }
+
+    @Test
+    void lossPngTrajectoryPngAndPlotOverlay(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("a"), b = dir.resolve("b");
+        CliTest.Run r = train(a, "--steps", "40", "--checkpoint-every", "20", "--samples", "400");
+        assertEquals(0, r.code(), r.err());
+        var loss = javax.imageio.ImageIO.read(a.resolve("loss.png").toFile());
+        assertEquals(960, loss.getWidth());
+        var traj = javax.imageio.ImageIO.read(a.resolve("trajectory.png").toFile());
+        assertTrue(traj.getWidth() > 4 * traj.getHeight(), "five panels in a row");
+        assertTrue(r.out().contains("wrote " + a.resolve("trajectory.png")), r.out());
+        assertEquals(0, train(b, "--steps", "30", "--samples", "0", "--lr", "0.002").code());
+        Path png = dir.resolve("both.png");
+        CliTest.Run p = CliTest.run("plot", a.toString(), b.resolve("metrics.jsonl").toString(), "--out", png.toString());
+        assertEquals(0, p.code(), p.err());
+        assertEquals(960, javax.imageio.ImageIO.read(png.toFile()).getWidth());
+        CliTest.assertUserError(CliTest.run("plot", dir.resolve("nothing").toString()), "no metrics.jsonl at");
+    }
 }
