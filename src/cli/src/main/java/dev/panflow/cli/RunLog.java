@@ -34,8 +34,9 @@ final class RunLog implements ProgressListener, AutoCloseable {
                     + ",\"lr\":" + num(lr) + ",\"grad_norm\":" + num(gradNorm) + ",\"steps_per_s\":" + num(stepsPerSecond) + "}";
         }
 
+        /** The record, or an IllegalArgumentException for anything else (e.g. an evaluation record). */
         static Metric of(Object json) {
-            if (!(json instanceof Map<?, ?> m)) throw new IllegalArgumentException("not an object");
+            if (!(json instanceof Map<?, ?> m) || m.containsKey("eval")) throw new IllegalArgumentException("not a step record");
             return new Metric(((Number) m.get("step")).longValue(), d(m.get("time")), d(m.get("loss")), d(m.get("smoothed_loss")),
                     d(m.get("lr")), d(m.get("grad_norm")), d(m.get("steps_per_s")));
         }
@@ -73,13 +74,16 @@ final class RunLog implements ProgressListener, AutoCloseable {
         }, new ThreadPoolExecutor.CallerRunsPolicy());
         // Read (and trim) what a resumed run wrote before its checkpoint, on this thread: the offset is needed at once.
         List<Metric> kept = new ArrayList<>();
+        List<String> keptLines = new ArrayList<>();
         if (resumedAt >= 0 && Files.exists(metrics)) {
             try {
                 for (String line : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
                     if (line.isBlank()) continue;
                     try {
-                        Metric m = Metric.of(Json.parse(line));
-                        if (m.step() <= resumedAt) kept.add(m);
+                        Object json = Json.parse(line);
+                        if (!(json instanceof Map<?, ?> rec) || !(rec.get("step") instanceof Long step) || step > resumedAt) continue;
+                        keptLines.add(line);
+                        if (!rec.containsKey("eval")) kept.add(Metric.of(json));
                     } catch (RuntimeException malformed) {
                         // a line cut short by a kill: dropped
                     }
@@ -94,7 +98,7 @@ final class RunLog implements ProgressListener, AutoCloseable {
         submit(() -> {
             history.addAll(kept);
             StringBuilder sb = new StringBuilder();
-            for (Metric m : kept) sb.append(m.json()).append('\n');
+            for (String line : keptLines) sb.append(line).append('\n');
             Files.writeString(metrics, sb, StandardCharsets.UTF_8);
         });
     }
@@ -161,11 +165,28 @@ final class RunLog implements ProgressListener, AutoCloseable {
      */
     @Override
     public void onCheckpoint(long step, Path file) {
+        if (eval != null && step % evalEvery == 0 && !evalPending.getAndSet(true))
+            submit(() -> {
+                evalPending.set(false);
+                Map<String, Object> rec = eval.run();
+                Files.writeString(metrics, RunInfo.value(rec, "").replaceAll("\\s*\n\\s*", "") + "\n", StandardCharsets.UTF_8,
+                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            });
         long now = System.nanoTime();
         if (lastDrawNanos != 0 && now - lastDrawNanos < REDRAW_NANOS) return;
         if (drawPending.getAndSet(true)) return;
         lastDrawNanos = now;
         drawLater();
+    }
+
+    private ProgressEval eval;
+    private long evalEvery;
+    private final java.util.concurrent.atomic.AtomicBoolean evalPending = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Samples the checkpoint into DIR/progress/ after each checkpoint at a multiple of {@code every} steps (one waiting at most). */
+    void evaluateEvery(long every, ProgressEval eval) {
+        this.evalEvery = every;
+        this.eval = every > 0 ? eval : null;
     }
 
     static final long REDRAW_NANOS = 5_000_000_000L;
@@ -211,7 +232,7 @@ final class RunLog implements ProgressListener, AutoCloseable {
     static List<Metric> read(Path file) throws IOException {
         List<Metric> out = new ArrayList<>();
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (line.isBlank()) continue;
+            if (line.isBlank() || line.contains("\"eval\"")) continue;
             try {
                 out.add(Metric.of(Json.parse(line)));
             } catch (RuntimeException malformed) {

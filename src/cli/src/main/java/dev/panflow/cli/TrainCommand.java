@@ -81,6 +81,8 @@ final class TrainCommand implements Callable<Integer> {
     ProgressOptions progressOptions;
     @Option(names = "--checkpoint-every", paramLabel = "N", description = "Write the checkpoint every N steps, 0 = only at the end (default: ${DEFAULT-VALUE}).")
     long checkpointEvery = 1000;
+    @Option(names = "--eval-every", paramLabel = "N", description = "Every N steps sample the checkpoint (written then too) into DIR/progress/step-N.png (a scatter, or an image grid) with a record in metrics.jsonl, on the log's writer thread; 0 = off (default: ${DEFAULT-VALUE}).")
+    long evalEvery = 0;
     @Option(names = "--metrics-every", paramLabel = "K", description = "A record in DIR/metrics.jsonl every K steps (and the last) (default: ${DEFAULT-VALUE}).")
     int metricsEvery = 10;
     @Option(names = "--resume", description = "Continue the run from DIR/model.safetensors (same flags); the result is bit-for-bit that of an uninterrupted run.")
@@ -134,6 +136,7 @@ final class TrainCommand implements Callable<Integer> {
         if (sampleSteps < 1) throw new UserError("--sample-steps must be ≥ 1, got " + sampleSteps);
         progressOptions.logEveryNanos(); // refuses a bad --log-every before any work
         if (metricsEvery < 1) throw new UserError("--metrics-every must be ≥ 1, got " + metricsEvery);
+        if (evalEvery < 0) throw new UserError("--eval-every must be ≥ 0, got " + evalEvery);
         budget = timeBudget == null ? null : Durations.parse(timeBudget, "--time-budget");
         if (budget != null && !commandSpec.commandLine().getParseResult().hasMatchedOption("--steps")) steps = NO_STEP_LIMIT;
         backend.backend(); // refuses an unknown name before any work
@@ -146,13 +149,19 @@ final class TrainCommand implements Callable<Integer> {
         return code;
     }
 
+    /** --checkpoint-every, and with --eval-every also its multiples (the evaluation samples the checkpoint). */
+    private long checkpointsEvery() {
+        if (evalEvery == 0) return checkpointEvery;
+        return checkpointEvery == 0 ? evalEvery : java.math.BigInteger.valueOf(checkpointEvery).gcd(java.math.BigInteger.valueOf(evalEvery)).longValue();
+    }
+
     /** The run as the library's {@link Trainer} sees it: every flag is one of its options. */
     private Trainer.Builder builder(boolean unet) {
         Trainer.Builder b = Trainer.builder().data(DataSets.open(data)).path(path).mlp(hidden, layers)
                 .timeEmbedding(timeEmbedding).frequencies(frequencies).timeSampling(timeSampling).timeLocation(timeLocation)
                 .coupling(coupling).sinkhornReg(sinkhornReg).batch(batch).steps(steps).lr(lr).lrSchedule(lrSchedule)
                 .warmup(warmup).weightDecay(weightDecay).ema(ema).maxGradNorm(maxGradNorm).seed(seed)
-                .checkpointEvery(checkpointEvery).out(out).resume(resume).backend(backend.name).libraryDir(backend.libraryDir)
+                .checkpointEvery(checkpointsEvery()).out(out).resume(resume).backend(backend.name).libraryDir(backend.libraryDir)
                 .threads(threads.checked()).collective(coll).timeBudget(budget);
         if (unet) b.unet(UNetConfig.parseList(channels)).groups(groups).conditional(conditional).labelDropout(labelDropout);
         return b;
@@ -184,6 +193,8 @@ final class TrainCommand implements Callable<Integer> {
             TrainResult r;
             try {
                 if (log != null) log.writeLater("run.json", RunInfo.json("train", commandSpec, facts(tr)));
+                if (log != null && evalEvery > 0)
+                    log.evaluateEvery(evalEvery, new ProgressEval(out, data, samples > 0 ? Math.min(samples, 5000) : 2000, Math.min(sampleSteps, 50), seed + 1));
                 r = runWithStopHook(tr, root, unet, log);
             } finally {
                 if (log != null) log.close(); // (already closed unless the run threw)

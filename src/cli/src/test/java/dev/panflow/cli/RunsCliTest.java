@@ -133,4 +133,24 @@ class RunsCliTest {
         assertEquals(960, javax.imageio.ImageIO.read(png.toFile()).getWidth());
         CliTest.assertUserError(CliTest.run("plot", dir.resolve("nothing").toString()), "no metrics.jsonl at");
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void evalEveryWritesProgressPicturesAndRecords(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("e");
+        CliTest.Run r = train(out, "--steps", "40", "--eval-every", "20", "--samples", "0");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.size(out.resolve("progress/step-000000020.png")) > 500);
+        assertTrue(Files.size(out.resolve("progress/step-000000040.png")) > 500);
+        long evals = 0;
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+            Map<String, Object> m = (Map<String, Object>) Json.parse(line);
+            if (Boolean.TRUE.equals(m.get("eval"))) {
+                evals++;
+                assertTrue(m.get("on_square_fraction") instanceof Double, line);
+            }
+        }
+        assertEquals(2, evals);
+        assertEquals(List.of(10L, 20L, 30L, 40L), RunLog.read(out.resolve("metrics.jsonl")).stream().map(RunLog.Metric::step).toList());
+    }
 }
