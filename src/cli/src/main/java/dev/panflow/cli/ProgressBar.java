@@ -58,8 +58,13 @@ final class ProgressBar {
         return this;
     }
 
-    /** A new total (e.g. a time budget's estimate of the steps). */
-    void total(long total) { this.total = Math.max(1, total); }
+    /** A new total (e.g. a time budget's estimate of the steps); 0: not known yet (no bar, no percentage). */
+    void total(long total) { this.total = Math.max(0, total); }
+
+    private long deadline; // 0: none
+
+    /** The work ends by {@code seconds} after the bar was made (a time budget): the ETA is at most what is left of it. */
+    void deadlineAfter(double seconds) { this.deadline = startNanos + (long) (seconds * 1e9); }
 
     long total() { return total; }
 
@@ -123,14 +128,17 @@ final class ProgressBar {
 
     String line(long done, String extra, long now) {
         double rate = rate(done, now);
+        double left = deadline == 0 ? Double.POSITIVE_INFINITY : Math.max(0, deadline - now) * 1e-9;
+        double eta = total == 0 ? left : Math.min(left, rate > 0 ? Math.max(0, total - done) / rate : 0);
+        String rows = rowsPerUnit > 0 ? " | " + si(rate * rowsPerUnit) + " " + rowUnit + "/s" : "";
+        String more = (extra == null || extra.isEmpty() ? "" : " | " + extra) + " | " + rate(rate) + " it/s" + rows + " | eta "
+                + (Double.isInfinite(eta) ? "?" : clock(eta));
+        if (total == 0) return String.format("%s %d%s", label, done, more);
         int width = 24;
         long shown = Math.min(done, total);
         int filled = (int) (width * shown / total);
         String bar = "#".repeat(filled) + "-".repeat(width - filled);
-        double eta = rate > 0 ? Math.max(0, total - done) / rate : 0;
-        String rows = rowsPerUnit > 0 ? " | " + si(rate * rowsPerUnit) + " " + rowUnit + "/s" : "";
-        return String.format("%s [%s] %d/%d %3d%%%s | %s it/s%s | eta %s", label, bar, done, total,
-                100 * shown / total, extra == null || extra.isEmpty() ? "" : " | " + extra, rate(rate), rows, clock(eta));
+        return String.format("%s [%s] %d/%d %3d%%%s", label, bar, done, total, 100 * shown / total, more);
     }
 
     /** 3 significant figures: 0.123, 12.3, 1234. */

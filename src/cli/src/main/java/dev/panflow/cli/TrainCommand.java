@@ -270,7 +270,7 @@ final class TrainCommand implements Callable<Integer> {
         });
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            TrainProgress progress = root ? new TrainProgress("train", steps, tr.step(), batch, unet ? "images" : "points", progressOptions) : null;
+            TrainProgress progress = root ? new TrainProgress("train", steps, tr.step(), batch, unet ? "images" : "points", progressOptions, budget) : null;
             TrainResult r = tr.run(root ? both(progress, log) : ProgressListener.NONE);
             if (root) progress.finish(r);
             if (log != null) { // before the shutdown hook may return and the JVM halt: the log's last records

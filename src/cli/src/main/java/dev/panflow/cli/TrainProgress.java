@@ -12,6 +12,7 @@ final class TrainProgress implements ProgressListener {
     private final ProgressBar bar;
     private final long start;
     private double lr = Double.NaN;
+    private boolean waitingForEstimate; // a time budget's total is not known before its estimate
 
     /** {@code start}: the step the run begins at (a resumed run's bar counts the steps of this run). */
     TrainProgress(String label, long totalSteps, long start) {
@@ -20,7 +21,17 @@ final class TrainProgress implements ProgressListener {
 
     /** {@code batch} rows per step, counted as {@code unit} ("points", "images") per second. */
     TrainProgress(String label, long totalSteps, long start, int batch, String unit, ProgressOptions options) {
+        this(label, totalSteps, start, batch, unit, options, null);
+    }
+
+    /** With a time budget (or null): until its estimate the bar has no total, and the ETA is what is left of the budget. */
+    TrainProgress(String label, long totalSteps, long start, int batch, String unit, ProgressOptions options, java.time.Duration budget) {
         this(new ProgressBar(label, totalSteps - start, options).rows(batch, unit), start);
+        if (budget != null) {
+            bar.deadlineAfter(budget.toNanos() * 1e-9);
+            bar.total(0);
+            waitingForEstimate = true;
+        }
     }
 
     TrainProgress(ProgressBar bar, long start) {
@@ -36,7 +47,7 @@ final class TrainProgress implements ProgressListener {
     @Override
     public void onStep(long step, long totalSteps, double loss, double smoothedLoss, double lr, double gradNorm) {
         this.lr = lr;
-        if (totalSteps - start != bar.total()) bar.total(totalSteps - start); // a time budget's estimate
+        if (!waitingForEstimate && totalSteps - start != bar.total()) bar.total(totalSteps - start);
         if (bar.due()) bar.update(step - start, extra(smoothedLoss));
     }
 
@@ -47,6 +58,7 @@ final class TrainProgress implements ProgressListener {
 
     @Override
     public void onSchedule(java.time.Duration budget, long estimatedSteps, double stepsPerSecond) {
+        waitingForEstimate = false;
         bar.total(estimatedSteps - start);
         bar.note(Double.isNaN(stepsPerSecond)
                 ? String.format(Locale.ROOT, "time budget %s: continuing the schedule of %d steps recorded in the checkpoint", Durations.format(budget), estimatedSteps)

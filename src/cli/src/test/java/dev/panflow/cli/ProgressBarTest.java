@@ -102,6 +102,21 @@ class ProgressBarTest {
     }
 
     @Test
+    void beforeABudgetsEstimateNoTotalAndTheEtaIsTheBudgetLeft() {
+        Bar b = bar(false, false, 30 * S);
+        b.bar().total(0);
+        b.bar().deadlineAfter(60);
+        b.clock().now += 15 * S;
+        b.bar().update(300, "loss 1.0000");
+        String line = b.text().strip();
+        assertEquals("train 300 | loss 1.0000 | 20.0 it/s | eta 0:45", line);
+        b.bar().total(1200); // the estimate: 900 more steps at 20/s would be 0:45 too; the budget caps it
+        b.clock().now += 30 * S;
+        b.bar().update(400, "");
+        assertTrue(b.text().contains("400/1200  33%") && b.text().strip().endsWith("eta 0:15"), b.text());
+    }
+
+    @Test
     void durationsParseStrictly() {
         assertEquals(Duration.ofSeconds(90), Durations.parse("90s", "--time-budget"));
         assertEquals(Duration.ofMinutes(15), Durations.parse("15m", "--time-budget"));

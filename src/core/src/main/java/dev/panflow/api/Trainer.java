@@ -155,15 +155,17 @@ public final class Trainer implements AutoCloseable {
         boolean root = coll.isRoot();
         double smooth = Double.NaN;
         long start = tr.step(), t0 = System.nanoTime();
-        long deadline = timeBudget == null ? Long.MAX_VALUE : t0 + timeBudget.toNanos();
+        final long began = t0; // (t0 moves to the start of the measured stretch)
+        long deadline = timeBudget == null ? Long.MAX_VALUE : began + timeBudget.toNanos();
         if (timeBudget != null) tr.setTimeBudgetSeconds(timeBudget.toNanos() * 1e-9);
         // A time-budgeted run stops where its schedule ends; a resumed one continues the recorded schedule.
         long stopAt = tr.hasScheduleEstimate() ? Math.min(totalSteps, tr.scheduleSteps()) : totalSteps;
         if (tr.hasScheduleEstimate() && root)
             listener.onSchedule(timeBudget != null ? timeBudget : Duration.ofNanos((long) (tr.timeBudgetSeconds() * 1e9)), stopAt, Double.NaN);
-        boolean estimating = timeBudget != null && !tr.hasScheduleEstimate();
-        // The estimate: after the warm-up, at least 20 steps and 5 % of the budget, from the rate over the
-        // second half of that stretch (the JIT's first compilations and page-in left out).
+        // The estimates: after the warm-up, at least 20 steps and 5 % of the budget, from the rate over the
+        // second half of that stretch (the JIT's first compilations and page-in left out), and again at
+        // 25 % from the rate since the first (by then the JIT is done; the lr moves a little, once).
+        int estimates = timeBudget != null && !tr.hasScheduleEstimate() ? 2 : 0;
         long estimateAt = Math.max(tr.config.warmup(), start + 20);
         long delay = timeBudget == null ? 0 : timeBudget.toNanos() / 20;
         long s1 = -1, t1 = 0;
@@ -182,18 +184,22 @@ public final class Trainer implements AutoCloseable {
                 long k = tr.step();
                 if (timeBudget != null) {
                     long now = System.nanoTime();
-                    if (s1 < 0 && now - t0 >= delay / 2) {
+                    if (s1 < 0 && now - began >= delay / 2) {
                         s1 = k;
                         t1 = now;
-                    } else if (estimating && s1 >= 0 && k > s1 && k >= estimateAt && now - t0 >= delay) {
+                    } else if (estimates > 0 && s1 >= 0 && k > s1 && k >= estimateAt && now - began >= delay) {
                         double rate = (k - s1) / Math.max((now - t1) * 1e-9, 1e-9);
                         double more = rate * Math.max(0, deadline - now) * 1e-9;
                         long est = Math.min(totalSteps, k + (long) Math.min(more, (double) (Long.MAX_VALUE / 2)));
                         tr.setScheduleSteps(Math.max(1, est));
                         stopAt = est;
-                        estimating = false;
                         if (warm > k) warm = k; // the rate of the result: from here on
                         if (root) listener.onSchedule(timeBudget, est, rate);
+                        if (--estimates > 0) { // the second: at 25 %, from the rate since this one
+                            s1 = k;
+                            t1 = now;
+                            delay = timeBudget.toNanos() / 4;
+                        }
                     }
                     if (now >= deadline && k < stopAt) budgetReached = true;
                 }
@@ -326,8 +332,9 @@ public final class Trainer implements AutoCloseable {
         private Builder() {}
 
         /**
-         * Train for this long (wall time of {@link #run}): after the warm-up the total steps are
-         * estimated from the measured rate and the lr schedule is laid over them; the run stops
+         * Train for this long (wall time of {@link #run}): after the warm-up (at 5 % of the budget,
+         * and again at 25 %) the total steps are estimated from the measured rate and the lr
+         * schedule is laid over them; the run stops
          * at that estimate or at the budget, whichever comes first, with a checkpoint, and
          * {@code steps} stays an upper bound. A resumed run continues the recorded schedule.
          * Null: no budget (the schedule runs over {@code steps}, exactly as before).
