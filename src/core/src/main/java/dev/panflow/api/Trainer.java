@@ -163,7 +163,7 @@ public final class Trainer implements AutoCloseable {
         if (tr.hasScheduleEstimate() && root)
             listener.onSchedule(timeBudget != null ? timeBudget : Duration.ofNanos((long) (tr.timeBudgetSeconds() * 1e9)), stopAt, Double.NaN);
         // The estimates: after the warm-up, at least 20 steps and 5 % of the budget, from the rate over the
-        // second half of that stretch (the JIT's first compilations and page-in left out), and again at
+        // second half of that stretch (at least 20 steps; the JIT's first compilations and page-in left out), and again at
         // 25 % from the rate since the first (by then the JIT is done; the lr moves a little, once).
         int estimates = timeBudget != null && !tr.hasScheduleEstimate() ? 2 : 0;
         long estimateAt = Math.max(tr.config.warmup(), start + 20);
@@ -187,7 +187,7 @@ public final class Trainer implements AutoCloseable {
                     if (s1 < 0 && now - began >= delay / 2) {
                         s1 = k;
                         t1 = now;
-                    } else if (estimates > 0 && s1 >= 0 && k > s1 && k >= estimateAt && now - began >= delay) {
+                    } else if (estimates > 0 && s1 >= 0 && k >= s1 + 20 && k >= estimateAt && now - began >= delay) {
                         double rate = (k - s1) / Math.max((now - t1) * 1e-9, 1e-9);
                         double more = rate * Math.max(0, deadline - now) * 1e-9;
                         long est = Math.min(totalSteps, k + (long) Math.min(more, (double) (Long.MAX_VALUE / 2)));
