@@ -152,7 +152,7 @@ public final class CudaCfmTrainer implements AutoCloseable {
             gpu.kernels.sumSquares(mlp.grads().ptr, flat, scalars.at(1));
             gpu.kernels.clip(mlp.grads().ptr, flat, scalars.at(1), config.maxGradNorm());
         }
-        gpu.kernels.adam(mlp.values().ptr, mlp.grads().ptr, m.ptr, v.ptr, flat, config.lrAt(k), host.optimizer.beta1,
+        gpu.kernels.adam(mlp.values().ptr, mlp.grads().ptr, m.ptr, v.ptr, flat, host.lrAt(k), host.optimizer.beta1,
                 host.optimizer.beta2, host.optimizer.eps, host.optimizer.weightDecay, k);
         float d = (float) Math.min(host.ema.decay(), (1.0 + k) / (10.0 + k));
         gpu.kernels.ema(ema.ptr, mlp.values().ptr, d, flat);

@@ -86,6 +86,8 @@ final class ExperimentCommand implements Runnable {
         Path out = Path.of("runs/paths");
         @Mixin
         Threads threads;
+        @Mixin
+        ProgressOptions progressOptions;
 
         static final double[] FRACTIONS = {0, 0.25, 0.5, 0.75, 1};
 
@@ -165,7 +167,7 @@ final class ExperimentCommand implements Runnable {
         private TrainResult train(String name, Path dir) {
             try (Trainer tr = Trainer.builder().data(DataSets.builtIn(data)).path(name).mlp(hidden, layers).batch(batch).steps(steps)
                     .lr(lr).warmup(Math.min(100, steps)).seed(seed).checkpointEvery(0).out(dir).threads(threads.checked()).build()) {
-                TrainProgress progress = new TrainProgress("train " + name, steps, 0);
+                TrainProgress progress = new TrainProgress("train " + name, steps, 0, batch, "points", progressOptions);
                 TrainResult r = tr.run(progress);
                 progress.finish(r);
                 return r;

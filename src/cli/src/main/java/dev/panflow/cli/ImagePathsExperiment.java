@@ -97,7 +97,7 @@ final class ImagePathsExperiment {
         try (Trainer tr = Trainer.builder().data(DataSets.builtIn("fashion-mnist")).path(name).unet(s.channels()).groups(8)
                 .labelDropout(0f).batch(s.batch()).steps(s.steps()).lr(s.lr()).warmup(Math.min(100, s.steps())).ema(ema)
                 .seed(s.seed()).checkpointEvery(0).backend(s.backend()).threads(s.threads()).out(dir).build()) {
-            TrainProgress progress = new TrainProgress("train " + name, s.steps(), 0);
+            TrainProgress progress = new TrainProgress("train " + name, s.steps(), 0, s.batch(), "images", ProgressOptions.DEFAULT);
             TrainResult r = tr.run(progress);
             progress.finish(r);
             return r;

@@ -4,7 +4,7 @@ import dev.panflow.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code panflow} command line: train, sample, nll, reflow, experiment, bench, serve. */
+/** The {@code panflow} command line: train, sample, nll, reflow, experiment, bench, serve, plot. */
 @Command(name = "panflow", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Conditional Flow Matching on the JVM: train continuous normalizing flows and sample from them.",
         subcommands = {TrainCommand.class, SampleCommand.class,
@@ -13,14 +13,18 @@ import picocli.CommandLine.Command;
                 ExperimentCommand.class,
                 BenchCommand.class,
                 ServeCommand.class,
+                PlotCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    /** The Panflow version (the CLI's --version, run.json). */
+    static final String VERSION = "0.1.0";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: choose train, sample, nll, reflow, experiment, bench or serve (see --help)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: choose train, sample, nll, reflow, experiment, bench, serve or plot (see --help)");
     }
 
     public static void main(String[] args) {
@@ -53,7 +57,7 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"panflow 0.1.0 (Java " + Runtime.version() + ", vector species "
+            return new String[] {"panflow " + VERSION + " (Java " + Runtime.version() + ", vector species "
                     + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length() + " floats)"};
         }
     }

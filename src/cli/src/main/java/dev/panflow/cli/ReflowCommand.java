@@ -51,6 +51,8 @@ final class ReflowCommand implements Callable<Integer> {
     long seed = 0;
     @Mixin
     Threads threads;
+    @Mixin
+    ProgressOptions progressOptions;
 
     static final int[] EULER_STEPS = {1, 2, 4};
 
@@ -86,7 +88,7 @@ final class ReflowCommand implements Callable<Integer> {
                     .out(out).threads(threads.checked());
             if (batch != null) b.batch(batch);
             try (Trainer tr = b.build()) {
-                TrainProgress progress = new TrainProgress("reflow", steps, 0);
+                TrainProgress progress = new TrainProgress("reflow", steps, 0, batch == null ? 0 : batch, "pairs", progressOptions);
                 TrainResult r = tr.run(progress);
                 progress.finish(r);
                 System.out.printf("reflowed %d steps on %d pairs, final loss %.4f (smoothed %.4f) -> %s%n", steps, pairs,

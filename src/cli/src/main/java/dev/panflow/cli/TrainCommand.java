@@ -27,7 +27,9 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train an MLP velocity field with Conditional Flow Matching, then sample it.",
                 "Writes DIR/model.safetensors (checkpoint, atomically replaced every --checkpoint-every steps and at the end),",
-                "DIR/samples.npy and, for 2-D data, DIR/samples.png."})
+                "DIR/samples.npy and, for 2-D data, DIR/samples.png and DIR/trajectory.png (t = 0, 1/4, 1/2, 3/4, 1); DIR/run.json (options, versions, machine) and",
+                "DIR/metrics.jsonl (step, time, loss, smoothed loss, lr, grad norm, steps/s every --metrics-every steps) and",
+                "DIR/loss.png (loss and lr against step, log scale; redrawn at each checkpoint)."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "NAME|FILE", description = "checkerboard, 8gaussians, moons, circles, spirals, fashion-mnist (images; apt-get install dataset-fashion-mnist), or a .npy/.csv file of rows (default: ${DEFAULT-VALUE}).")
     String data = "checkerboard";
@@ -73,8 +75,16 @@ final class TrainCommand implements Callable<Integer> {
     Distributed distributed;
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("runs/checkerboard");
+    @Option(names = "--time-budget", paramLabel = "DURATION", description = "Train for this long (90s, 15m, 1h, 1h30m): after the warm-up the steps are estimated from the measured rate, the lr schedule is laid over them (--steps stays an upper bound; without --steps there is none), and the run stops with a checkpoint at the estimate or the budget; --resume continues the same schedule.")
+    String timeBudget;
+    @Mixin
+    ProgressOptions progressOptions;
     @Option(names = "--checkpoint-every", paramLabel = "N", description = "Write the checkpoint every N steps, 0 = only at the end (default: ${DEFAULT-VALUE}).")
     long checkpointEvery = 1000;
+    @Option(names = "--eval-every", paramLabel = "N", description = "Every N steps sample the checkpoint (written then too) into DIR/progress/step-N.png (a scatter, or an image grid) with a record in metrics.jsonl, on the log's writer thread; 0 = off (default: ${DEFAULT-VALUE}).")
+    long evalEvery = 0;
+    @Option(names = "--metrics-every", paramLabel = "K", description = "A record in DIR/metrics.jsonl every K steps (and the last) (default: ${DEFAULT-VALUE}).")
+    int metricsEvery = 10;
     @Option(names = "--resume", description = "Continue the run from DIR/model.safetensors (same flags); the result is bit-for-bit that of an uninterrupted run.")
     boolean resume;
     @Option(names = "--samples", paramLabel = "N", description = "Samples drawn after training for samples.npy/png, 0 = none (default: ${DEFAULT-VALUE}).")
@@ -99,6 +109,10 @@ final class TrainCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec commandSpec;
 
+    /** --steps with a time budget and no --steps: no limit but the budget. */
+    static final long NO_STEP_LIMIT = 1_000_000_000_000L;
+    private java.time.Duration budget;
+
     /** The job's collective (one process unless --distributed); only its rank 0 writes files and logs. */
     private Collective coll = Collective.SINGLE;
 
@@ -120,6 +134,11 @@ final class TrainCommand implements Callable<Integer> {
         else if (conditional) throw new UserError("--conditional needs --model unet");
         if (samples < 0 || samples > 100_000_000) throw new UserError("--samples must be in [0, 100000000], got " + samples);
         if (sampleSteps < 1) throw new UserError("--sample-steps must be ≥ 1, got " + sampleSteps);
+        progressOptions.logEveryNanos(); // refuses a bad --log-every before any work
+        if (metricsEvery < 1) throw new UserError("--metrics-every must be ≥ 1, got " + metricsEvery);
+        if (evalEvery < 0) throw new UserError("--eval-every must be ≥ 0, got " + evalEvery);
+        budget = timeBudget == null ? null : Durations.parse(timeBudget, "--time-budget");
+        if (budget != null && !commandSpec.commandLine().getParseResult().hasMatchedOption("--steps")) steps = NO_STEP_LIMIT;
         backend.backend(); // refuses an unknown name before any work
         if (!unet) backend.noteIfMlpStaysOnJvm();
         coll = distributed.open(backend.name);
@@ -130,14 +149,20 @@ final class TrainCommand implements Callable<Integer> {
         return code;
     }
 
+    /** --checkpoint-every, and with --eval-every also its multiples (the evaluation samples the checkpoint). */
+    private long checkpointsEvery() {
+        if (evalEvery == 0) return checkpointEvery;
+        return checkpointEvery == 0 ? evalEvery : java.math.BigInteger.valueOf(checkpointEvery).gcd(java.math.BigInteger.valueOf(evalEvery)).longValue();
+    }
+
     /** The run as the library's {@link Trainer} sees it: every flag is one of its options. */
     private Trainer.Builder builder(boolean unet) {
         Trainer.Builder b = Trainer.builder().data(DataSets.open(data)).path(path).mlp(hidden, layers)
                 .timeEmbedding(timeEmbedding).frequencies(frequencies).timeSampling(timeSampling).timeLocation(timeLocation)
                 .coupling(coupling).sinkhornReg(sinkhornReg).batch(batch).steps(steps).lr(lr).lrSchedule(lrSchedule)
                 .warmup(warmup).weightDecay(weightDecay).ema(ema).maxGradNorm(maxGradNorm).seed(seed)
-                .checkpointEvery(checkpointEvery).out(out).resume(resume).backend(backend.name).libraryDir(backend.libraryDir)
-                .threads(threads.checked()).collective(coll);
+                .checkpointEvery(checkpointsEvery()).out(out).resume(resume).backend(backend.name).libraryDir(backend.libraryDir)
+                .threads(threads.checked()).collective(coll).timeBudget(budget);
         if (unet) b.unet(UNetConfig.parseList(channels)).groups(groups).conditional(conditional).labelDropout(labelDropout);
         return b;
     }
@@ -152,8 +177,10 @@ final class TrainCommand implements Callable<Integer> {
             if (root) {
                 if (tr.resumedAt() >= 0) System.err.printf("resumed %s at step %d%n", tr.checkpoint(), tr.resumedAt());
                 System.err.printf("coupling: %s%n", tr.couplingName());
-                System.err.printf("train: %s (dim %d), path %s, %s (%,d parameters), batch %d, %d steps, %d threads%n",
-                        tr.dataName(), tr.dim(), tr.pathName(), tr.modelDescription(), tr.parameterCount(), batch, steps, tr.threads());
+                System.err.printf("train: %s (dim %d), path %s, %s (%,d parameters), batch %d, %s, %d threads%n",
+                        tr.dataName(), tr.dim(), tr.pathName(), tr.modelDescription(), tr.parameterCount(), batch,
+                        budget == null ? steps + " steps" : steps == NO_STEP_LIMIT ? "time budget " + Durations.format(budget)
+                                : "time budget " + Durations.format(budget) + " (at most " + steps + " steps)", tr.threads());
                 if (tr.ranks() > 1)
                     System.err.printf("distributed: %d MPI ranks, %d rows each per step (global batch %d), %d threads each%n",
                             tr.ranks(), tr.localRows(), batch, tr.threads());
@@ -162,12 +189,18 @@ final class TrainCommand implements Callable<Integer> {
                             + " memory), the other layers on the JVM; the U-Net is not device-resident yet");
                 if (!tr.where().equals("jvm")) System.err.println("backend: " + tr.where());
             }
-            TrainResult r = runWithStopHook(tr, root);
-            if (r.stopped()) {
-                if (root)
-                    System.err.printf("%ninterrupted at step %d; checkpoint saved to %s (continue with --resume)%n", r.step(), r.checkpoint());
-                return 130;
+            RunLog log = root ? new RunLog(out, metricsEvery, tr.resumedAt()) : null;
+            TrainResult r;
+            try {
+                if (log != null) log.writeLater("run.json", RunInfo.json("train", commandSpec, facts(tr)));
+                if (log != null && evalEvery > 0)
+                    log.evaluateEvery(evalEvery, new ProgressEval(out, data, samples > 0 ? Math.min(samples, 5000) : 2000, Math.min(sampleSteps, 50), seed + 1));
+                r = runWithStopHook(tr, root, unet, log);
+            } finally {
+                if (log != null) log.close(); // (already closed unless the run threw)
             }
+            if (r.budgetReached() && root) System.err.printf("time budget %s reached at step %d%n", Durations.format(budget), r.step());
+            if (r.stopped()) return 130;
             if (!root) {
                 if (samples > 0) tr.sampleWithStats(sampleRequest()); // every rank takes part in a distributed solve
                 return 0;
@@ -181,7 +214,51 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Runs the training with a progress bar; Ctrl-C (SIGTERM) asks it to stop and waits for its checkpoint. */
-    private TrainResult runWithStopHook(Trainer tr, boolean root) {
+    /** What run.json says of this run besides the options: the data, model and schedule as the trainer sees them. */
+    private java.util.Map<String, Object> facts(Trainer tr) {
+        var m = new java.util.LinkedHashMap<String, Object>();
+        m.put("data", tr.dataName());
+        m.put("dim", tr.dim());
+        m.put("model", tr.modelDescription());
+        m.put("parameters", tr.parameterCount());
+        m.put("path", tr.pathName());
+        m.put("coupling", tr.couplingName());
+        m.put("batch", batch);
+        m.put("steps", steps);
+        m.put("time_budget_s", budget == null ? null : budget.toSeconds());
+        m.put("seed", seed);
+        m.put("threads", tr.threads());
+        m.put("ranks", tr.ranks());
+        m.put("where", tr.where());
+        m.put("resumed_at", tr.resumedAt() >= 0 ? tr.resumedAt() : null);
+        return m;
+    }
+
+    /** Both listeners hear everything (the bar first). */
+    static ProgressListener both(ProgressListener a, ProgressListener b) {
+        if (b == null) return a;
+        return new ProgressListener() {
+            @Override
+            public void onStep(long step, long total, double loss, double smoothed, double lr, double gradNorm) {
+                a.onStep(step, total, loss, smoothed, lr, gradNorm);
+                b.onStep(step, total, loss, smoothed, lr, gradNorm);
+            }
+
+            @Override
+            public void onCheckpoint(long step, Path file) {
+                a.onCheckpoint(step, file);
+                b.onCheckpoint(step, file);
+            }
+
+            @Override
+            public void onSchedule(java.time.Duration budget, long estimatedSteps, double stepsPerSecond) {
+                a.onSchedule(budget, estimatedSteps, stepsPerSecond);
+                b.onSchedule(budget, estimatedSteps, stepsPerSecond);
+            }
+        };
+    }
+
+    private TrainResult runWithStopHook(Trainer tr, boolean root, boolean unet, RunLog log) {
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             tr.requestStop();
@@ -193,9 +270,15 @@ final class TrainCommand implements Callable<Integer> {
         });
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            TrainProgress progress = root ? new TrainProgress("train", steps, tr.step()) : null;
-            TrainResult r = tr.run(root ? progress : ProgressListener.NONE);
+            TrainProgress progress = root ? new TrainProgress("train", steps, tr.step(), batch, unet ? "images" : "points", progressOptions, budget) : null;
+            TrainResult r = tr.run(root ? both(progress, log) : ProgressListener.NONE);
             if (root) progress.finish(r);
+            if (log != null) { // before the shutdown hook may return and the JVM halt: the log's last records
+                log.finish();
+                log.close();
+            }
+            if (r.stopped() && root)
+                System.err.printf("%ninterrupted at step %d; checkpoint saved to %s (continue with --resume)%n", r.step(), r.checkpoint());
             return r;
         } finally {
             finished.countDown();
@@ -224,6 +307,18 @@ final class TrainCommand implements Callable<Integer> {
         return SampleRequest.of(samples).solver(SolverKind.EULER).steps(sampleSteps).seed(seed + 1);
     }
 
+    /** DIR/trajectory.png: the same noise carried to t = 0, ¼, ½, ¾, 1 by the saved (EMA) model, Euler. */
+    private void trajectoryPicture() {
+        Path png = out.resolve("trajectory.png");
+        try (dev.panflow.api.Flow flow = dev.panflow.api.Flow.load(out.resolve("model.safetensors"))) {
+            int n = Math.min(samples, 20000);
+            var frames = flow.trajectory(SampleRequest.of(n).solver(SolverKind.EULER).steps(Math.max(1, sampleSteps / 4)).seed(seed + 1),
+                    0, 0.25, 0.5, 0.75, 1);
+            Plots.trajectory(frames, data, png, new String[] {"t = 0", "t = 1/4", "t = 1/2", "t = 3/4", "t = 1"});
+            System.out.println("wrote " + png);
+        }
+    }
+
     /** Samples with the EMA weights (Euler, --sample-steps) into DIR/samples.npy and a picture. */
     private void sampleAfterTraining(Trainer tr) {
         Samples s = tr.sampleWithStats(sampleRequest());
@@ -243,6 +338,7 @@ final class TrainCommand implements Callable<Integer> {
                 Path png = out.resolve("samples.png");
                 Plots.scatter(x, data, png, String.format("Panflow CFM (%s path), %s, %d steps", path, data, tr.step()));
                 System.out.println("wrote " + png);
+                trajectoryPicture();
             }
         }
     }

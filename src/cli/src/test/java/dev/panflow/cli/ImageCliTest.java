@@ -58,8 +58,10 @@ class ImageCliTest {
         Path out = dir.resolve("run");
         String[] common = {"train", "--data", "fashion-mnist", "--model", "unet", "--channels", "4,8", "--groups", "2",
                 "--conditional", "--batch", "4", "--threads", "2", "--sample-steps", "2", "--samples", "10", "--out", out.toString()};
-        CliTest.Run t = run(concat(common, "--steps", "3"));
+        CliTest.Run t = run(concat(common, "--steps", "3", "--eval-every", "3"));
         assertEquals(0, t.code(), t.err());
+        assertEquals(2 + 4 * (16 + 2), ImageIO.read(out.resolve("progress/step-000000003.png").toFile()).getWidth()); // --samples 10: 4 a row
+        assertTrue(Files.size(out.resolve("loss.png")) > 1000 && Files.size(out.resolve("run.json")) > 100);
         assertTrue(t.err().contains("U-Net 4,8, class-conditional"), t.err());
         BufferedImage grid = ImageIO.read(out.resolve("samples.png").toFile());
         assertEquals(2 + 10 * (16 + 2), grid.getWidth());   // one column per class, 8×8 pixels zoomed 2×

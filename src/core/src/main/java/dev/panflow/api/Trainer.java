@@ -29,6 +29,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -59,6 +60,7 @@ public final class Trainer implements AutoCloseable {
     private final long resumedAt;   // −1 unless resumed
     private final long totalSteps;
     private final String model;
+    private final Duration timeBudget; // null: none
     private boolean emaSwapped;
 
     private Trainer(Builder b) {
@@ -66,6 +68,9 @@ public final class Trainer implements AutoCloseable {
         this.data = b.data;
         this.totalSteps = b.steps;
         this.coll = b.collective;
+        this.timeBudget = b.timeBudget;
+        if (timeBudget != null && coll.size() > 1)
+            throw new InvalidParameterException("timeBudget is not supported in a data-parallel job yet (the ranks' clocks would have to agree on the last step)", "timeBudget");
         ModelSpec spec = b.unetChannels == null ? ModelSpec.MLP
                 : new ModelSpec("unet", b.unetChannels, b.groups, b.conditional, b.labelDropout);
         if (!spec.isUnet() && b.conditional) throw new InvalidParameterException("conditional needs model unet", "conditional", "model");
@@ -150,12 +155,26 @@ public final class Trainer implements AutoCloseable {
         boolean root = coll.isRoot();
         double smooth = Double.NaN;
         long start = tr.step(), t0 = System.nanoTime();
+        final long began = t0; // (t0 moves to the start of the measured stretch)
+        long deadline = timeBudget == null ? Long.MAX_VALUE : began + timeBudget.toNanos();
+        if (timeBudget != null) tr.setTimeBudgetSeconds(timeBudget.toNanos() * 1e-9);
+        // A time-budgeted run stops where its schedule ends; a resumed one continues the recorded schedule.
+        long stopAt = tr.hasScheduleEstimate() ? Math.min(totalSteps, tr.scheduleSteps()) : totalSteps;
+        if (tr.hasScheduleEstimate() && root)
+            listener.onSchedule(timeBudget != null ? timeBudget : Duration.ofNanos((long) (tr.timeBudgetSeconds() * 1e9)), stopAt, Double.NaN);
+        // The estimates: after the warm-up, at least 20 steps and 5 % of the budget, from the rate over the
+        // second half of that stretch (at least 20 steps; the JIT's first compilations and page-in left out), and again at
+        // 25 % from the rate since the first (by then the JIT is done; the lr moves a little, once).
+        int estimates = timeBudget != null && !tr.hasScheduleEstimate() ? 2 : 0;
+        long estimateAt = Math.max(tr.config.warmup(), start + 20);
+        long delay = timeBudget == null ? 0 : timeBudget.toNanos() / 20;
+        long s1 = -1, t1 = 0;
         long warm = start + Math.max(1, (totalSteps - start) / 5); // rates leave out the first fifth (JIT warm-up)
         double comm0 = 0;
         long commSteps0 = 0;
-        boolean stopped = false;
+        boolean stopped = false, budgetReached = false;
         try {
-            while (tr.step() < totalSteps) {
+            while (tr.step() < stopAt) {
                 if (tr.stopAgreed()) { // with several ranks: the same step on all of them
                     stopped = true;
                     break;
@@ -163,14 +182,36 @@ public final class Trainer implements AutoCloseable {
                 double loss = engine.trainStep();
                 smooth = Double.isNaN(smooth) ? loss : 0.98 * smooth + 0.02 * loss;
                 long k = tr.step();
+                if (timeBudget != null) {
+                    long now = System.nanoTime();
+                    if (s1 < 0 && now - began >= delay / 2) {
+                        s1 = k;
+                        t1 = now;
+                    } else if (estimates > 0 && s1 >= 0 && k >= s1 + 20 && k >= estimateAt && now - began >= delay) {
+                        double rate = (k - s1) / Math.max((now - t1) * 1e-9, 1e-9);
+                        double more = rate * Math.max(0, deadline - now) * 1e-9;
+                        long est = Math.min(totalSteps, k + (long) Math.min(more, (double) (Long.MAX_VALUE / 2)));
+                        tr.setScheduleSteps(Math.max(1, est));
+                        stopAt = est;
+                        if (warm > k) warm = k; // the rate of the result: from here on
+                        if (root) listener.onSchedule(timeBudget, est, rate);
+                        if (--estimates > 0) { // the second: at 25 %, from the rate since this one
+                            s1 = k;
+                            t1 = now;
+                            delay = timeBudget.toNanos() / 4;
+                        }
+                    }
+                    if (now >= deadline && k < stopAt) budgetReached = true;
+                }
                 if (k == warm) {
                     t0 = System.nanoTime();
                     comm0 = tr.commSeconds();
                     commSteps0 = tr.commSteps();
                 }
                 long every = tr.config.checkpointEvery();
-                if (every > 0 && k % every == 0 && k < totalSteps) save(listener);
-                if (root) listener.onStep(k, totalSteps, loss, smooth);
+                if (every > 0 && k % every == 0 && k < stopAt && !budgetReached) save(listener);
+                if (root) listener.onStep(k, stopAt, loss, smooth, tr.lrAt(k), engine.lastGradNorm());
+                if (budgetReached) break;
             }
         } catch (TrainingDiverged e) {
             throw checkpoint == null ? e : new TrainingDiverged(e.getMessage() + "; " + Checkpoint.keptNote(checkpoint), e.parameters().toArray(String[]::new));
@@ -181,7 +222,7 @@ public final class Trainer implements AutoCloseable {
         long commSteps = tr.commSteps() - commSteps0;
         return new TrainResult(tr.step(), engine.lastLoss(), smooth, checkpoint, stopped,
                 measured > 0 ? measured / seconds : Double.NaN,
-                commSteps == 0 ? 0 : 1e3 * (tr.commSeconds() - comm0) / commSteps, tr.gradientBytes());
+                commSteps == 0 ? 0 : 1e3 * (tr.commSeconds() - comm0) / commSteps, tr.gradientBytes(), budgetReached);
     }
 
     private void save(ProgressListener listener) {
@@ -286,8 +327,24 @@ public final class Trainer implements AutoCloseable {
         private int threads = Runtime.getRuntime().availableProcessors();
         private Path out, libraryDir, startFrom;
         private Collective collective = Collective.SINGLE;
+        private Duration timeBudget;
 
         private Builder() {}
+
+        /**
+         * Train for this long (wall time of {@link #run}): after the warm-up (at 5 % of the budget,
+         * and again at 25 %) the total steps are estimated from the measured rate and the lr
+         * schedule is laid over them; the run stops
+         * at that estimate or at the budget, whichever comes first, with a checkpoint, and
+         * {@code steps} stays an upper bound. A resumed run continues the recorded schedule.
+         * Null: no budget (the schedule runs over {@code steps}, exactly as before).
+         */
+        public Builder timeBudget(Duration budget) {
+            if (budget != null && (budget.isNegative() || budget.isZero() || budget.compareTo(Duration.ofDays(366)) > 0))
+                throw new InvalidParameterException("timeBudget must be positive and at most 366 days, got " + budget, "timeBudget");
+            this.timeBudget = budget;
+            return this;
+        }
 
         /** The training data; the trainer closes it when it is closed. */
         public Builder data(TrainingData data) { this.data = data; return this; }

@@ -146,6 +146,33 @@ public final class CfmTrainer implements StepEngine {
     /** True once any rank has asked to stop, as of the last step (the same answer on every rank). */
     public boolean stopAgreed() { return shared[1] > 0 || (collective.size() == 1 && stopRequested); }
 
+    private double lastGradNorm = Double.NaN;
+    private long scheduleSteps;        // 0: the schedule runs over config.steps()
+    private double timeBudgetSeconds;  // 0: no time budget
+
+    @Override
+    public double lastGradNorm() { return lastGradNorm; }
+
+    /** The learning rate of 1-based step k: the config's schedule over {@link #scheduleSteps()}. */
+    public float lrAt(long k) { return scheduleSteps > 0 ? config.lrAt(k, scheduleSteps) : config.lrAt(k); }
+
+    /** The steps the lr schedule is laid over: a time budget's estimate, else the config's steps. */
+    public long scheduleSteps() { return scheduleSteps > 0 ? scheduleSteps : config.steps(); }
+
+    /** True when a time budget's estimate (not the config's steps) sets the schedule. */
+    public boolean hasScheduleEstimate() { return scheduleSteps > 0; }
+
+    /** Lays the schedule over {@code steps} (a time budget's estimate); recorded in checkpoints. */
+    public void setScheduleSteps(long steps) {
+        if (steps < 1) throw new IllegalArgumentException("schedule steps " + steps);
+        this.scheduleSteps = steps;
+    }
+
+    /** The run's time budget in seconds (0 = none), recorded in checkpoints. */
+    public double timeBudgetSeconds() { return timeBudgetSeconds; }
+
+    public void setTimeBudgetSeconds(double s) { this.timeBudgetSeconds = s; }
+
     /** Completed optimizer steps. */
     public long step() { return optimizer.steps(); }
 
@@ -194,7 +221,8 @@ public final class CfmTrainer implements StepEngine {
             throw new TrainingDiverged("gradient norm is " + norm + " at step " + k + "; the learning rate (lr "
                     + config.lr() + ") is likely too high (lower it, or set maxGradNorm), or the data has extreme values",
                     "lr", "maxGradNorm");
-        optimizer.step(config.lrAt(k));
+        lastGradNorm = norm;
+        optimizer.step(lrAt(k));
         ema.update(k);
         lastLoss = loss;
         return loss;

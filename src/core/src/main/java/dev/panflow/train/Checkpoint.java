@@ -49,6 +49,8 @@ public final class Checkpoint {
             meta.put("classes", Integer.toString(tr.model.classes()));
         }
         meta.put("step", Long.toString(tr.step()));
+        if (tr.timeBudgetSeconds() > 0) meta.put("time_budget_s", Double.toString(tr.timeBudgetSeconds()));
+        if (tr.hasScheduleEstimate()) meta.put("schedule_steps", Long.toString(tr.scheduleSteps()));
         meta.put("coupling", tr.data instanceof dev.panflow.data.PairedDataSource ? "paired" : tr.coupling().name());
         if (!(tr.data instanceof dev.panflow.data.PairedDataSource)) meta.putAll(tr.coupling().metadata());
         meta.put("rng", join(tr.rng.state()));
@@ -106,6 +108,18 @@ public final class Checkpoint {
             load(ps, tr.optimizer.secondMoment(), f, "adam_v.", file);
             tr.optimizer.setSteps(step(meta, file));
             tr.rng.setState(parseLongs(meta.get("rng"), file));
+            if (meta.containsKey("schedule_steps")) { // a time-budgeted run: continue its schedule
+                long h = parseLong(meta, "schedule_steps", file);
+                if (h < 1) throw new UserError(file + ": metadata 'schedule_steps' is " + h);
+                tr.setScheduleSteps(h);
+            }
+            if (meta.containsKey("time_budget_s")) {
+                try {
+                    tr.setTimeBudgetSeconds(Double.parseDouble(meta.get("time_budget_s")));
+                } catch (NumberFormatException e) {
+                    throw new UserError(file + ": metadata 'time_budget_s' is not a number: " + meta.get("time_budget_s"));
+                }
+            }
         }
     }
 

@@ -14,6 +14,9 @@ public interface StepEngine extends AutoCloseable {
     /** The loss of the last step, read back from the device if need be. */
     double lastLoss();
 
+    /** The global gradient norm (before clipping) of the last step, or NaN where the engine does not compute it. */
+    default double lastGradNorm() { return Double.NaN; }
+
     /** Copies weights, EMA and optimizer moments into the host trainer (before a checkpoint); a no-op on the JVM. */
     void syncToHost();
 

@@ -39,10 +39,13 @@ public record TrainConfig(
     }
 
     /** Learning rate at 1-based step k: linear warm-up, then constant or cosine decay to lr/10. */
-    public float lrAt(long k) {
+    public float lrAt(long k) { return lrAt(k, steps); }
+
+    /** The same schedule laid over {@code horizon} steps instead of {@link #steps()} (e.g. a time budget's estimate). */
+    public float lrAt(long k, long horizon) {
         if (warmup > 0 && k <= warmup) return lr * k / warmup;
         if (lrSchedule.equals("constant")) return lr;
-        double p = Math.min(1.0, (double) (k - warmup) / Math.max(1, steps - warmup));
+        double p = Math.min(1.0, (double) (k - warmup) / Math.max(1, horizon - warmup));
         return (float) (lr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * p))));
     }
 

@@ -1,0 +1,69 @@
+package dev.panflow.cli;
+
+import dev.panflow.api.Flow;
+import dev.panflow.api.LoadOptions;
+import dev.panflow.api.SampleRequest;
+import dev.panflow.api.Samples;
+import dev.panflow.data.Checkerboard;
+import dev.panflow.io.ImageGrid;
+import dev.panflow.io.ScatterPlot;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * --eval-every: samples of the checkpoint as the run goes, into DIR/progress/step-NNNNNNN.png
+ * (a scatter for 2-D data, an image grid for images), each with an evaluation record for
+ * metrics.jsonl. Runs on the run log's writer thread from the checkpoint file (which the
+ * trainer replaces atomically), with one kernel thread, so the training thread only signals it.
+ */
+final class ProgressEval {
+    private final Path dir, checkpoint;
+    private final String data;
+    private final int n, steps;
+    private final long seed;
+
+    ProgressEval(Path dir, String data, int n, int steps, long seed) {
+        this.dir = dir.resolve("progress");
+        this.checkpoint = dir.resolve("model.safetensors");
+        this.data = data;
+        this.n = n;
+        this.steps = steps;
+        this.seed = seed;
+    }
+
+    /** Samples the checkpoint as it is now; returns the evaluation record (step, seconds, and a quality figure where known). */
+    Map<String, Object> run() throws IOException {
+        Files.createDirectories(dir);
+        long t0 = System.nanoTime();
+        try (Flow flow = Flow.load(checkpoint, LoadOptions.defaults().threads(1))) {
+            long step = flow.info().step();
+            int[] shape = flow.info().imageShape();
+            int count = shape != null ? Math.min(n, 64) : n;
+            Samples s = flow.sampleWithStats(SampleRequest.of(count).solver("euler").steps(steps).seed(seed));
+            Path png = dir.resolve(String.format("step-%09d.png", step));
+            MemorySegment pts = MemorySegment.ofArray(s.values());
+            Map<String, Object> rec = new LinkedHashMap<>();
+            rec.put("eval", true);
+            rec.put("step", step);
+            if (shape != null) {
+                ImageGrid.writePng(png, pts, count, shape[0], shape[1], shape[2], (int) Math.ceil(Math.sqrt(count)), 2);
+            } else if (s.dim() == 2) {
+                double[] b = Plots.bounds(s.values(), data);
+                ScatterPlot.writePng(png, pts, count, b[0], b[1], b[0], b[1], 384, data + ", step " + step);
+                if (data.equals("checkerboard")) rec.put("on_square_fraction", Checkerboard.onFraction(pts, count));
+            } else {
+                rec.put("note", "no picture: data has " + s.dim() + " dimensions");
+                png = null;
+            }
+            rec.put("samples", count);
+            rec.put("nfe", s.nfe());
+            rec.put("seconds", (System.nanoTime() - t0) * 1e-9);
+            if (png != null) rec.put("picture", dir.getFileName() + "/" + png.getFileName());
+            return rec;
+        }
+    }
+}

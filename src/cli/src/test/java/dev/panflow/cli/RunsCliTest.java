@@ -1,0 +1,156 @@
+package dev.panflow.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panflow.io.Json;
+import dev.panflow.io.Safetensors;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs a person can follow: time budgets, --quiet, the metrics log and the pictures. */
+class RunsCliTest {
+    static final String[] SMALL = {"--hidden", "32", "--layers", "2", "--batch", "128", "--threads", "1", "--sample-steps", "5"};
+
+    static CliTest.Run train(Path out, String... more) {
+        String[] args = new String[3 + SMALL.length + more.length];
+        args[0] = "train";
+        args[1] = "--out";
+        args[2] = out.toString();
+        System.arraycopy(SMALL, 0, args, 3, SMALL.length);
+        System.arraycopy(more, 0, args, 3 + SMALL.length, more.length);
+        return CliTest.run(args);
+    }
+
+    static long trainedSteps(String out) {
+        Matcher m = Pattern.compile("trained (\\d+) steps").matcher(out);
+        assertTrue(m.find(), out);
+        return Long.parseLong(m.group(1));
+    }
+
+    static Map<String, String> meta(Path file) {
+        try (Arena a = Arena.ofConfined()) {
+            return Safetensors.read(file, a).metadata();
+        }
+    }
+
+    @Test
+    void aTimeBudgetStopsWithACheckpointAndResumeContinuesItsSchedule(@TempDir Path dir) {
+        Path out = dir.resolve("run");
+        CliTest.Run r = train(out, "--time-budget", "2s", "--steps", "100000000", "--samples", "0", "--checkpoint-every", "0");
+        assertEquals(0, r.code(), r.err());
+        long n = trainedSteps(r.out());
+        assertTrue(n > 0 && n < 100_000_000, r.out());
+        assertTrue(r.err().contains("time budget 2s: ~"), r.err());
+        Map<String, String> m = meta(out.resolve("model.safetensors"));
+        assertEquals(Long.toString(n), m.get("step"));
+        long horizon = Long.parseLong(m.get("schedule_steps"));
+        assertTrue(n <= horizon, n + " > " + horizon);
+        CliTest.Run again = train(out, "--time-budget", "2s", "--steps", "100000000", "--samples", "0", "--checkpoint-every", "0", "--resume");
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.err().contains("resumed") && again.err().contains("continuing the schedule of " + horizon + " steps"), again.err());
+        long n2 = trainedSteps(again.out());
+        assertTrue(n2 >= n && n2 <= horizon, n + " then " + n2 + " of " + horizon);
+        assertEquals(Long.toString(horizon), meta(out.resolve("model.safetensors")).get("schedule_steps"));
+    }
+
+    @Test
+    void badBudgetsAndIntervalsAreUserErrors(@TempDir Path dir) {
+        CliTest.assertUserError(train(dir.resolve("a"), "--time-budget", "15 minutes"), "--time-budget must be a duration");
+        CliTest.assertUserError(train(dir.resolve("b"), "--time-budget", "0s"), "--time-budget must be positive");
+        CliTest.assertUserError(train(dir.resolve("c"), "--log-every", "0"), "--log-every must be in");
+    }
+
+    @Test
+    void quietShowsNoBar(@TempDir Path dir) {
+        CliTest.Run r = train(dir.resolve("q"), "--steps", "30", "--samples", "0", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.err().contains("train ["), r.err());
+        assertEquals(30, trainedSteps(r.out()));
+        CliTest.Run loud = train(dir.resolve("l"), "--steps", "30", "--samples", "0");
+        assertTrue(loud.err().contains("train [########################] 30/30 100% | loss "), loud.err());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void runJsonAndMetricsJsonlParseBack(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("m");
+        CliTest.Run r = train(out, "--steps", "35", "--samples", "0", "--metrics-every", "10", "--seed", "3");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> run = (Map<String, Object>) Json.parse(Files.readString(out.resolve("run.json")));
+        assertEquals("train", run.get("command"));
+        assertEquals(Main.VERSION, run.get("panflow_version"));
+        assertEquals(3L, run.get("seed"));
+        assertEquals(1L, run.get("threads"));
+        Map<String, Object> options = (Map<String, Object>) run.get("options");
+        assertEquals(32L, options.get("hidden"));
+        assertEquals("checkerboard", options.get("data"));
+        assertEquals(0.008, (Double) options.get("lr"), 1e-9);
+        Map<String, Object> machine = (Map<String, Object>) run.get("machine");
+        assertTrue(machine.get("isa") instanceof String && machine.get("jdk") instanceof String, machine.toString());
+        List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertEquals(4, lines.size(), lines.toString()); // steps 10, 20, 30 and the last, 35
+        long prev = 0;
+        for (String line : lines) {
+            Map<String, Object> m = (Map<String, Object>) Json.parse(line);
+            long step = (Long) m.get("step");
+            assertTrue(step > prev);
+            prev = step;
+            for (String k : new String[] {"time", "loss", "smoothed_loss", "lr", "grad_norm", "steps_per_s"})
+                assertTrue(m.get(k) instanceof Number, k + " in " + line);
+        }
+        assertEquals(35, prev);
+        // A resumed run keeps the records up to its checkpoint and appends its own.
+        CliTest.Run again = train(out, "--steps", "50", "--samples", "0", "--metrics-every", "10", "--seed", "3", "--resume");
+        assertEquals(0, again.code(), again.err());
+        List<RunLog.Metric> all = RunLog.read(out.resolve("metrics.jsonl"));
+        assertEquals(List.of(10L, 20L, 30L, 35L, 40L, 50L), all.stream().map(RunLog.Metric::step).toList());
+        assertTrue(all.get(4).time() >= all.get(3).time());
+    }
+
+    @Test
+    void lossPngTrajectoryPngAndPlotOverlay(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("a"), b = dir.resolve("b");
+        CliTest.Run r = train(a, "--steps", "40", "--checkpoint-every", "20", "--samples", "400");
+        assertEquals(0, r.code(), r.err());
+        var loss = javax.imageio.ImageIO.read(a.resolve("loss.png").toFile());
+        assertEquals(960, loss.getWidth());
+        var traj = javax.imageio.ImageIO.read(a.resolve("trajectory.png").toFile());
+        assertTrue(traj.getWidth() > 4 * traj.getHeight(), "five panels in a row");
+        assertTrue(r.out().contains("wrote " + a.resolve("trajectory.png")), r.out());
+        assertEquals(0, train(b, "--steps", "30", "--samples", "0", "--lr", "0.002").code());
+        Path png = dir.resolve("both.png");
+        CliTest.Run p = CliTest.run("plot", a.toString(), b.resolve("metrics.jsonl").toString(), "--out", png.toString());
+        assertEquals(0, p.code(), p.err());
+        assertEquals(960, javax.imageio.ImageIO.read(png.toFile()).getWidth());
+        CliTest.assertUserError(CliTest.run("plot", dir.resolve("nothing").toString()), "no metrics.jsonl at");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void evalEveryWritesProgressPicturesAndRecords(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("e");
+        CliTest.Run r = train(out, "--steps", "40", "--eval-every", "20", "--samples", "0");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.size(out.resolve("progress/step-000000020.png")) > 500);
+        assertTrue(Files.size(out.resolve("progress/step-000000040.png")) > 500);
+        long evals = 0;
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+            Map<String, Object> m = (Map<String, Object>) Json.parse(line);
+            if (Boolean.TRUE.equals(m.get("eval"))) {
+                evals++;
+                assertTrue(m.get("on_square_fraction") instanceof Double, line);
+            }
+        }
+        assertEquals(2, evals);
+        assertEquals(List.of(10L, 20L, 30L, 40L), RunLog.read(out.resolve("metrics.jsonl")).stream().map(RunLog.Metric::step).toList());
+    }
+}
