@@ -221,7 +221,7 @@ final class ExperimentCommand implements Runnable {
                 y += im.getHeight() + 4;
             }
             g.dispose();
-            ImageIO.write(all, "png", target.toFile());
+            dev.panflow.io.AtomicFiles.writePng(target, all);
         }
     }
 }

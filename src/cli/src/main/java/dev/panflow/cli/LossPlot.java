@@ -7,13 +7,10 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.panflow.io.AtomicFiles;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
-import javax.imageio.ImageIO;
 
 /**
  * Loss curves: the loss (log scale; raw faint, smoothed bold) against the step, and below it
@@ -31,11 +28,8 @@ final class LossPlot {
 
     private LossPlot() {}
 
-    static void write(Path png, String title, List<Run> runs, boolean raw) throws IOException {
-        BufferedImage img = render(title, runs, raw);
-        Path tmp = png.resolveSibling(png.getFileName() + ".tmp");
-        if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("no PNG writer in this JDK");
-        Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    static void write(Path png, String title, List<Run> runs, boolean raw) {
+        AtomicFiles.writePng(png, render(title, runs, raw));
     }
 
     static BufferedImage render(String title, List<Run> runs, boolean raw) {

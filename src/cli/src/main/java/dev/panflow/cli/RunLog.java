@@ -2,13 +2,12 @@ package dev.panflow.cli;
 
 import dev.panflow.api.ProgressListener;
 import dev.panflow.io.Json;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import dev.panflow.io.AtomicFiles;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -203,13 +202,7 @@ final class RunLog implements ProgressListener, AutoCloseable {
 
     /** Writes {@code text} to {@code file} in the run folder atomically, on the writer thread. */
     void writeLater(String file, String text) {
-        submit(() -> atomically(dir.resolve(file), text));
-    }
-
-    static void atomically(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        submit(() -> AtomicFiles.writeString(dir.resolve(file), text));
     }
 
     /** Waits for the writer to finish everything given to it; a write that failed is reported as a note. */

@@ -2,13 +2,9 @@ package dev.panflow.io;
 
 import dev.panflow.UserError;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import javax.imageio.ImageIO;
 
 /**
  * A PNG of images laid out in a grid: rows of C×H×W floats in [−1, 1] (C = 1 grey, C = 3 RGB),
@@ -43,12 +39,6 @@ public final class ImageGrid {
                         for (int dx = 0; dx < zoom; dx++) img.setRGB(ox + j * zoom + dx, oy + i * zoom + dy, rgb);
                 }
         }
-        ByteArrayOutputStream bo = new ByteArrayOutputStream();
-        try {
-            if (!ImageIO.write(img, "png", bo)) throw new IOException("no PNG writer");
-        } catch (IOException e) {
-            throw new UserError("cannot encode PNG " + p + ": " + e.getMessage(), e);
-        }
-        IoUtil.writeAtomically(p, ch -> IoUtil.writeFully(ch, ByteBuffer.wrap(bo.toByteArray())));
+        AtomicFiles.writePng(p, img);
     }
 }

@@ -5,12 +5,9 @@ import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.Channels;
 import java.nio.file.Path;
 import java.util.List;
-import javax.imageio.ImageIO;
 
 /**
  * PNG density plots of 2-D points: a per-pixel histogram, smoothed by a small box filter,
@@ -45,9 +42,7 @@ public final class ScatterPlot {
     public static void writePanels(Path p, List<MemorySegment> panels, int rows, String[] titles,
                                    double xmin, double xmax, double ymin, double ymax, int panelPx) {
         BufferedImage img = render(panels, rows, titles, xmin, xmax, ymin, ymax, panelPx);
-        IoUtil.writeAtomically(p, ch -> {
-            if (!ImageIO.write(img, "png", Channels.newOutputStream(ch))) throw new IOException("no PNG writer in this JDK");
-        });
+        AtomicFiles.writePng(p, img);
     }
 
     static BufferedImage render(List<MemorySegment> panels, int rows, String[] titles,
