@@ -17,8 +17,9 @@ import java.util.Map;
 /**
  * --eval-every: samples of the checkpoint as the run goes, into DIR/progress/step-NNNNNNN.png
  * (a scatter for 2-D data, an image grid for images), each with an evaluation record for
- * metrics.jsonl. Runs on the run log's writer thread from the checkpoint file (which the
- * trainer replaces atomically), with one kernel thread, so the training thread only signals it.
+ * metrics.jsonl. Runs on the run log's writer thread, with one kernel thread, from a snapshot of
+ * the checkpoint taken when it was written: the trainer replaces the file (by a rename) at the
+ * next checkpoint, possibly before the evaluation starts.
  */
 final class ProgressEval {
     private final Path dir, checkpoint;
@@ -35,11 +36,27 @@ final class ProgressEval {
         this.seed = seed;
     }
 
-    /** Samples the checkpoint as it is now; returns the evaluation record (step, seconds, and a quality figure where known). */
-    Map<String, Object> run() throws IOException {
+    /**
+     * The checkpoint as written at {@code step}, kept for {@link #run}: a hard link (a metadata
+     * operation, cheap on the training thread; the next save renames a new file over the name, so
+     * the link keeps this one), or a copy where links are not supported.
+     */
+    Path snapshot(long step) throws IOException {
         Files.createDirectories(dir);
+        Path snap = dir.resolve(String.format(".checkpoint-%09d.safetensors", step));
+        Files.deleteIfExists(snap);
+        try {
+            Files.createLink(snap, checkpoint);
+        } catch (IOException | UnsupportedOperationException noLinks) {
+            Files.copy(checkpoint, snap);
+        }
+        return snap;
+    }
+
+    /** Samples a {@link #snapshot} and deletes it; returns the evaluation record (step, seconds, and a quality figure where known). */
+    Map<String, Object> run(Path snapshot) throws IOException {
         long t0 = System.nanoTime();
-        try (Flow flow = Flow.load(checkpoint, LoadOptions.defaults().threads(1))) {
+        try (Flow flow = Flow.load(snapshot, LoadOptions.defaults().threads(1))) {
             long step = flow.info().step();
             int[] shape = flow.info().imageShape();
             int count = shape != null ? Math.min(n, 64) : n;
@@ -64,6 +81,8 @@ final class ProgressEval {
             rec.put("seconds", (System.nanoTime() - t0) * 1e-9);
             if (png != null) rec.put("picture", dir.getFileName() + "/" + png.getFileName());
             return rec;
+        } finally {
+            Files.deleteIfExists(snapshot);
         }
     }
 }

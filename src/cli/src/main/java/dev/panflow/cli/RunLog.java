@@ -164,18 +164,30 @@ final class RunLog implements ProgressListener, AutoCloseable {
      */
     @Override
     public void onCheckpoint(long step, Path file) {
-        if (eval != null && step % evalEvery == 0 && !evalPending.getAndSet(true))
-            submit(() -> {
-                evalPending.set(false);
-                Map<String, Object> rec = eval.run();
-                Files.writeString(metrics, RunInfo.value(rec, "").replaceAll("\\s*\n\\s*", "") + "\n", StandardCharsets.UTF_8,
-                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            });
+        if (eval != null && step % evalEvery == 0 && !evalPending.getAndSet(true)) evaluateLater(step);
         long now = System.nanoTime();
         if (lastDrawNanos != 0 && now - lastDrawNanos < REDRAW_NANOS) return;
         if (drawPending.getAndSet(true)) return;
         lastDrawNanos = now;
         drawLater();
+    }
+
+    /** Snapshots this step's checkpoint now (the next save replaces the file) and samples it on the writer thread. */
+    private void evaluateLater(long step) {
+        Path snapshot;
+        try {
+            snapshot = eval.snapshot(step);
+        } catch (IOException e) {
+            if (failure == null) failure = e;
+            evalPending.set(false);
+            return;
+        }
+        submit(() -> {
+            evalPending.set(false);
+            Map<String, Object> rec = eval.run(snapshot);
+            Files.writeString(metrics, RunInfo.value(rec, "").replaceAll("\\s*\n\\s*", "") + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        });
     }
 
     private ProgressEval eval;
