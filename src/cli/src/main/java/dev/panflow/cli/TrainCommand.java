@@ -170,10 +170,11 @@ final class TrainCommand implements Callable<Integer> {
     private int trainAndSample(boolean unet) {
         boolean root = coll.isRoot();
         try (Trainer tr = builder(unet).build()) {
-            if (!unet) // the samples drawn after training count too
-                MemoryBudget.check(MemoryBudget.trainingBytes(new MlpConfig(tr.dim(), hidden, layers, timeEmbedding, frequencies), batch)
-                                + MemoryBudget.samplingBytes(new MlpConfig(tr.dim(), hidden, layers, timeEmbedding, frequencies), samples),
+            if (!unet) { // the samples drawn after training count too
+                MlpConfig m = new MlpConfig(tr.dim(), hidden, layers, timeEmbedding, frequencies);
+                MemoryBudget.check(MemoryBudget.trainingBytes(m, batch) + MemoryBudget.samplingBytes(m, samples),
                         "--batch " + batch + ", --hidden " + hidden + ", --layers " + layers + " and --samples " + samples);
+            }
             if (root) {
                 if (tr.resumedAt() >= 0) System.err.printf("resumed %s at step %d%n", tr.checkpoint(), tr.resumedAt());
                 System.err.printf("coupling: %s%n", tr.couplingName());
@@ -213,7 +214,6 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Runs the training with a progress bar; Ctrl-C (SIGTERM) asks it to stop and waits for its checkpoint. */
     /** What run.json says of this run besides the options: the data, model and schedule as the trainer sees them. */
     private java.util.Map<String, Object> facts(Trainer tr) {
         var m = new java.util.LinkedHashMap<String, Object>();
@@ -258,6 +258,7 @@ final class TrainCommand implements Callable<Integer> {
         };
     }
 
+    /** Runs the training with a progress bar; Ctrl-C (SIGTERM) asks it to stop and waits for its checkpoint. */
     private TrainResult runWithStopHook(Trainer tr, boolean root, boolean unet, RunLog log) {
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {

@@ -6,9 +6,7 @@ import dev.panflow.kernels.ConvKernels;
 import dev.panflow.kernels.ConvScalar;
 import dev.panflow.kernels.JvmConv;
 import dev.panflow.kernels.Pool;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -36,9 +34,6 @@ public final class Backends {
     /** The names accepted, for help texts ("jvm, scalar, onednn, cuda"). */
     public static String names() { return String.join(", ", ALL.keySet()); }
 
-    /** Every backend found, the built-in ones first. */
-    public static List<Backend> all() { return new ArrayList<>(ALL.values()); }
-
     /** The backend called {@code name} (case-insensitive); a UserError listing the choices for any other. */
     public static Backend byName(String name) {
         String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
@@ -56,11 +51,6 @@ public final class Backends {
     /** The convolution kernels of a backend, its library looked up in the default places. */
     public static ConvKernels conv(String name, Pool pool) {
         return byName(name).convolutions(pool, BackendOptions.DEFAULT);
-    }
-
-    /** The convolution kernels of a backend, its library looked up in {@code libraryDir} first (may be null). */
-    public static ConvKernels conv(String name, Pool pool, java.nio.file.Path libraryDir) {
-        return byName(name).convolutions(pool, new BackendOptions(libraryDir));
     }
 
     /** The core's two backends: the JVM runs everything; they differ only in who runs a U-Net's convolutions. */

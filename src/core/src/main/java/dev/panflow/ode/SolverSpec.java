@@ -11,15 +11,5 @@ public record SolverSpec(SolverKind kind, int steps, double atol, double rtol, i
         this(kind, steps, atol, rtol, Dopri5PerPoint.DEFAULT_MAX_STEPS, 0);
     }
 
-    public static SolverSpec fixed(SolverKind kind, int steps) { return new SolverSpec(kind, steps, 1e-5, 1e-5); }
-
-    public static SolverSpec adaptive(double atol, double rtol) { return new SolverSpec(SolverKind.DOPRI5, 0, atol, rtol); }
-
-    public OdeSolver open() {
-        if (kind == SolverKind.DOPRI5_POINT) {
-            Solvers.byName(kind.id(), steps, atol, rtol).close(); // the same checks and messages
-            return new Dopri5PerPoint(atol, rtol, 0, minStep, maxSteps);
-        }
-        return Solvers.byName(kind.id(), steps, atol, rtol);
-    }
+    public OdeSolver open() { return Solvers.open(kind, steps, atol, rtol, maxSteps, minStep); }
 }

@@ -8,9 +8,13 @@ public final class Solvers {
 
     private Solvers() {}
 
-    /** steps is used by the fixed-step methods, atol/rtol by dopri5. */
+    /** steps is used by the fixed-step methods, atol/rtol by dopri5 (and dopri5-point, with its default bounds). */
     public static OdeSolver byName(String name, int steps, double atol, double rtol) {
-        SolverKind kind = SolverKind.parse(name);
+        return open(SolverKind.parse(name), steps, atol, rtol, Dopri5PerPoint.DEFAULT_MAX_STEPS, 0);
+    }
+
+    /** The same for a kind; maxSteps and minStep (≤ 0: none) bound dopri5-point's steps per point. */
+    public static OdeSolver open(SolverKind kind, int steps, double atol, double rtol, int maxSteps, double minStep) {
         boolean fixed = kind.fixedStep();
         if (fixed && steps < 1) throw new UserError("steps must be at least 1, got " + steps);
         if (!fixed && !(atol >= 0 && rtol >= 0 && atol + rtol > 0))
@@ -21,7 +25,7 @@ public final class Solvers {
             case HEUN -> new Heun(steps);
             case RK4 -> new Rk4(steps);
             case DOPRI5 -> new Dopri5(atol, rtol);
-            case DOPRI5_POINT -> new Dopri5PerPoint(atol, rtol);
+            case DOPRI5_POINT -> new Dopri5PerPoint(atol, rtol, 0, minStep, maxSteps);
         };
     }
 }

@@ -23,10 +23,4 @@ public record ServeConfig(Path model, String host, int port, int threads, int ma
         if (maxBodyBytes < 1024) throw InvalidParameterException.atLeast("maxBodyBytes", 1024, maxBodyBytes);
         if (workers < 1 || workers > 64) throw InvalidParameterException.range("workers", 1, 64, workers);
     }
-
-    /** 127.0.0.1:8080, all cores per solve, batches of up to 4096 points, 256 waiting requests, 5 ms wait, 65 536 points per request, 64 MiB bodies, the jvm backend, one solve at a time. */
-    public static ServeConfig defaults(Path model) {
-        return new ServeConfig(model, "127.0.0.1", 8080, Runtime.getRuntime().availableProcessors(), 4096, 256, 5, 65_536,
-                64L << 20, "jvm", 1);
-    }
 }
