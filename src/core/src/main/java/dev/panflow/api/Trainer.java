@@ -21,6 +21,7 @@ import dev.panflow.train.Checkpoint;
 import dev.panflow.train.MemoryBudget;
 import dev.panflow.train.ModelSpec;
 import dev.panflow.train.StepEngine;
+import dev.panflow.train.TimeBudget;
 import dev.panflow.train.TrainConfig;
 import dev.panflow.train.TrainingDiverged;
 import java.io.IOException;
@@ -31,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.function.LongSupplier;
 
 /**
  * Conditional Flow Matching training: a network (an MLP, or a U-Net for images) learns the
@@ -61,6 +63,7 @@ public final class Trainer implements AutoCloseable {
     private final long totalSteps;
     private final String model;
     private final Duration timeBudget; // null: none
+    private final LongSupplier clock;  // nanoseconds: System::nanoTime, or a test's
     private boolean emaSwapped;
 
     private Trainer(Builder b) {
@@ -69,6 +72,7 @@ public final class Trainer implements AutoCloseable {
         this.totalSteps = b.steps;
         this.coll = b.collective;
         this.timeBudget = b.timeBudget;
+        this.clock = b.clock;
         if (timeBudget != null && coll.size() > 1)
             throw new InvalidParameterException("timeBudget is not supported in a data-parallel job yet (the ranks' clocks would have to agree on the last step)", "timeBudget");
         ModelSpec spec = b.unetChannels == null ? ModelSpec.MLP
@@ -154,21 +158,19 @@ public final class Trainer implements AutoCloseable {
         if (emaSwapped) throw new IllegalStateException("this trainer has sampled with its EMA weights; build a new one to train on");
         boolean root = coll.isRoot();
         double smooth = Double.NaN;
-        long start = tr.step(), t0 = System.nanoTime();
+        long start = tr.step(), t0 = clock.getAsLong();
         final long began = t0; // (t0 moves to the start of the measured stretch)
-        long deadline = timeBudget == null ? Long.MAX_VALUE : began + timeBudget.toNanos();
         if (timeBudget != null) tr.setTimeBudgetSeconds(timeBudget.toNanos() * 1e-9);
-        // A time-budgeted run stops where its schedule ends; a resumed one continues the recorded schedule.
-        long stopAt = tr.hasScheduleEstimate() ? Math.min(totalSteps, tr.scheduleSteps()) : totalSteps;
-        if (tr.hasScheduleEstimate() && root)
+        // A resumed budgeted run continues the recorded schedule and stops at its end (or at the new budget);
+        // a fresh one estimates its steps as it goes (TimeBudget) and stops at the budget or at steps.
+        boolean resumedSchedule = tr.hasScheduleEstimate();
+        long stopAt = resumedSchedule ? Math.min(totalSteps, tr.scheduleSteps()) : totalSteps;
+        if (resumedSchedule && root)
             listener.onSchedule(timeBudget != null ? timeBudget : Duration.ofNanos((long) (tr.timeBudgetSeconds() * 1e9)), stopAt, Double.NaN);
-        // The estimates: after the warm-up, at least 20 steps and 5 % of the budget, from the rate over the
-        // second half of that stretch (at least 20 steps; the JIT's first compilations and page-in left out), and again at
-        // 25 % from the rate since the first (by then the JIT is done; the lr moves a little, once).
-        int estimates = timeBudget != null && !tr.hasScheduleEstimate() ? 2 : 0;
-        long estimateAt = Math.max(tr.config.warmup(), start + 20);
-        long delay = timeBudget == null ? 0 : timeBudget.toNanos() / 20;
-        long s1 = -1, t1 = 0;
+        TimeBudget budget = timeBudget == null ? null
+                : new TimeBudget(began, timeBudget.toNanos(), Math.max(tr.config.warmup(), start + 20), totalSteps);
+        boolean estimating = budget != null && !resumedSchedule;
+        long shownTotal = stopAt; // what the listener is told: the estimate while one is made
         long warm = start + Math.max(1, (totalSteps - start) / 5); // rates leave out the first fifth (JIT warm-up)
         double comm0 = 0;
         long commSteps0 = 0;
@@ -182,35 +184,24 @@ public final class Trainer implements AutoCloseable {
                 double loss = engine.trainStep();
                 smooth = Double.isNaN(smooth) ? loss : 0.98 * smooth + 0.02 * loss;
                 long k = tr.step();
-                if (timeBudget != null) {
-                    long now = System.nanoTime();
-                    if (s1 < 0 && now - began >= delay / 2) {
-                        s1 = k;
-                        t1 = now;
-                    } else if (estimates > 0 && s1 >= 0 && k >= s1 + 20 && k >= estimateAt && now - began >= delay) {
-                        double rate = (k - s1) / Math.max((now - t1) * 1e-9, 1e-9);
-                        double more = rate * Math.max(0, deadline - now) * 1e-9;
-                        long est = Math.min(totalSteps, k + (long) Math.min(more, (double) (Long.MAX_VALUE / 2)));
-                        tr.setScheduleSteps(Math.max(1, est));
-                        stopAt = est;
+                if (budget != null) {
+                    long now = clock.getAsLong();
+                    if (estimating && budget.afterStep(k, now)) {
+                        tr.setScheduleSteps(Math.max(1, budget.estimate()));
+                        shownTotal = budget.estimate();
                         if (warm > k) warm = k; // the rate of the result: from here on
-                        if (root) listener.onSchedule(timeBudget, est, rate);
-                        if (--estimates > 0) { // the second: at 25 %, from the rate since this one
-                            s1 = k;
-                            t1 = now;
-                            delay = timeBudget.toNanos() / 4;
-                        }
+                        if (root) listener.onSchedule(timeBudget, budget.estimate(), budget.rate());
                     }
-                    if (now >= deadline && k < stopAt) budgetReached = true;
+                    if (budget.over(now) && k < stopAt) budgetReached = true;
                 }
                 if (k == warm) {
-                    t0 = System.nanoTime();
+                    t0 = clock.getAsLong();
                     comm0 = tr.commSeconds();
                     commSteps0 = tr.commSteps();
                 }
                 long every = tr.config.checkpointEvery();
                 if (every > 0 && k % every == 0 && k < stopAt && !budgetReached) save(listener);
-                if (root) listener.onStep(k, stopAt, loss, smooth, tr.lrAt(k), engine.lastGradNorm());
+                if (root) listener.onStep(k, Math.max(k, shownTotal), loss, smooth, tr.lrAt(k), engine.lastGradNorm());
                 if (budgetReached) break;
             }
         } catch (TrainingDiverged e) {
@@ -218,7 +209,7 @@ public final class Trainer implements AutoCloseable {
         }
         save(listener);
         long measured = tr.step() - Math.min(warm, tr.step());
-        double seconds = (System.nanoTime() - t0) * 1e-9;
+        double seconds = (clock.getAsLong() - t0) * 1e-9;
         long commSteps = tr.commSteps() - commSteps0;
         return new TrainResult(tr.step(), engine.lastLoss(), smooth, checkpoint, stopped,
                 measured > 0 ? measured / seconds : Double.NaN,
@@ -328,15 +319,19 @@ public final class Trainer implements AutoCloseable {
         private Path out, libraryDir, startFrom;
         private Collective collective = Collective.SINGLE;
         private Duration timeBudget;
+        private LongSupplier clock = System::nanoTime;
 
         private Builder() {}
 
+        /** For tests: the clock (nanoseconds) that the time budget and steps/s are measured on. */
+        Builder clock(LongSupplier nanos) { this.clock = nanos; return this; }
+
         /**
          * Train for this long (wall time of {@link #run}): after the warm-up (at 5 % of the budget,
-         * and again at 25 %) the total steps are estimated from the measured rate and the lr
-         * schedule is laid over them; the run stops
-         * at that estimate or at the budget, whichever comes first, with a checkpoint, and
-         * {@code steps} stays an upper bound. A resumed run continues the recorded schedule.
+         * and again at 25, 50, 75 and 90 %) the total steps are estimated from the measured rate
+         * and the lr schedule is laid over them; the run stops at the budget with a checkpoint
+         * (steps past the estimate run at the schedule's final lr), and {@code steps} stays an
+         * upper bound. A resumed run continues the recorded schedule to its end.
          * Null: no budget (the schedule runs over {@code steps}, exactly as before).
          */
         public Builder timeBudget(Duration budget) {

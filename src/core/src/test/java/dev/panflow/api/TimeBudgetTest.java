@@ -27,39 +27,107 @@ class TimeBudgetTest {
         }
     }
 
+    /**
+     * A clock that the run's own steps move: each step takes {@code slowMs} for the first
+     * {@code slowSteps} (a JIT warming up, a busy machine) and {@code fastMs} after, so a budget
+     * run is timed exactly and never waits.
+     */
+    static final class StepClock {
+        final long[] now = {1_000_000_000L};
+        final long slowSteps;
+        final double slowMs, fastMs;
+
+        StepClock(long slowSteps, double slowMs, double fastMs) {
+            this.slowSteps = slowSteps;
+            this.slowMs = slowMs;
+            this.fastMs = fastMs;
+        }
+
+        long read() { return now[0]; }
+
+        /** Called from onStep: the time step {@code step + 1} takes passes (the first step takes none). */
+        void advancePast(long step) { now[0] += (long) ((step + 1 <= slowSteps ? slowMs : fastMs) * 1e6); }
+    }
+
     @Test
-    void aBudgetStopsTheRunWithACheckpointAndLaysTheScheduleOverTheEstimate() {
+    void aBudgetRunsToItsEndEvenWhenTheRateRisesAfterTheEstimates() {
+        // 100 slow steps (20 ms) then fast ones (5 ms) in a 10 s budget: the first version estimated
+        // ~875 steps at 25 % and stopped there, at 59 % of the budget. Now: at the budget.
         Path out = dir.resolve("budget");
-        long[] schedule = {-1};
+        StepClock clock = new StepClock(100, 20, 5);
+        List<Long> estimates = new ArrayList<>();
         List<Double> lrs = new ArrayList<>();
+        long[] lastTotal = {0};
         TrainResult r;
         try (Trainer t = TrainerTest.small(DataSets.builtIn("checkerboard")).steps(100_000_000).warmup(10)
-                .checkpointEvery(0).timeBudget(Duration.ofSeconds(2)).out(out).build()) {
+                .checkpointEvery(0).timeBudget(Duration.ofSeconds(10)).out(out).clock(clock::read).build()) {
+            long began = clock.read();
             r = t.run(new ProgressListener() {
                 @Override
                 public void onSchedule(Duration budget, long estimatedSteps, double stepsPerSecond) {
-                    assertEquals(Duration.ofSeconds(2), budget);
+                    assertEquals(Duration.ofSeconds(10), budget);
                     assertTrue(stepsPerSecond > 0);
-                    schedule[0] = estimatedSteps;
+                    estimates.add(estimatedSteps);
                 }
 
                 @Override
                 public void onStep(long step, long total, double loss, double smoothed, double lr, double gradNorm) {
                     lrs.add(lr);
+                    lastTotal[0] = total;
                     assertTrue(gradNorm > 0, "grad norm " + gradNorm);
+                    clock.advancePast(step);
                 }
             });
+            double seconds = (clock.read() - began) * 1e-9;
+            assertTrue(seconds >= 10 && seconds <= 10.03, "ended after " + seconds + " s of a 10 s budget");
         }
         assertFalse(r.stopped());
-        assertTrue(schedule[0] > 20 && schedule[0] < 100_000_000, "estimate " + schedule[0]);
-        assertTrue(r.step() <= schedule[0] && r.step() > 20, "stopped at " + r.step());
-        assertTrue(Files.exists(out.resolve("model.safetensors")));
+        assertTrue(r.budgetReached());
+        // 100 steps in 1.98 s (steps 2..100), then 8.02 s at 200 steps/s: 1704 steps (±1 for where the budget falls).
+        assertEquals(1704, r.step(), 1);
+        assertEquals(5, estimates.size(), "estimates at 5, 25, 50, 75 and 90 %: " + estimates);
+        assertTrue(estimates.get(0) < 1000, "the first estimate sees the slow steps: " + estimates);
+        assertEquals(r.step(), estimates.getLast(), 0.02 * r.step(), "the last estimate, at the steady rate: " + estimates);
+        assertEquals(r.step(), lastTotal[0], "the listener's total: the estimate, or the step when past it");
         Map<String, String> m = meta(out.resolve("model.safetensors"));
-        assertEquals(Long.toString(schedule[0]), m.get("schedule_steps"));
-        assertEquals(2.0, Double.parseDouble(m.get("time_budget_s")));
+        assertEquals(Long.toString(estimates.getLast()), m.get("schedule_steps"));
+        assertEquals(10.0, Double.parseDouble(m.get("time_budget_s")));
         assertEquals(Long.toString(r.step()), m.get("step"));
-        if (r.step() == schedule[0]) // the schedule ran out: the last lr is the floor lr/10
-            assertEquals(8e-4, lrs.getLast(), 1e-6);
+        assertEquals(8e-4, lrs.getLast(), 1e-4, "the schedule has (all but) decayed to lr/10 at the end");
+    }
+
+    @Test
+    void aSlowingRunStopsAtTheBudgetBeforeItsEstimate() {
+        StepClock clock = new StepClock(400, 5, 20); // fast, then slow: the estimates overshoot
+        List<Long> estimates = new ArrayList<>();
+        TrainResult r;
+        try (Trainer t = TrainerTest.small(DataSets.builtIn("checkerboard")).steps(100_000_000).warmup(10)
+                .checkpointEvery(0).timeBudget(Duration.ofSeconds(10)).clock(clock::read).build()) {
+            r = t.run(new ProgressListener() {
+                @Override
+                public void onSchedule(Duration budget, long estimatedSteps, double stepsPerSecond) { estimates.add(estimatedSteps); }
+
+                @Override
+                public void onStep(long step, long total, double loss, double smoothed, double lr, double gradNorm) { clock.advancePast(step); }
+            });
+        }
+        assertTrue(r.budgetReached());
+        assertEquals(400 + 400, r.step(), 1); // 1.995 s fast, 8.005 s at 50 steps/s
+        assertTrue(estimates.getFirst() > 1500, "the first estimate expected the fast rate: " + estimates);
+    }
+
+    @Test
+    void stepsStaysAnUpperBoundOfABudgetRun() {
+        StepClock clock = new StepClock(0, 1, 1);
+        try (Trainer t = TrainerTest.small(DataSets.builtIn("checkerboard")).steps(300).warmup(10)
+                .checkpointEvery(0).timeBudget(Duration.ofSeconds(10)).clock(clock::read).build()) {
+            TrainResult r = t.run(new ProgressListener() {
+                @Override
+                public void onStep(long step, long total, double loss, double smoothed, double lr, double gradNorm) { clock.advancePast(step); }
+            });
+            assertEquals(300, r.step());
+            assertFalse(r.budgetReached());
+        }
     }
 
     @Test
@@ -67,21 +135,24 @@ class TimeBudgetTest {
         Path out = dir.resolve("resume");
         long[] schedule = {-1};
         long stoppedAt;
-        // Stop by hand a few steps after the estimate, as Ctrl-C would.
+        StepClock clock = new StepClock(0, 2, 2);
+        // Stop by hand a few steps after the first estimate, as Ctrl-C would.
         try (Trainer t = TrainerTest.small(DataSets.builtIn("checkerboard")).steps(100_000_000).warmup(10)
-                .checkpointEvery(0).timeBudget(Duration.ofSeconds(2)).out(out).build()) {
+                .checkpointEvery(0).timeBudget(Duration.ofSeconds(2)).out(out).clock(clock::read).build()) {
             TrainResult r = t.run(new ProgressListener() {
                 @Override
                 public void onSchedule(Duration budget, long estimatedSteps, double stepsPerSecond) { schedule[0] = estimatedSteps; }
 
                 @Override
                 public void onStep(long step, long total, double loss, double smoothed, double lr, double gradNorm) {
-                    if (schedule[0] > 0 && step >= schedule[0] / 2) t.requestStop();
+                    clock.advancePast(step);
+                    if (schedule[0] > 0 && step >= schedule[0] / 10) t.requestStop();
                 }
             });
             assertTrue(r.stopped());
             stoppedAt = r.step();
         }
+        assertEquals(1000, schedule[0], 1, "2 s at 2 ms a step");
         assertTrue(stoppedAt < schedule[0], stoppedAt + " vs " + schedule[0]);
         long[] heard = {-1, -1};
         double[] lastLr = {0};
