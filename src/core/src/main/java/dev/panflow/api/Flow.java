@@ -14,6 +14,7 @@ import dev.panflow.nn.MlpModel;
 import dev.panflow.nn.UNet;
 import dev.panflow.ode.LogLikelihood;
 import dev.panflow.ode.OdeSolver;
+import dev.panflow.ode.SolveListener;
 import dev.panflow.ode.VjpField;
 import dev.panflow.path.AffinePath;
 import dev.panflow.path.Paths;
@@ -101,13 +102,16 @@ public final class Flow implements AutoCloseable {
     public float[][] sample(SampleRequest request) { return sampleWithStats(request).rows(); }
 
     /** n points with the solver's NFE and the solve time. */
-    public Samples sampleWithStats(SampleRequest request) {
+    public Samples sampleWithStats(SampleRequest request) { return sampleWithStats(request, SampleListener.NONE); }
+
+    /** The same samples, {@code listener} hearing the solve between its steps (for a progress bar). */
+    public Samples sampleWithStats(SampleRequest request, SampleListener listener) {
         long floats = (long) request.n() * meta.dim();
         if (floats > Integer.MAX_VALUE - 16)
             throw new InvalidParameterException("n " + request.n() + " × dim " + meta.dim() + " floats do not fit a Java array; use sampleInto", "n");
         float[] out = new float[(int) floats];
         Samples[] result = new Samples[1];
-        run(request, (seg, res) -> {
+        run(request, listener, (seg, res) -> {
             MemorySegment.copy(seg, ValueLayout.JAVA_FLOAT, 0, out, 0, out.length);
             result[0] = Samples.of(out, request, meta.dim(), res);
         });
@@ -123,7 +127,7 @@ public final class Flow implements AutoCloseable {
         if (out.byteSize() < bytes)
             throw new InvalidParameterException("out holds " + out.byteSize() + " bytes; " + request.n() + " samples need " + bytes, "out");
         long[] nfe = new long[1];
-        run(request, (seg, res) -> {
+        run(request, SampleListener.NONE, (seg, res) -> {
             MemorySegment.copy(seg, 0, out, 0, bytes);
             nfe[0] = res.stats().nfe();
         });
@@ -132,13 +136,17 @@ public final class Flow implements AutoCloseable {
 
     private interface SampleSink { void accept(MemorySegment samples, Sampler.Result result); }
 
-    private void run(SampleRequest req, SampleSink sink) {
+    private void run(SampleRequest req, SampleListener listener, SampleSink sink) {
         int[] labels = labels(req, meta.classes(), file);
         if (!meta.spec().isUnet())
             MemoryBudget.check(MemoryBudget.samplingBytes(meta.config().mlp(meta.dim()), req.n()), "n " + req.n() + " samples of this model", "n");
         Replica r = acquire();
         try (Workspace ws = new Workspace()) {
-            Sampler.Result res = r.sampler.sample(path, req.solverSpec(), req.n(), req.seed(), labels, req.guidance(), ws);
+            int n = req.n();
+            // Rank 0 reports its block's share as the share of all n points (the ranks' blocks are alike).
+            SolveListener heard = listener == SampleListener.NONE || !options.collective().isRoot() ? SolveListener.NONE
+                    : (done, nfe) -> listener.onProgress(Math.min(n, (long) (done * n)), n, nfe);
+            Sampler.Result res = r.sampler.sample(path, req.solverSpec(), n, req.seed(), labels, req.guidance(), ws, heard);
             if (options.collective().isRoot()) sink.accept(res.samples().segment(), res);
         } finally {
             release(r);

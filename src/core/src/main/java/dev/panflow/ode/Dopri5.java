@@ -61,6 +61,11 @@ public final class Dopri5 extends AbstractSolver {
 
     @Override
     public SolveStats solve(VelocityField f, MemorySegment x, int rows, float t0, float t1) {
+        return solve(f, x, rows, t0, t1, SolveListener.NONE);
+    }
+
+    @Override
+    public SolveStats solve(VelocityField f, MemorySegment x, int rows, float t0, float t1, SolveListener listener) {
         long n = size(f, x, rows);
         if (t0 == t1 || n == 0) return new SolveStats(0, 0, 0);
         buffers(n);
@@ -123,6 +128,7 @@ public final class Dopri5 extends AbstractSolver {
                 h *= Math.max(MIN_FACTOR, Math.min(1, factor));
                 lastRejected = true;
             }
+            if (listener != SolveListener.NONE) listener.onProgress(Math.abs(t - t0) / span, nfe);
         }
         return new SolveStats(nfe, accepted, rejected);
     }

@@ -92,6 +92,11 @@ public final class Dopri5PerPoint extends AbstractSolver {
 
     @Override
     public SolveStats solve(VelocityField f, MemorySegment x, int rows, float t0, float t1) {
+        return solve(f, x, rows, t0, t1, SolveListener.NONE);
+    }
+
+    @Override
+    public SolveStats solve(VelocityField f, MemorySegment x, int rows, float t0, float t1, SolveListener listener) {
         long n = size(f, x, rows);
         if (t0 == t1 || n == 0) return new SolveStats(0, 0, 0, 0, 0, 0);
         int d = f.dim();
@@ -185,6 +190,11 @@ public final class Dopri5PerPoint extends AbstractSolver {
                 }
             }
             if (anyDone) m = compact(x, xc, m, d, base, tot, false);
+            if (listener != SolveListener.NONE) { // retired points count as done; running ones by their share of the span
+                double sum = rows - m;
+                for (int p = 0; p < m; p++) sum += Math.abs(tt[p] - t0) / span;
+                listener.onProgress(sum / rows, calls);
+            }
         }
         // Points that did not reach t1 are counted, not logged: the caller warns (the CLI names how many).
         return new SolveStats(calls, tot.accepted, tot.rejected, (double) tot.nfeSum / rows, tot.nfeMax, tot.unfinished);

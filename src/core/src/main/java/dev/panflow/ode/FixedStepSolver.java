@@ -33,18 +33,24 @@ abstract class FixedStepSolver extends AbstractSolver {
 
     @Override
     public final SolveStats solve(VelocityField f, MemorySegment x, int rows, float t0, float t1) {
+        return solve(f, x, rows, t0, t1, SolveListener.NONE);
+    }
+
+    @Override
+    public final SolveStats solve(VelocityField f, MemorySegment x, int rows, float t0, float t1, SolveListener listener) {
         long n = size(f, x, rows);
         if (t0 == t1 || n == 0) return new SolveStats(0, 0, 0);
         double h = ((double) t1 - t0) / steps;
         prepare((float) h);
         if (f instanceof ChunkedField cf && cf.pool() != null && rows > cf.chunkRows()) {
-            chunks.run(cf, x, rows, t0, h);
+            chunks.run(cf, x, rows, t0, h, listener);
         } else {
             buffers(n);
             MemorySegment xs = x.asSlice(0, 4 * n);
             for (int i = 0; i < steps; i++) {
                 // t_i = t0 + i·h, not a running sum, so rounding does not accumulate.
                 step(f, xs, buf, ks, rows, n, t0 + i * h, h);
+                if (listener != SolveListener.NONE) listener.onProgress((i + 1.0) / steps, (long) stages * (i + 1));
             }
         }
         return new SolveStats(stages * steps, steps, 0);
@@ -79,8 +85,10 @@ abstract class FixedStepSolver extends AbstractSolver {
         private MemorySegment x;
         private int rows, chunkRows, count, dim;
         private double t0, h;
+        private SolveListener listener;
+        private long rowSteps; // done, under the lock of this object
 
-        void run(ChunkedField f, MemorySegment x, int rows, double t0, double h) {
+        void run(ChunkedField f, MemorySegment x, int rows, double t0, double h, SolveListener listener) {
             Pool pool = f.pool();
             int slots = pool.threads(), cr = f.chunkRows();
             ensure(slots, (long) cr * f.dim());
@@ -92,6 +100,8 @@ abstract class FixedStepSolver extends AbstractSolver {
             this.dim = f.dim();
             this.t0 = t0;
             this.h = h;
+            this.listener = listener;
+            this.rowSteps = 0;
             next.set(0);
             f.prepareSlots();
             try {
@@ -99,6 +109,7 @@ abstract class FixedStepSolver extends AbstractSolver {
             } finally {
                 this.field = null;
                 this.x = null;
+                this.listener = null;
             }
         }
 
@@ -113,10 +124,20 @@ abstract class FixedStepSolver extends AbstractSolver {
                     int r0 = c * chunkRows, nr = Math.min(chunkRows, rows - r0);
                     long off = 4L * r0 * dim, len = 4L * nr * dim, n = (long) nr * dim;
                     MemorySegment.copy(x, off, xc, 0, len);
-                    for (int i = 0; i < steps; i++) step(f, xc, b, k, nr, n, t0 + i * h, h);
+                    for (int i = 0; i < steps; i++) {
+                        step(f, xc, b, k, nr, n, t0 + i * h, h);
+                        if (listener != SolveListener.NONE) heard(nr);
+                    }
                     MemorySegment.copy(xc, 0, x, off, len);
                 }
             }
+        }
+
+        /** {@code rows} more row-steps are done: tell the listener, one thread at a time. */
+        private synchronized void heard(int rows) {
+            rowSteps += rows;
+            double done = (double) rowSteps / ((double) this.rows * steps);
+            listener.onProgress(done, (long) (done * stages * steps));
         }
 
         private void ensure(int slots, long floats) {

@@ -1,5 +1,6 @@
 package dev.panflow.sampling;
 
+import dev.panflow.ode.SolveListener;
 import dev.panflow.ode.SolverSpec;
 import dev.panflow.path.AffinePath;
 import dev.panflow.tensor.Workspace;
@@ -15,6 +16,17 @@ public interface FlowSampler extends AutoCloseable {
      * class-conditional model, {@code guidance} is the classifier-free guidance weight w.
      */
     Sampler.Result sample(AffinePath path, SolverSpec solver, int n, long seed, int[] labels, float guidance, Workspace ws);
+
+    /**
+     * The same samples, telling {@code listener} how the solve goes between its steps. By default
+     * (a device sampler that solves in one call) it hears only the end.
+     */
+    default Sampler.Result sample(AffinePath path, SolverSpec solver, int n, long seed, int[] labels, float guidance, Workspace ws,
+                                  SolveListener listener) {
+        Sampler.Result r = sample(path, solver, n, seed, labels, guidance, ws);
+        listener.onProgress(1.0, r.stats().nfe());
+        return r;
+    }
 
     @Override
     default void close() {}

@@ -6,7 +6,9 @@ import dev.panflow.dist.RowSplit;
 import dev.panflow.nn.FlowModel;
 import dev.panflow.nn.MlpModel;
 import dev.panflow.ode.OdeSolver;
+import dev.panflow.ode.SolveListener;
 import dev.panflow.ode.SolveStats;
+import dev.panflow.ode.SolverSpec;
 import dev.panflow.ode.VelocityField;
 import dev.panflow.path.AffinePath;
 import dev.panflow.tensor.Rng;
@@ -32,9 +34,18 @@ public final class Sampler {
 
     /** The JVM's sampler over a model's current weights, its points split over the ranks of {@code c}. */
     public static FlowSampler onJvm(FlowModel model, Collective c) {
-        return (path, solver, n, seed, labels, guidance, ws) -> {
-            try (OdeSolver ode = solver.open()) {
-                return sample(model, path, ode, n, seed, ws, labels, guidance, c);
+        return new FlowSampler() {
+            @Override
+            public Result sample(AffinePath path, SolverSpec solver, int n, long seed, int[] labels, float guidance, Workspace ws) {
+                return sample(path, solver, n, seed, labels, guidance, ws, SolveListener.NONE);
+            }
+
+            @Override
+            public Result sample(AffinePath path, SolverSpec solver, int n, long seed, int[] labels, float guidance, Workspace ws,
+                                 SolveListener listener) {
+                try (OdeSolver ode = solver.open()) {
+                    return Sampler.sample(model, path, ode, n, seed, ws, labels, guidance, c, listener);
+                }
             }
         };
     }
@@ -56,10 +67,16 @@ public final class Sampler {
      */
     public static Result sample(FlowModel model, AffinePath path, OdeSolver solver, int n, long seed, Workspace ws,
                                 int[] labels, float guidance, Collective c) {
+        return sample(model, path, solver, n, seed, ws, labels, guidance, c, SolveListener.NONE);
+    }
+
+    /** The same, {@code listener} hearing this rank's solve between its steps. */
+    public static Result sample(FlowModel model, AffinePath path, OdeSolver solver, int n, long seed, Workspace ws,
+                                int[] labels, float guidance, Collective c, SolveListener listener) {
         if (n < c.size()) throw new UserError(n + " samples over " + c.size() + " ranks: every rank needs at least one");
         Tensor x = ws.tensor(n, model.dim());
         new Rng(seed).fillGaussian(x.segment(), x.size(), path.noiseStd());
-        return solve(model, path, solver, x, ws, labels, guidance, c);
+        return solve(model, path, solver, x, ws, labels, guidance, c, listener);
     }
 
     /**
@@ -70,6 +87,12 @@ public final class Sampler {
      */
     public static Result solve(FlowModel model, AffinePath path, OdeSolver solver, Tensor x, Workspace ws,
                                int[] labels, float guidance, Collective c) {
+        return solve(model, path, solver, x, ws, labels, guidance, c, SolveListener.NONE);
+    }
+
+    /** The same, {@code listener} hearing this rank's solve between its steps. */
+    public static Result solve(FlowModel model, AffinePath path, OdeSolver solver, Tensor x, Workspace ws,
+                               int[] labels, float guidance, Collective c, SolveListener listener) {
         int n = x.rows();
         if (labels != null && labels.length != n) throw new IllegalArgumentException(labels.length + " labels for " + n + " samples");
         RowSplit split = new RowSplit(n, c.size());
@@ -79,7 +102,7 @@ public final class Sampler {
         int dim = x.cols();
         MemorySegment block = x.segment().asSlice(4L * first * dim, 4L * rows * dim);
         long start = System.nanoTime();
-        SolveStats stats = solver.solve(field, block, rows, 0f, path.tMax());
+        SolveStats stats = solver.solve(field, block, rows, 0f, path.tMax(), listener);
         c.gatherRows(block, x.segment(), split, dim);
         return new Result(x, stats, (System.nanoTime() - start) * 1e-9);
     }
