@@ -3,11 +3,11 @@ package dev.panflow.cli;
 import dev.panflow.UserError;
 import dev.panflow.api.DataSets;
 import dev.panflow.api.Flow;
-import dev.panflow.api.LikelihoodListener;
 import dev.panflow.api.LikelihoodRequest;
 import dev.panflow.api.Likelihoods;
 import dev.panflow.api.LoadOptions;
 import dev.panflow.api.SampleRequest;
+import dev.panflow.api.Samples;
 import dev.panflow.api.TrainResult;
 import dev.panflow.api.Trainer;
 import dev.panflow.data.DataSource;
@@ -48,7 +48,7 @@ final class ExperimentCommand implements Runnable {
                     "trains the same MLP with each path, then reports test NLL (exact divergence, dopri5), dopri5 NFE at",
                     "atol = rtol = 1e-5, and sample error (energy distance, sliced W2, on-square) at fixed NFE for",
                     "euler/midpoint/rk4. Writes DIR/paths.md (the tables), DIR/paths.png (samples at t = 0, 1/4, 1/2, 3/4, 1",
-                    "per path) and DIR/<path>/model.safetensors.",
+                    "per path), DIR/run.json, and per path DIR/<path>/model.safetensors, metrics.jsonl, run.json and loss.png.",
                     "With --data fashion-mnist: the same U-Net per path; test bits/dim (Hutchinson, first --test test images),",
                     "dopri5 sampling NFE, and the RMS error of fixed-NFE samples against dopri5 samples from the same noise."})
     static final class PathsExperiment implements Callable<Integer> {
@@ -112,10 +112,12 @@ final class ExperimentCommand implements Runnable {
             if (images && test > 10000) throw new UserError("--test must be ≤ 10000 (the Fashion-MNIST test set), got " + test);
             if (steps < 1 || batch < 1) throw new UserError("--steps and --batch must be ≥ 1");
             Files.createDirectories(out);
+            dev.panflow.io.AtomicFiles.writeString(out.resolve("run.json"), RunInfo.json("experiment paths", commandSpec, experimentFacts(images)));
             if (images) {
                 String backendName = backend.checked("experiment paths");
                 String md = ImagePathsExperiment.run(new ImagePathsExperiment.Settings(paths, steps, batch, lr,
-                        dev.panflow.nn.UNetConfig.parseList(channels), backendName, test, eval, nfe, tol, seed, out, threads.checked()));
+                        dev.panflow.nn.UNetConfig.parseList(channels), backendName, test, eval, nfe, tol, seed, out, threads.checked(),
+                        progressOptions, commandSpec));
                 System.out.print(md);
                 System.out.println("wrote " + out.resolve("paths.md") + " and " + out.resolve("paths.png"));
                 return 0;
@@ -136,15 +138,15 @@ final class ExperimentCommand implements Runnable {
                         // Test NLL: held-out draws, exact divergence, dopri5 at --tol.
                         Tensor x = Tensor.allocate(arena, test, ds.dim());
                         ds.sample(new Rng(seed + 12345), x.segment(), test);
-                        Likelihoods nll = flow.logLikelihoodWithStats(x.segment(), test, LikelihoodRequest.defaults()
-                                .divergence(LikelihoodRequest.DivergenceMethod.EXACT).tolerances(tol, tol).batch(test), LikelihoodListener.NONE);
+                        Likelihoods nll = nll(flow, "nll " + name, x.segment(), test, LikelihoodRequest.defaults()
+                                .divergence(LikelihoodRequest.DivergenceMethod.EXACT).tolerances(tol, tol).batch(test), progressOptions);
                         SampleRequest req = SampleRequest.of(eval).seed(seed + 1);
-                        long sampleNfe = Quality.of(flow.sampleWithStats(req.solver(SolverKind.DOPRI5).tolerances(tol, tol)), ds, seed + 1).nfe();
+                        long sampleNfe = Quality.of(sample(flow, "sample " + name, req.solver(SolverKind.DOPRI5).tolerances(tol, tol), progressOptions), ds, seed + 1).nfe();
                         summary.append(String.format(Locale.ROOT, "| %s | %.3f ± %.3f | %d | %d | %.3f | %.0f |%n", name, -nll.mean(),
                                 nll.standardError(), sampleNfe, nll.nfe(), r.finalLoss(), trainSeconds));
                         for (int k : nfe)
                             for (SolverKind s : FIXED_NFE_SOLVERS) {
-                                Quality q = Quality.of(flow.sampleWithStats(req.solver(s).steps(k / evaluationsPerStep(s))), ds, seed + 1);
+                                Quality q = Quality.of(sample(flow, "sample " + name + " " + s.id(), req.solver(s).steps(k / evaluationsPerStep(s)), progressOptions), ds, seed + 1);
                                 solvers.append(String.format(Locale.ROOT, "| %s | %s | %d | %.4f | %.4f | %s |%n", name, s.id(), q.nfe(),
                                         q.energy(), q.slicedW2(), Double.isNaN(q.onSquare()) ? "–" : String.format(Locale.ROOT, "%.3f", q.onSquare())));
                             }
@@ -163,15 +165,53 @@ final class ExperimentCommand implements Runnable {
             return 0;
         }
 
-        /** The same MLP trained with path {@code name}, its checkpoint in {@code dir}. */
+        /** The same MLP trained with path {@code name}, its checkpoint and run log in {@code dir}. */
         private TrainResult train(String name, Path dir) {
             try (Trainer tr = Trainer.builder().data(DataSets.builtIn(data)).path(name).mlp(hidden, layers).batch(batch).steps(steps)
                     .lr(lr).warmup(Math.min(100, steps)).seed(seed).checkpointEvery(0).out(dir).threads(threads.checked()).build()) {
                 TrainProgress progress = new TrainProgress("train " + name, steps, 0, batch, "points", progressOptions);
-                TrainResult r = tr.run(progress);
-                progress.finish(r);
-                return r;
+                return progress.run(tr, RunLog.start(dir, "experiment paths", commandSpec, pathFacts(tr, steps, batch, seed)));
             }
+        }
+
+        /** What the experiment's run.json says besides its options. */
+        private java.util.Map<String, Object> experimentFacts(boolean images) {
+            var m = new java.util.LinkedHashMap<String, Object>();
+            m.put("data", data);
+            m.put("paths", paths);
+            m.put("model", images ? "U-Net " + channels : "MLP " + hidden + "×" + layers);
+            m.put("steps_per_path", steps);
+            m.put("batch", batch);
+            m.put("seed", seed);
+            m.put("threads", threads.checked());
+            return m;
+        }
+
+        /** One path's run.json facts: the trainer's, with the steps, batch and seed. */
+        static java.util.Map<String, Object> pathFacts(Trainer tr, long steps, int batch, long seed) {
+            var m = RunInfo.trainer(tr);
+            m.put("batch", batch);
+            m.put("steps", steps);
+            m.put("seed", seed);
+            return m;
+        }
+
+        /** Samples with a progress bar. */
+        static Samples sample(Flow flow, String label, SampleRequest req, ProgressOptions options) {
+            SampleProgress progress = new SampleProgress(label, req.n(), options);
+            Samples s = flow.sampleWithStats(req, progress);
+            progress.finish(s);
+            return s;
+        }
+
+        /** Log-likelihoods with a progress bar. */
+        static Likelihoods nll(Flow flow, String label, MemorySegment x, int rows, LikelihoodRequest req, ProgressOptions options) {
+            ProgressBar bar = new ProgressBar(label, rows, options).unit("points");
+            Likelihoods ll = flow.logLikelihoodWithStats(x, rows, req, (done, total, nfe) -> {
+                if (bar.due()) bar.update(done, "NFE " + nfe);
+            });
+            bar.finish(rows, "NFE " + ll.nfe());
+            return ll;
         }
 
         /** Samples at t = f·t_max for each fraction f (RK4, 10 steps per quarter), one PNG row. */

@@ -2,7 +2,6 @@ package dev.panflow.cli;
 
 import dev.panflow.api.DataSets;
 import dev.panflow.api.Flow;
-import dev.panflow.api.LikelihoodListener;
 import dev.panflow.api.LikelihoodRequest;
 import dev.panflow.api.Likelihoods;
 import dev.panflow.api.LoadOptions;
@@ -33,7 +32,8 @@ import java.util.Locale;
  */
 final class ImagePathsExperiment {
     record Settings(List<String> paths, long steps, int batch, float lr, int[] channels, String backend, int test, int eval,
-                    List<Integer> nfe, double tol, long seed, Path out, int threads) {}
+                    List<Integer> nfe, double tol, long seed, Path out, int threads, ProgressOptions progress,
+                    picocli.CommandLine.Model.CommandSpec spec) {}
 
     private static final int SNAP_SAMPLES = 4;
 
@@ -62,20 +62,20 @@ final class ImagePathsExperiment {
                     Tensor x = Tensor.allocate(arena, s.test(), dim);
                     MemorySegment.copy(test.images().segment(), 0, x.segment(), 0, 4L * s.test() * dim);
                     Dequantize.applyToScaled(x.segment(), x.size(), new Rng(s.seed() ^ 0x5DEECE66DL));
-                    Likelihoods nll = flow.logLikelihoodWithStats(x.segment(), s.test(), LikelihoodRequest.defaults().hutchinson(1, false)
-                            .seed(s.seed()).tolerances(s.tol(), s.tol()).batch(s.test()), LikelihoodListener.NONE);
+                    Likelihoods nll = ExperimentCommand.PathsExperiment.nll(flow, "nll " + name, x.segment(), s.test(), LikelihoodRequest.defaults()
+                            .hutchinson(1, false).seed(s.seed()).tolerances(s.tol(), s.tol()).batch(s.test()), s.progress());
                     double bpd = Dequantize.bitsPerDim(nll.mean(), dim), bpdSe = nll.standardError() / (dim * Math.log(2));
 
                     // Samples: dopri5 as the reference, then fixed-NFE solvers from the same noise.
                     SampleRequest req = SampleRequest.of(s.eval()).seed(s.seed() + 1).tolerances(s.tol(), s.tol());
-                    Samples ref = flow.sampleWithStats(req.solver(SolverKind.DOPRI5));
+                    Samples ref = ExperimentCommand.PathsExperiment.sample(flow, "sample " + name + " dopri5", req.solver(SolverKind.DOPRI5), s.progress());
                     ImageGrid.writePng(dir.resolve("samples-dopri5.png"), MemorySegment.ofArray(ref.values()), Math.min(64, s.eval()), c, h, w, 8, 2);
                     summary.append(String.format(Locale.ROOT, "| %s | %.3f ± %.3f | %d | %d | %.1f | %.0f |%n", name, bpd, bpdSe,
                             nll.nfe(), ref.nfe(), tr.finalLoss(), trainSeconds));
                     for (int k : s.nfe())
                         for (SolverKind solver : ExperimentCommand.PathsExperiment.FIXED_NFE_SOLVERS) {
                             int steps = k / ExperimentCommand.PathsExperiment.evaluationsPerStep(solver);
-                            Samples r = flow.sampleWithStats(req.solver(solver).steps(steps));
+                            Samples r = ExperimentCommand.PathsExperiment.sample(flow, "sample " + name + " " + solver.id(), req.solver(solver).steps(steps), s.progress());
                             solvers.append(String.format(Locale.ROOT, "| %s | %s | %d | %.4f |%n", name, solver.id(), r.nfe(),
                                     rms(r.values(), ref.values())));
                         }
@@ -92,15 +92,13 @@ final class ImagePathsExperiment {
         return md;
     }
 
-    /** The U-Net trained with path {@code name}, its checkpoint in {@code dir}. */
+    /** The U-Net trained with path {@code name}, its checkpoint and run log in {@code dir}. */
     private static TrainResult train(Settings s, String name, float ema, Path dir) {
         try (Trainer tr = Trainer.builder().data(DataSets.builtIn("fashion-mnist")).path(name).unet(s.channels()).groups(8)
                 .labelDropout(0f).batch(s.batch()).steps(s.steps()).lr(s.lr()).warmup(Math.min(100, s.steps())).ema(ema)
                 .seed(s.seed()).checkpointEvery(0).backend(s.backend()).threads(s.threads()).out(dir).build()) {
-            TrainProgress progress = new TrainProgress("train " + name, s.steps(), 0, s.batch(), "images", ProgressOptions.DEFAULT);
-            TrainResult r = tr.run(progress);
-            progress.finish(r);
-            return r;
+            TrainProgress progress = new TrainProgress("train " + name, s.steps(), 0, s.batch(), "images", s.progress());
+            return progress.run(tr, RunLog.start(dir, "experiment paths", s.spec(), ExperimentCommand.PathsExperiment.pathFacts(tr, s.steps(), s.batch(), s.seed())));
         }
     }
 

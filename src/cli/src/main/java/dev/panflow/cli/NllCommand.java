@@ -90,7 +90,7 @@ final class NllCommand implements Callable<Integer> {
         String ode = solver.describe();
         System.err.printf("nll: %s, %d points of %s, path %s (prior N(0, %.4g² I), t from %.4g to 0), %s, divergence %s%n",
                 model, rows, dataName, path.name(), path.noiseStd(), path.tMax(), ode, div);
-        ProgressBar bar = new ProgressBar("nll", rows, progressOptions);
+        ProgressBar bar = new ProgressBar("nll", rows, progressOptions).unit("points");
         Likelihoods ll = flow.logLikelihoodWithStats(x.segment(), rows, req, (done, total, nfe) -> bar.update(done, "NFE " + nfe));
         bar.finish(rows, String.format("NFE %.1f per solve", ll.nfePerSolve()));
         double mean = ll.mean(), se = ll.standardError();

@@ -25,6 +25,7 @@ final class ProgressBar {
     private long lastDone = -1;
     private int rowsPerUnit;
     private String rowUnit;
+    private String unit = "it";
 
     ProgressBar(String label, long total) {
         this(label, total, ProgressOptions.DEFAULT);
@@ -55,6 +56,12 @@ final class ProgressBar {
     ProgressBar rows(int rows, String unit) {
         this.rowsPerUnit = rows;
         this.rowUnit = unit;
+        return this;
+    }
+
+    /** What the units are called in the rate ("points": "12.3k points/s"); "it" unless set. */
+    ProgressBar unit(String unit) {
+        this.unit = unit;
         return this;
     }
 
@@ -131,7 +138,7 @@ final class ProgressBar {
         double left = deadline == 0 ? Double.POSITIVE_INFINITY : Math.max(0, deadline - now) * 1e-9;
         double eta = total == 0 ? left : Math.min(left, rate > 0 ? Math.max(0, total - done) / rate : 0);
         String rows = rowsPerUnit > 0 ? " | " + si(rate * rowsPerUnit) + " " + rowUnit + "/s" : "";
-        String more = (extra == null || extra.isEmpty() ? "" : " | " + extra) + " | " + rate(rate) + " it/s" + rows + " | eta "
+        String more = (extra == null || extra.isEmpty() ? "" : " | " + extra) + " | " + (rate >= 1000 && !unit.equals("it") ? si(rate) : rate(rate)) + " " + unit + "/s" + rows + " | eta "
                 + (Double.isInfinite(eta) ? "?" : clock(eta));
         if (total == 0) return String.format("%s %d%s", label, done, more);
         int width = 24;

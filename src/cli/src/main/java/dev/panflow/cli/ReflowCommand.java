@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
         description = {"Rectified-flow reflow (Liu et al. 2023): draw noise x0, push it through the trained flow to x1,",
                 "then train a new flow (started from the old weights) on those fixed (x0, x1) pairs. Its paths are",
                 "straighter, so few-step Euler sampling improves. Prints Euler 1/2/4-step quality before and after.",
-                "Writes DIR/model.safetensors."})
+                "Writes DIR/model.safetensors, DIR/metrics.jsonl, DIR/run.json and DIR/loss.png (as train does)."})
 final class ReflowCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "The flow to straighten (a 'panflow train' checkpoint).")
     Path model;
@@ -54,6 +54,9 @@ final class ReflowCommand implements Callable<Integer> {
     @Mixin
     ProgressOptions progressOptions;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec commandSpec;
+
     static final int[] EULER_STEPS = {1, 2, 4};
 
     @Override
@@ -76,7 +79,9 @@ final class ReflowCommand implements Callable<Integer> {
             System.err.printf("reflow: generating %d pairs with %s ...%n", pairs, solver.describe());
             MemorySegment x1 = arena.allocate(4L * pairs * dim, 64), x0 = arena.allocate(4L * pairs * dim, 64);
             long t0 = System.nanoTime();
-            long nfe = teacher.sampleInto(pairRequest, x1);
+            SampleProgress pairProgress = new SampleProgress("pairs", pairs, progressOptions);
+            long nfe = teacher.sampleInto(pairRequest, x1, pairProgress);
+            pairProgress.finish(pairs, nfe);
             double seconds = (System.nanoTime() - t0) * 1e-9;
             new Rng(seed).fillGaussian(x0, (long) pairs * dim, 1f); // the same draws the sampler scaled by σ0
             System.err.printf("reflow: pairs ready (NFE %d, %.1f s)%n", nfe, seconds);
@@ -88,9 +93,15 @@ final class ReflowCommand implements Callable<Integer> {
                     .out(out).threads(threads.checked());
             if (batch != null) b.batch(batch);
             try (Trainer tr = b.build()) {
+                var facts = RunInfo.trainer(tr);
+                facts.put("teacher", model.toString());
+                facts.put("pairs", pairs);
+                facts.put("pair_solver", solver.describe());
+                facts.put("pair_nfe", nfe);
+                facts.put("steps", steps);
+                facts.put("seed", seed);
                 TrainProgress progress = new TrainProgress("reflow", steps, 0, batch == null ? 0 : batch, "pairs", progressOptions);
-                TrainResult r = tr.run(progress);
-                progress.finish(r);
+                TrainResult r = progress.run(tr, RunLog.start(out, "reflow", commandSpec, facts));
                 System.out.printf("reflowed %d steps on %d pairs, final loss %.4f (smoothed %.4f) -> %s%n", steps, pairs,
                         r.finalLoss(), r.smoothedLoss(), r.checkpoint());
                 Quality[] after = evaluate(tr::sampleWithStats, data); // with the EMA weights

@@ -66,6 +66,20 @@ final class RunInfo {
         return null;
     }
 
+    /** What a trainer says of its run (data, model, path, threads, ...), for the {@code run} part of a command's run.json. */
+    static Map<String, Object> trainer(dev.panflow.api.Trainer tr) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("data", tr.dataName());
+        m.put("dim", tr.dim());
+        m.put("model", tr.modelDescription());
+        m.put("parameters", tr.parameterCount());
+        m.put("path", tr.pathName());
+        m.put("coupling", tr.couplingName());
+        m.put("threads", tr.threads());
+        m.put("where", tr.where());
+        return m;
+    }
+
     /** The whole record: {@code run} (the command's own facts) first, then options and machine. */
     static String json(String command, CommandSpec spec, Map<String, Object> run) {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -102,6 +102,21 @@ final class RunLog implements ProgressListener, AutoCloseable {
         });
     }
 
+    /** Steps per metrics record for the commands that have no --metrics-every (train's default). */
+    static final int DEFAULT_EVERY = 10;
+
+    /** A new run's log in {@code dir} (created if missing), its run.json written first. */
+    static RunLog start(Path dir, String command, picocli.CommandLine.Model.CommandSpec spec, Map<String, Object> facts) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new dev.panflow.UserError("cannot create output directory " + dir + ": " + e.getMessage());
+        }
+        RunLog log = new RunLog(dir, DEFAULT_EVERY, -1);
+        log.writeLater("run.json", RunInfo.json(command, spec, facts));
+        return log;
+    }
+
     interface Task {
         void run() throws IOException;
     }

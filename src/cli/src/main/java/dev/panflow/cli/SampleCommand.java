@@ -48,6 +48,8 @@ final class SampleCommand implements Callable<Integer> {
     Integer cls;
     @Mixin
     BackendOptions backend;
+    @Mixin
+    ProgressOptions progressOptions;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec commandSpec;
@@ -76,7 +78,7 @@ final class SampleCommand implements Callable<Integer> {
     private void sampleRows(Flow flow, ModelInfo info, SampleRequest req) {
         if (cls != null || guidance != 0) throw new UserError("--class and --guidance need a class-conditional U-Net model");
         backend.noteIfMlpStaysOnJvm();
-        Samples s = flow.sampleWithStats(req);
+        Samples s = sample(flow, req);
         if (!coll.isRoot()) return;
         try (Arena arena = Arena.ofConfined()) {
             Tensor x = ImageSampling.tensor(s, arena);
@@ -105,11 +107,20 @@ final class SampleCommand implements Callable<Integer> {
         if (!(guidance >= 0 && guidance <= 100)) throw new UserError("--guidance must be in [0, 100], got " + guidance);
         req = req.n(n).guidance(guidance);
         if (cls != null) req = req.classLabel(cls);
-        Samples s = flow.sampleWithStats(req);
+        Samples s = sample(flow, req);
         if (!coll.isRoot()) return;
         Path grid = png != null ? png : siblingPng(out);
         ImageSampling.write(s, s.solver(), shape[0], shape[1], shape[2], cls == null ? classes : 0, out, grid);
         perPoint(s);
+    }
+
+    /** The samples, with a progress bar on rank 0. */
+    private Samples sample(Flow flow, SampleRequest req) {
+        if (!coll.isRoot()) return flow.sampleWithStats(req);
+        SampleProgress progress = new SampleProgress("sample", req.n(), progressOptions);
+        Samples s = flow.sampleWithStats(req, progress);
+        progress.finish(s);
+        return s;
     }
 
     /** dopri5-point: what each point cost, the network's row evaluations, and the points that stopped early. */

@@ -65,6 +65,21 @@ final class TrainProgress implements ProgressListener {
                 : String.format(Locale.ROOT, "time budget %s: ~%d steps at %s steps/s", Durations.format(budget), estimatedSteps, ProgressBar.rate(stepsPerSecond)));
     }
 
+    /**
+     * Runs {@code tr} with this bar and {@code log} (or null) hearing it; the log's last records
+     * and loss.png are written before it returns.
+     */
+    TrainResult run(dev.panflow.api.Trainer tr, RunLog log) {
+        try {
+            TrainResult r = tr.run(TrainCommand.both(this, log));
+            finish(r);
+            if (log != null) log.finish();
+            return r;
+        } finally {
+            if (log != null) log.close();
+        }
+    }
+
     /** The bar's last line, unless the run stopped early. */
     void finish(TrainResult r) {
         if (!r.stopped()) bar.finish(r.step() - start, extra(r.smoothedLoss()));

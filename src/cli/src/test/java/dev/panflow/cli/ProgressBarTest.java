@@ -128,4 +128,25 @@ class ProgressBarTest {
         assertEquals("1m30s", Durations.format(Duration.ofSeconds(90)));
         assertEquals("1h", Durations.format(Duration.ofHours(1)));
     }
+
+    @Test
+    void sampleProgressNamesPointsAndTheNfe() {
+        Clock c = new Clock();
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        ProgressBar bar = new ProgressBar("sample", 10_000, new PrintStream(b, true, StandardCharsets.UTF_8), false, false, 30 * S, c::get).unit("points");
+        SampleProgress p = new SampleProgress(bar);
+        p.onProgress(100, 10_000, 2);
+        assertEquals("", b.toString(StandardCharsets.UTF_8), "nothing before 1 s");
+        c.now += 2 * S;
+        p.onProgress(5_000, 10_000, 20); // half in 2 s: 2.5k points/s, 2 s left
+        assertEquals("sample [############------------] 5000/10000  50% | NFE 20 | 2.5k points/s | eta 0:02",
+                b.toString(StandardCharsets.UTF_8).strip());
+        c.now += S;
+        p.onProgress(7_000, 10_000, 28);
+        assertEquals(1, b.toString(StandardCharsets.UTF_8).lines().count(), "the next line after --log-every");
+        c.now += S;
+        p.finish(10_000, 40);
+        assertTrue(b.toString(StandardCharsets.UTF_8).strip().endsWith("10000/10000 100% | NFE 40 | 2.5k points/s | eta 0:00"),
+                b.toString(StandardCharsets.UTF_8));
+    }
 }

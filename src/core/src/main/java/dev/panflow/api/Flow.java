@@ -122,12 +122,15 @@ public final class Flow implements AutoCloseable {
      * n points into {@code out} (at least n × dim floats, row-major); returns the NFE. For
      * outputs larger than a Java array, or to sample straight into native memory.
      */
-    public long sampleInto(SampleRequest request, MemorySegment out) {
+    public long sampleInto(SampleRequest request, MemorySegment out) { return sampleInto(request, out, SampleListener.NONE); }
+
+    /** The same, {@code listener} hearing the solve between its steps. */
+    public long sampleInto(SampleRequest request, MemorySegment out, SampleListener listener) {
         long bytes = 4L * request.n() * meta.dim();
         if (out.byteSize() < bytes)
             throw new InvalidParameterException("out holds " + out.byteSize() + " bytes; " + request.n() + " samples need " + bytes, "out");
         long[] nfe = new long[1];
-        run(request, SampleListener.NONE, (seg, res) -> {
+        run(request, listener, (seg, res) -> {
             MemorySegment.copy(seg, 0, out, 0, bytes);
             nfe[0] = res.stats().nfe();
         });
