@@ -75,7 +75,7 @@ final class TrainCommand implements Callable<Integer> {
     Distributed distributed;
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("runs/checkerboard");
-    @Option(names = "--time-budget", paramLabel = "DURATION", description = "Train for this long (90s, 15m, 1h, 1h30m): after the warm-up the steps are estimated from the measured rate, the lr schedule is laid over them (--steps stays an upper bound; without --steps there is none), and the run stops with a checkpoint at the estimate or the budget; --resume continues the same schedule.")
+    @Option(names = "--time-budget", paramLabel = "DURATION", description = "Train for this long (90s, 15m, 1h, 1h30m): after the warm-up the steps are estimated from the measured rate (again at 25, 50, 75 and 90 %% of the budget) and the lr schedule is laid over them (--steps stays an upper bound; without --steps there is none); the run stops with a checkpoint at the budget; --resume continues the same schedule to its end.")
     String timeBudget;
     @Mixin
     ProgressOptions progressOptions;

@@ -26,9 +26,10 @@ public interface ProgressListener {
     default void onCheckpoint(long step, Path file) {}
 
     /**
-     * With a time budget: after the warm-up, the learning-rate schedule's horizon was set to
-     * {@code estimatedSteps} from the measured {@code stepsPerSecond} (or, on a resume, taken from
-     * the checkpoint, with {@code stepsPerSecond} NaN).
+     * With a time budget: after the warm-up (at 5 % of the budget), and again at 25, 50, 75 and
+     * 90 %, the learning-rate schedule's horizon was set to {@code estimatedSteps} from the
+     * measured {@code stepsPerSecond} (or, on a resume, taken from the checkpoint, with
+     * {@code stepsPerSecond} NaN).
      */
     default void onSchedule(Duration budget, long estimatedSteps, double stepsPerSecond) {}
 
