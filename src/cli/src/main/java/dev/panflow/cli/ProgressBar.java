@@ -136,7 +136,8 @@ final class ProgressBar {
     String line(long done, String extra, long now) {
         double rate = rate(done, now);
         double left = deadline == 0 ? Double.POSITIVE_INFINITY : Math.max(0, deadline - now) * 1e-9;
-        double eta = total == 0 ? left : Math.min(left, rate > 0 ? Math.max(0, total - done) / rate : 0);
+        // past its total (a time budget's estimate that the run outpaced) the work ends at the deadline
+        double eta = total == 0 || (done >= total && deadline != 0) ? left : Math.min(left, rate > 0 ? Math.max(0, total - done) / rate : 0);
         String rows = rowsPerUnit > 0 ? " | " + si(rate * rowsPerUnit) + " " + rowUnit + "/s" : "";
         String more = (extra == null || extra.isEmpty() ? "" : " | " + extra) + " | " + (rate >= 1000 && !unit.equals("it") ? si(rate) : rate(rate)) + " " + unit + "/s" + rows + " | eta "
                 + (Double.isInfinite(eta) ? "?" : clock(eta));

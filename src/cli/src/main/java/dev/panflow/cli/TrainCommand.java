@@ -322,7 +322,9 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Samples with the EMA weights (Euler, --sample-steps) into DIR/samples.npy and a picture. */
     private void sampleAfterTraining(Trainer tr) {
-        Samples s = tr.sampleWithStats(sampleRequest());
+        SampleProgress progress = new SampleProgress("sample", samples, progressOptions);
+        Samples s = tr.sampleWithStats(sampleRequest(), progress);
+        progress.finish(s);
         Path npy = out.resolve("samples.npy");
         int[] shape = tr.imageShape();
         if (shape != null) {

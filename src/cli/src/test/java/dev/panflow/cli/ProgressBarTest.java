@@ -117,6 +117,16 @@ class ProgressBarTest {
     }
 
     @Test
+    void pastABudgetsEstimateTheEtaIsTheBudgetLeft() {
+        Bar b = bar(false, false, 30 * S);
+        b.bar().deadlineAfter(60);
+        b.bar().total(100); // an estimate the run outpaces
+        b.clock().now += 50 * S;
+        b.bar().update(120, "");
+        assertTrue(b.text().contains("120/100 100%") && b.text().strip().endsWith("eta 0:10"), b.text());
+    }
+
+    @Test
     void durationsParseStrictly() {
         assertEquals(Duration.ofSeconds(90), Durations.parse("90s", "--time-budget"));
         assertEquals(Duration.ofMinutes(15), Durations.parse("15m", "--time-budget"));

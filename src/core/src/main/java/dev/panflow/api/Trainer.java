@@ -170,7 +170,7 @@ public final class Trainer implements AutoCloseable {
         TimeBudget budget = timeBudget == null ? null
                 : new TimeBudget(began, timeBudget.toNanos(), Math.max(tr.config.warmup(), start + 20), totalSteps);
         boolean estimating = budget != null && !resumedSchedule;
-        long shownTotal = stopAt; // what the listener is told: the estimate while one is made
+        long shownTotal = stopAt; // what the listener is told: the estimate once one is made (the steps may pass it)
         long warm = start + Math.max(1, (totalSteps - start) / 5); // rates leave out the first fifth (JIT warm-up)
         double comm0 = 0;
         long commSteps0 = 0;
@@ -187,7 +187,7 @@ public final class Trainer implements AutoCloseable {
                 if (budget != null) {
                     long now = clock.getAsLong();
                     if (estimating && budget.afterStep(k, now)) {
-                        tr.setScheduleSteps(Math.max(1, budget.estimate()));
+                        tr.reschedule(k, Math.max(1, budget.estimate())); // the decay goes on from where it is
                         shownTotal = budget.estimate();
                         if (warm > k) warm = k; // the rate of the result: from here on
                         if (root) listener.onSchedule(timeBudget, budget.estimate(), budget.rate());
@@ -201,7 +201,7 @@ public final class Trainer implements AutoCloseable {
                 }
                 long every = tr.config.checkpointEvery();
                 if (every > 0 && k % every == 0 && k < stopAt && !budgetReached) save(listener);
-                if (root) listener.onStep(k, Math.max(k, shownTotal), loss, smooth, tr.lrAt(k), engine.lastGradNorm());
+                if (root) listener.onStep(k, shownTotal, loss, smooth, tr.lrAt(k), engine.lastGradNorm());
                 if (budgetReached) break;
             }
         } catch (TrainingDiverged e) {
@@ -234,14 +234,20 @@ public final class Trainer implements AutoCloseable {
      * weights when there is an EMA; after this the trainer holds those weights and cannot train
      * on. In a data-parallel job every rank must call it; rank 0 gets all the points.
      */
-    public Samples sampleWithStats(SampleRequest req) {
+    public Samples sampleWithStats(SampleRequest req) { return sampleWithStats(req, SampleListener.NONE); }
+
+    /** The same samples, {@code listener} hearing the solve between its steps (on rank 0). */
+    public Samples sampleWithStats(SampleRequest req, SampleListener listener) {
         if (!emaSwapped && tr.config.emaDecay() > 0) tr.model.params().values().copyFrom(tr.ema.weights());
         emaSwapped = true;
         int[] labels = Flow.labels(req, tr.model.classes(), "this model");
         if (!tr.spec.isUnet())
             MemoryBudget.check(MemoryBudget.samplingBytes(tr.config.mlp(tr.dim()), req.n()), "n " + req.n() + " samples of this model", "n");
         try (Workspace ws = new Workspace(); FlowSampler s = engine.sampler()) {
-            Sampler.Result r = s.sample(tr.path, req.solverSpec(), req.n(), req.seed(), labels, req.guidance(), ws);
+            int n = req.n();
+            dev.panflow.ode.SolveListener heard = listener == SampleListener.NONE || !coll.isRoot() ? dev.panflow.ode.SolveListener.NONE
+                    : (done, nfe) -> listener.onProgress(Math.min(n, (long) (done * n)), n, nfe);
+            Sampler.Result r = s.sample(tr.path, req.solverSpec(), n, req.seed(), labels, req.guidance(), ws, heard);
             float[] out = new float[Math.toIntExact(r.samples().size())];
             MemorySegment.copy(r.samples().segment(), ValueLayout.JAVA_FLOAT, 0, out, 0, out.length);
             return Samples.of(out, req, tr.dim(), r);

@@ -154,7 +154,34 @@ public final class CfmTrainer implements StepEngine {
     public double lastGradNorm() { return lastGradNorm; }
 
     /** The learning rate of 1-based step k: the config's schedule over {@link #scheduleSteps()}. */
-    public float lrAt(long k) { return scheduleSteps > 0 ? config.lrAt(k, scheduleSteps) : config.lrAt(k); }
+    public float lrAt(long k) { return scheduleSteps > 0 ? config.lrAt(k, scheduleSteps, scheduleFrom, scheduleFromProgress) : config.lrAt(k); }
+
+    private long scheduleFrom;            // a re-laid schedule's step and progress there (0, 0: laid from the warm-up)
+    private double scheduleFromProgress;
+
+    /**
+     * A time budget's new estimate at step {@code k}: the decay continues from where it is at k
+     * and reaches its end at {@code steps} (the lr stays continuous and keeps falling).
+     */
+    public void reschedule(long k, long steps) {
+        if (scheduleSteps > 0 && k > config.warmup()) {
+            scheduleFromProgress = config.decayProgress(k, scheduleSteps, scheduleFrom, scheduleFromProgress);
+            scheduleFrom = k;
+        }
+        setScheduleSteps(steps);
+    }
+
+    /** The step the schedule was last re-laid at (0: never) and the decay's progress there. */
+    public long scheduleFrom() { return scheduleFrom; }
+
+    public double scheduleFromProgress() { return scheduleFromProgress; }
+
+    /** Restores a re-laid schedule (from a checkpoint). */
+    public void setScheduleFrom(long step, double progress) {
+        if (step < 0 || !(progress >= 0 && progress <= 1)) throw new IllegalArgumentException("schedule from " + step + " at " + progress);
+        this.scheduleFrom = step;
+        this.scheduleFromProgress = progress;
+    }
 
     /** The steps the lr schedule is laid over: a time budget's estimate, else the config's steps. */
     public long scheduleSteps() { return scheduleSteps > 0 ? scheduleSteps : config.steps(); }

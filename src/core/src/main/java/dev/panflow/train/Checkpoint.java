@@ -51,6 +51,10 @@ public final class Checkpoint {
         meta.put("step", Long.toString(tr.step()));
         if (tr.timeBudgetSeconds() > 0) meta.put("time_budget_s", Double.toString(tr.timeBudgetSeconds()));
         if (tr.hasScheduleEstimate()) meta.put("schedule_steps", Long.toString(tr.scheduleSteps()));
+        if (tr.scheduleFrom() > 0) { // re-laid by a later estimate: where, and how far the decay had come
+            meta.put("schedule_from_step", Long.toString(tr.scheduleFrom()));
+            meta.put("schedule_from_progress", Double.toString(tr.scheduleFromProgress()));
+        }
         meta.put("coupling", tr.data instanceof dev.panflow.data.PairedDataSource ? "paired" : tr.coupling().name());
         if (!(tr.data instanceof dev.panflow.data.PairedDataSource)) meta.putAll(tr.coupling().metadata());
         meta.put("rng", join(tr.rng.state()));
@@ -112,6 +116,18 @@ public final class Checkpoint {
                 long h = parseLong(meta, "schedule_steps", file);
                 if (h < 1) throw new UserError(file + ": metadata 'schedule_steps' is " + h);
                 tr.setScheduleSteps(h);
+                if (meta.containsKey("schedule_from_step")) {
+                    long from = parseLong(meta, "schedule_from_step", file);
+                    double progress;
+                    try {
+                        progress = Double.parseDouble(meta.getOrDefault("schedule_from_progress", ""));
+                    } catch (NumberFormatException e) {
+                        throw new UserError(file + ": metadata 'schedule_from_progress' is not a number: " + meta.get("schedule_from_progress"));
+                    }
+                    if (from < 1 || !(progress >= 0 && progress <= 1))
+                        throw new UserError(file + ": metadata 'schedule_from_step' " + from + " / 'schedule_from_progress' " + progress + " out of range");
+                    tr.setScheduleFrom(from, progress);
+                }
             }
             if (meta.containsKey("time_budget_s")) {
                 try {

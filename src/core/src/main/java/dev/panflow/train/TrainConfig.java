@@ -49,6 +49,25 @@ public record TrainConfig(
         return (float) (lr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * p))));
     }
 
+    /**
+     * The schedule re-laid at step {@code from}, where the decay had come {@code fromProgress}
+     * (0 to 1) of the way: from there it runs on to 1 at {@code horizon}, so a time budget's new
+     * estimate keeps the lr continuous and falling, p(k) = p0 + (1 − p0)(k − k0)/(H − k0).
+     * With {@code from} ≤ the warm-up and p0 = 0 it is {@link #lrAt(long, long)}.
+     */
+    public float lrAt(long k, long horizon, long from, double fromProgress) {
+        if (from <= warmup) return lrAt(k, horizon);
+        if (warmup > 0 && k <= warmup) return lr * k / warmup;
+        if (lrSchedule.equals("constant")) return lr;
+        return (float) (lr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * decayProgress(k, horizon, from, fromProgress)))));
+    }
+
+    /** How far the cosine decay has come at step k (0 to 1) under {@link #lrAt(long, long, long, double)}. */
+    public double decayProgress(long k, long horizon, long from, double fromProgress) {
+        if (from <= warmup) return Math.max(0, Math.min(1.0, (double) (k - warmup) / Math.max(1, horizon - warmup)));
+        return Math.max(0, Math.min(1.0, fromProgress + (1 - fromProgress) * (double) (k - from) / Math.max(1, horizon - from)));
+    }
+
     public Map<String, String> toMetadata() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("data", data);

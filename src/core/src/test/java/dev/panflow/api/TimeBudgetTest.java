@@ -88,12 +88,15 @@ class TimeBudgetTest {
         assertEquals(5, estimates.size(), "estimates at 5, 25, 50, 75 and 90 %: " + estimates);
         assertTrue(estimates.get(0) < 1000, "the first estimate sees the slow steps: " + estimates);
         assertEquals(r.step(), estimates.getLast(), 0.02 * r.step(), "the last estimate, at the steady rate: " + estimates);
-        assertEquals(r.step(), lastTotal[0], "the listener's total: the estimate, or the step when past it");
+        assertEquals(estimates.getLast(), lastTotal[0], "the listener's total: the last estimate");
         Map<String, String> m = meta(out.resolve("model.safetensors"));
         assertEquals(Long.toString(estimates.getLast()), m.get("schedule_steps"));
         assertEquals(10.0, Double.parseDouble(m.get("time_budget_s")));
         assertEquals(Long.toString(r.step()), m.get("step"));
         assertEquals(8e-4, lrs.getLast(), 1e-4, "the schedule has (all but) decayed to lr/10 at the end");
+        for (int i = 11; i < lrs.size(); i++) // after the warm-up the lr only falls, whatever the estimates did
+            assertTrue(lrs.get(i) <= lrs.get(i - 1), "lr rose at step " + (i + 1) + ": " + lrs.get(i - 1) + " -> " + lrs.get(i));
+        assertTrue(Long.parseLong(m.get("schedule_from_step")) > 0, m.toString());
     }
 
     @Test
@@ -176,6 +179,43 @@ class TimeBudgetTest {
             assertEquals(schedule[0], r.step(), "the resumed run ends where the recorded schedule does");
             assertEquals(8e-4, lastLr[0], 1e-6);
         }
+    }
+
+    @Test
+    void aResumeContinuesAReLaidSchedule() {
+        Path out = dir.resolve("relaid");
+        StepClock clock = new StepClock(100, 20, 5);
+        List<Long> estimates = new ArrayList<>();
+        double[] lastLr = {0};
+        try (Trainer t = TrainerTest.small(DataSets.builtIn("checkerboard")).steps(100_000_000).warmup(10)
+                .checkpointEvery(0).timeBudget(Duration.ofSeconds(10)).out(out).clock(clock::read).build()) {
+            t.run(new ProgressListener() {
+                @Override
+                public void onSchedule(Duration budget, long estimatedSteps, double stepsPerSecond) { estimates.add(estimatedSteps); }
+
+                @Override
+                public void onStep(long step, long total, double loss, double smoothed, double lr, double gradNorm) {
+                    clock.advancePast(step);
+                    lastLr[0] = lr;
+                    if (estimates.size() == 3) t.requestStop(); // after the 50 % estimate re-laid the schedule
+                }
+            });
+        }
+        Map<String, String> m = meta(out.resolve("model.safetensors"));
+        assertTrue(m.containsKey("schedule_from_step") && m.containsKey("schedule_from_progress"), m.toString());
+        double[] firstLr = {Double.NaN};
+        long[] end = {0};
+        try (Trainer t = TrainerTest.small(DataSets.builtIn("checkerboard")).steps(100_000_000).warmup(10)
+                .checkpointEvery(0).out(out).resume(true).build()) {
+            end[0] = t.run(new ProgressListener() {
+                @Override
+                public void onStep(long step, long total, double loss, double smoothed, double lr, double gradNorm) {
+                    if (Double.isNaN(firstLr[0])) firstLr[0] = lr;
+                }
+            }).step();
+        }
+        assertTrue(firstLr[0] <= lastLr[0] && firstLr[0] > 0.98 * lastLr[0], lastLr[0] + " then " + firstLr[0]);
+        assertEquals(estimates.getLast(), end[0], "the resumed run ends at the re-laid horizon");
     }
 
     @Test
