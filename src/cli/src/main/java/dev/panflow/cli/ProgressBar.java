@@ -69,6 +69,7 @@ final class ProgressBar {
     void total(long total) { this.total = Math.max(0, total); }
 
     private long deadline; // 0: none
+    private boolean finished;
 
     /** The work ends by {@code seconds} after the bar was made (a time budget): the ETA is at most what is left of it. */
     void deadlineAfter(double seconds) { this.deadline = startNanos + (long) (seconds * 1e9); }
@@ -117,6 +118,7 @@ final class ProgressBar {
     void finish(long done, String extra) {
         if (quiet) return;
         long now = clock.getAsLong();
+        finished = true; // the last line's ETA is 0, whatever a deadline has left
         if (terminal) out.println("\r" + line(done, extra, now) + "\u001b[K");
         else if (done != lastDone) out.println(line(done, extra, now));
         out.flush();
@@ -137,7 +139,7 @@ final class ProgressBar {
         double rate = rate(done, now);
         double left = deadline == 0 ? Double.POSITIVE_INFINITY : Math.max(0, deadline - now) * 1e-9;
         // past its total (a time budget's estimate that the run outpaced) the work ends at the deadline
-        double eta = total == 0 || (done >= total && deadline != 0) ? left : Math.min(left, rate > 0 ? Math.max(0, total - done) / rate : 0);
+        double eta = finished ? 0 : total == 0 || (done >= total && deadline != 0) ? left : Math.min(left, rate > 0 ? Math.max(0, total - done) / rate : 0);
         String rows = rowsPerUnit > 0 ? " | " + si(rate * rowsPerUnit) + " " + rowUnit + "/s" : "";
         String more = (extra == null || extra.isEmpty() ? "" : " | " + extra) + " | " + (rate >= 1000 && !unit.equals("it") ? si(rate) : rate(rate)) + " " + unit + "/s" + rows + " | eta "
                 + (Double.isInfinite(eta) ? "?" : clock(eta));

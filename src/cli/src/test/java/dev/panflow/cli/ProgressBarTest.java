@@ -124,6 +124,8 @@ class ProgressBarTest {
         b.clock().now += 50 * S;
         b.bar().update(120, "");
         assertTrue(b.text().contains("120/100 100%") && b.text().strip().endsWith("eta 0:10"), b.text());
+        b.bar().finish(125, "");
+        assertTrue(b.text().strip().endsWith("125/100 100% | 2.50 it/s | eta 0:00"), b.text()); // the end: nothing left
     }
 
     @Test

@@ -20,8 +20,12 @@ public final class AtomicFiles {
     }
 
     public static void writePng(Path p, BufferedImage img) {
+        // A memory-cached stream: ImageIO's default file cache registers deleteOnExit, which throws
+        // "Shutdown in progress" when the picture is written after Ctrl-C (a run's last loss.png).
         IoUtil.writeAtomically(p, ch -> {
-            if (!ImageIO.write(img, "png", Channels.newOutputStream(ch))) throw new IOException("no PNG writer in this JDK");
+            try (var out = new javax.imageio.stream.MemoryCacheImageOutputStream(Channels.newOutputStream(ch))) {
+                if (!ImageIO.write(img, "png", out)) throw new IOException("no PNG writer in this JDK");
+            }
         });
     }
 }
