@@ -33,8 +33,14 @@ final class ServeCommand implements Callable<Integer> {
     int maxPoints = 65_536;
     @Option(names = "--workers", description = "Solver batches run at once, each on --threads kernel threads (default: ${DEFAULT-VALUE}).")
     int workers = 1;
+    @Option(names = "--watch", description = {"Reload the checkpoint whenever the --model file changes (once it has been unchanged",
+            "for 500 ms), as POST /v1/reload does: a file that does not load is refused and logged, and the model before it keeps serving."})
+    boolean watch;
     @Option(names = "--backend", description = "jvm, scalar, onednn or cuda (default: ${DEFAULT-VALUE}).")
     String backend = "jvm";
+
+    /** How long the watched file must stay unchanged before it is reloaded (a writer may still be at it). */
+    private static final java.time.Duration WATCH_QUIET = java.time.Duration.ofMillis(500);
 
     /** Held so the level sticks (java.util.logging keeps loggers weakly): the web server's start-up lines are noise here. */
     private static final java.util.logging.Logger HELIDON = java.util.logging.Logger.getLogger("io.helidon");
@@ -45,6 +51,7 @@ final class ServeCommand implements Callable<Integer> {
         ServeConfig cfg = new ServeConfig(model, host, port, threads.checked(), maxBatch, maxQueue, maxWaitMs, maxPoints, 64L << 20,
                 backend, workers);
         FlowServer server = FlowServer.start(cfg);
+        if (watch) server.watch(model, WATCH_QUIET);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.err.println("panflow serve: draining ...");
@@ -52,8 +59,8 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("panflow serve: stopped");
             stopped.countDown();
         }));
-        System.err.printf("panflow serve: %s on http://%s:%d (max batch %d, queue %d, wait %d ms)%n", model, host, server.port(),
-                maxBatch, maxQueue, maxWaitMs);
+        System.err.printf("panflow serve: %s on http://%s:%d (max batch %d, queue %d, wait %d ms%s)%n", model, host, server.port(),
+                maxBatch, maxQueue, maxWaitMs, watch ? ", watching the file" : "");
         stopped.await();
         return 0;
     }

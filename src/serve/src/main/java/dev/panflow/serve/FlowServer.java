@@ -51,6 +51,8 @@ public final class FlowServer implements AutoCloseable {
     private final Semaphore likelihoodSlots;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
+    private volatile ModelWatcher watcher;
+    private static final System.Logger LOG = System.getLogger("dev.panflow.serve");
     private final WebServer server;
 
     private FlowServer(ServeConfig cfg, UnaryOperator<Batcher.Models> solves) {
@@ -240,6 +242,39 @@ public final class FlowServer implements AutoCloseable {
         metrics.reloads.labelValues("ok").inc();
     }
 
+    /**
+     * Reloads the checkpoint whenever {@code file} changes (once it has been quiet for
+     * {@code debounce}), as {@link #reload(Path)} does: a file that does not load is refused and
+     * logged, and the model before it keeps serving. A change that leaves the bytes as they were
+     * is no reload.
+     */
+    public void watch(Path file, Duration debounce) {
+        if (watcher != null) throw new IllegalStateException("already watching");
+        watcher = new ModelWatcher(file, debounce, this::reloadChanged);
+    }
+
+    private void reloadChanged(Path file) {
+        String hash;
+        try {
+            hash = ServedModel.sha256(file);
+        } catch (RuntimeException e) { // gone, or unreadable
+            metrics.reloads.labelValues("refused").inc();
+            refusedLog(file, e);
+            return;
+        }
+        if (hash.equals(current.get().sha256)) return;
+        try {
+            reload(file); // counts the outcome
+            LOG.log(System.Logger.Level.INFO, "reloaded " + file + " (sha256 " + current.get().sha256 + ")");
+        } catch (RuntimeException e) {
+            refusedLog(file, e);
+        }
+    }
+
+    private static void refusedLog(Path file, RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "refused the changed " + file + "; the model before it keeps serving: " + e.getMessage());
+    }
+
     private String modelJson() {
         ServedModel m = current.get();
         ModelInfo i = m.flow.info();
@@ -257,6 +292,7 @@ public final class FlowServer implements AutoCloseable {
     /** Stops taking requests (503, /readyz too), finishes the accepted ones (at most timeoutMs), then stops listening. */
     public void drainAndStop(long timeoutMs) {
         draining = true;
+        if (watcher != null) watcher.close();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         batcher.drain(timeoutMs);
         while (inFlight.get() > 0 && System.nanoTime() < deadline) LockSupport.parkNanos(2_000_000); // handlers still answering
