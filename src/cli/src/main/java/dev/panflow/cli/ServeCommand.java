@@ -27,7 +27,8 @@ final class ServeCommand implements Callable<Integer> {
     int maxBatch = 4096;
     @Option(names = "--max-queue", paramLabel = "Q", description = "Most requests waiting; past it: 429 with Retry-After (default: ${DEFAULT-VALUE}).")
     int maxQueue = 256;
-    @Option(names = "--max-wait-ms", paramLabel = "W", description = "How long a batch's first request waits for others (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-wait-ms", paramLabel = "W", description = {"The longest a batch's oldest request waits for others to join it; a batch waits only while",
+            "other requests are being received, so a lone request or a full queue goes at once (default: ${DEFAULT-VALUE})."})
     int maxWaitMs = 5;
     @Option(names = "--max-points", paramLabel = "P", description = "Most points one request may ask for or send; past it: 413 (default: ${DEFAULT-VALUE}).")
     int maxPoints = 65_536;

@@ -159,9 +159,16 @@ public final class FlowServer implements AutoCloseable {
      * solved in time leaves it with a 503.
      */
     private int sample(ServerRequest req, ServerResponse res) throws InterruptedException {
-        SampleRequest r = parser.sample(body(req));
-        ClientLink client = ClientLink.of(req);
-        CompletableFuture<Samples> job = batcher.submit(r, client);
+        ClientLink client;
+        CompletableFuture<Samples> job;
+        batcher.arrivalStarted();
+        try {
+            SampleRequest r = parser.sample(body(req));
+            client = ClientLink.of(req);
+            job = batcher.submit(r, client);
+        } finally {
+            batcher.arrivalEnded();
+        }
         Samples s;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REPLY_TIMEOUT_MS);
         try {
