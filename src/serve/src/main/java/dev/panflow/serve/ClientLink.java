@@ -19,8 +19,10 @@ import java.nio.channels.SocketChannel;
  * (the channel Helidon's {@code NioSocket} wraps; found by reflection, version-pinned, and
  * without it a link is {@link #UNKNOWN}): end-of-stream or a reset means the client left. An
  * HTTP/1.1 client sends nothing more before its answer unless it pipelines; a probe that reads
- * a byte of a pipelined request stops probing and the answer closes the connection
- * ({@link #mustClose}), which a pipelining client must be ready for (RFC 9112 §9.3.2).
+ * a byte of a pipelined request stops probing, shuts the connection's input (Helidon then ends
+ * the connection after this answer, instead of reading a request that lost its first byte) and
+ * the answer says {@code Connection: close} ({@link #mustClose}); a pipelining client must be
+ * ready to send the rest again (RFC 9112 §9.3.2).
  */
 final class ClientLink {
     private static final ThreadLocal<ConnectionContext> CURRENT = new ThreadLocal<>();
@@ -68,7 +70,10 @@ final class ClientLink {
                 try {
                     int r = channel.read(one.clear());
                     if (r < 0) gone = true;
-                    else if (r > 0) readAhead = true;
+                    else if (r > 0) { // the start of a pipelined request, now lost: take no more, so the connection ends after this answer
+                        readAhead = true;
+                        channel.shutdownInput();
+                    }
                 } finally {
                     channel.configureBlocking(true);
                 }

@@ -123,6 +123,57 @@ class ClientDisconnectTest {
         }
     }
 
+    /**
+     * A client that pipelines its next request while the first waits: the watch reads the start
+     * of the next request, so the first is answered whole with Connection: close and the
+     * connection ends (the client sends the next one again), rather than a mangled second answer.
+     */
+    @Test
+    void aPipelinedRequestEndsTheConnectionCleanly() throws Exception {
+        Path model = FlowServerTest.train(dir.resolve("q"), 5);
+        CountDownLatch entered = new CountDownLatch(1), gate = new CountDownLatch(1);
+        FlowServer server = FlowServer.start(new ServeConfig(model, "127.0.0.1", 0, 1, 4096, 4, 0, 1000, 1 << 20, "jvm", 1),
+                inner -> new Batcher.Models() {
+                    @Override
+                    public <T> T with(Function<Flow, T> f) {
+                        entered.countDown();
+                        try {
+                            assertTrue(gate.await(60, TimeUnit.SECONDS));
+                        } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                        return inner.with(f);
+                    }
+                });
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            var held = http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/sample"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"n\": 3, \"steps\": 4}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(entered.await(60, TimeUnit.SECONDS));
+            String body = "{\"n\": 2, \"steps\": 4}";
+            String one = "POST /v1/sample HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
+            try (Socket s = new Socket("127.0.0.1", server.port())) {
+                s.setSoTimeout(60_000);
+                s.getOutputStream().write(one.getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                while (server.queued() == 0) Thread.sleep(2);
+                s.getOutputStream().write(one.getBytes(StandardCharsets.US_ASCII)); // pipelined
+                s.getOutputStream().flush();
+                Thread.sleep(4 * FlowServer.CLIENT_CHECK_MS); // the watch probes meanwhile
+                gate.countDown();
+                String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII); // to the end: it must close
+                assertTrue(reply.startsWith("HTTP/1.1 200"), reply);
+                assertTrue(reply.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), reply);
+                assertEquals(1, reply.split("HTTP/1.1 ", -1).length - 1, "one answer, then the end: " + reply);
+                assertTrue(reply.endsWith("}"), "the first answer is whole: " + reply);
+            }
+            assertEquals(200, held.get(60, TimeUnit.SECONDS).statusCode());
+        } finally {
+            gate.countDown();
+            server.drainAndStop(10_000);
+        }
+    }
+
     static String get(HttpClient http, String url) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
     }
