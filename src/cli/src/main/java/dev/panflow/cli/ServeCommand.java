@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Serve a trained model over HTTP: POST /v1/sample, POST /v1/log-likelihood, GET /v1/model,",
                 "POST /v1/reload, GET /healthz, /readyz, /metrics (Prometheus). Concurrent sampling requests with the same",
-                "fixed-step solver settings are solved together (dynamic batching); each keeps the points of its own seed.",
+                "solver settings (a fixed-step solver, or dopri5-point) are solved together (dynamic batching); each keeps",
+                "the points of its own seed. A queued request whose client disconnects is dropped unsolved.",
                 "SIGTERM or Ctrl-C: stop taking requests, finish those accepted, exit."})
 final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "A checkpoint written by 'panflow train'.")
