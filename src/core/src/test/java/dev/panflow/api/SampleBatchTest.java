@@ -15,7 +15,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** Flow.sampleBatch: each request gets what it gets alone, for fixed-step solvers and dopri5-point alike. */
 class SampleBatchTest {
     @TempDir
-    Path dir;
+    static Path dir;
+    static Path model;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void train() { model = FlowTest.train(dir.resolve("m")); }
 
     static void sameAsAlone(Flow flow, List<SampleRequest> reqs) {
         List<Samples> batch = flow.sampleBatch(reqs);
@@ -33,8 +37,9 @@ class SampleBatchTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("slow") // 4-9 s here: each dopri5-point request is solved merged and alone
     void mergedRequestsGetTheirOwnPointsAndStats() {
-        try (Flow flow = Flow.load(FlowTest.train(dir.resolve("m")), LoadOptions.defaults().threads(1))) {
+        try (Flow flow = Flow.load(model, LoadOptions.defaults().threads(1))) {
             sameAsAlone(flow, List.of(SampleRequest.of(5).solver("rk4").steps(6).seed(1), SampleRequest.of(17).solver("rk4").steps(6).seed(2),
                     SampleRequest.of(1).solver("rk4").steps(6).seed(3)));
             // dopri5-point: each point has its own steps, so requests of different seeds (and costs) merge safely
@@ -60,7 +65,7 @@ class SampleBatchTest {
         assertFalse(pp.batchableWith(pp.stepBounds(10, 0)));
         SampleRequest d5 = SampleRequest.of(4).solver("dopri5");
         assertFalse(d5.batchableWith(d5), "dopri5's step sizes depend on the batch");
-        try (Flow flow = Flow.load(FlowTest.train(dir.resolve("n")), LoadOptions.defaults().threads(1))) {
+        try (Flow flow = Flow.load(model, LoadOptions.defaults().threads(1))) {
             assertThrows(UserError.class, () -> flow.sampleBatch(List.of(d5, d5.seed(1))));
             assertThrows(UserError.class, () -> flow.sampleBatch(List.of(rk4, pp)));
         }
