@@ -33,7 +33,7 @@ class ServeCliTest {
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
             if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access")) cmd.add(a);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--model",
-                dir.resolve("model.safetensors").toString(), "--port", "0", "--threads", "1", "--max-wait-ms", "5000"));
+                dir.resolve("model.safetensors").toString(), "--port", "0", "--threads", "1", "--max-wait-ms", "5000", "--watch")); // --watch: its watcher must not keep the process from exiting
         Path log = dir.resolve("serve.log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {

@@ -12,6 +12,7 @@ import dev.panflow.nn.FlowModel;
 import dev.panflow.nn.Mlp;
 import dev.panflow.nn.MlpModel;
 import dev.panflow.nn.UNet;
+import dev.panflow.ode.Dopri5PerPoint;
 import dev.panflow.ode.LogLikelihood;
 import dev.panflow.ode.OdeSolver;
 import dev.panflow.ode.SolveListener;
@@ -158,19 +159,22 @@ public final class Flow implements AutoCloseable {
 
     /**
      * Several requests in one solve, as a server's dynamic batching needs: each request's noise
-     * from its own seed, all rows integrated together. The requests must share a fixed-step
-     * solver, its steps and the guidance weight; each result is then exactly what
-     * {@link #sampleWithStats} gives for that request alone (rows are independent). The JVM
-     * backends only: a device backend samples them one by one.
+     * from its own seed, all rows integrated together. The requests must be
+     * {@link SampleRequest#batchableWith batchable} with each other (a fixed-step solver or
+     * dopri5-point, the same settings and guidance weight); each result is then exactly what
+     * {@link #sampleWithStats} gives for that request alone (rows are independent), dopri5-point's
+     * NFE and step counts too (its own points'); only {@code seconds} is the whole batch's. The
+     * JVM backends only: a device backend samples them one by one.
      */
     public List<Samples> sampleBatch(List<SampleRequest> requests) {
         if (requests.isEmpty()) return List.of();
         SampleRequest first = requests.get(0);
-        if (!first.solver().fixedStep()) throw new UserError("sampleBatch needs a fixed-step solver (dopri5 adapts its steps to the batch)");
+        if (!first.solver().rowsIndependent())
+            throw new UserError("sampleBatch needs a fixed-step solver or dopri5-point (dopri5 adapts its steps to the whole batch)");
         long total = 0;
         for (SampleRequest r : requests) {
-            if (r.solver() != first.solver() || r.steps() != first.steps() || r.guidance() != first.guidance())
-                throw new UserError("sampleBatch needs requests with the same solver, steps and guidance");
+            if (!first.batchableWith(r))
+                throw new UserError("sampleBatch needs requests with the same solver, its settings and guidance");
             total += r.n();
         }
         int dim = meta.dim();
@@ -202,7 +206,8 @@ public final class Flow implements AutoCloseable {
             for (SampleRequest r : requests) {
                 float[] v = new float[r.n() * dim];
                 MemorySegment.copy(x.segment(), ValueLayout.JAVA_FLOAT, 4L * row * dim, v, 0, v.length);
-                out.add(Samples.of(v, r, dim, res));
+                Sampler.Result own = ode instanceof Dopri5PerPoint pp ? new Sampler.Result(res.samples(), pp.statsOf(row, r.n()), res.seconds()) : res;
+                out.add(Samples.of(v, r, dim, own));
                 row += r.n();
             }
             return out;

@@ -73,5 +73,16 @@ public record SampleRequest(int n, SolverKind solver, int steps, double atol, do
     /** Classifier-free guidance weight w: v = (1 + w)·v(x | class) − w·v(x). */
     public SampleRequest guidance(float w) { return new SampleRequest(n, solver, steps, atol, rtol, seed, classLabel, w, maxSteps, minStep); }
 
+    /**
+     * Whether this request and {@code other} can be solved in one {@link Flow#sampleBatch}: the
+     * same solver, one whose points do not depend on each other, with the same settings (steps;
+     * or dopri5-point's tolerances and step bounds) and the same guidance weight.
+     */
+    public boolean batchableWith(SampleRequest other) {
+        if (!solver.rowsIndependent() || solver != other.solver || guidance != other.guidance) return false;
+        return solver.fixedStep() ? steps == other.steps
+                : atol == other.atol && rtol == other.rtol && maxSteps == other.maxSteps && minStep == other.minStep;
+    }
+
     SolverSpec solverSpec() { return new SolverSpec(solver, steps, atol, rtol, maxSteps, minStep); }
 }

@@ -40,7 +40,11 @@ public final class Dopri5PerPoint extends AbstractSolver {
     private int fixedSteps;
     private final MemorySegment[] ks = new MemorySegment[7];
     // Per running row, by its place p in the compacted block.
-    private int[] idx = new int[0], attempts = new int[0];
+    private int[] idx = new int[0], attempts = new int[0], rejects = new int[0];
+    // Per row of x, after a solve: its step attempts, rejected ones, and whether it stopped short of t1.
+    private int[] rowAttempts = new int[0], rowRejects = new int[0];
+    private boolean[] rowUnfinished = new boolean[0];
+    private int base;
     private double[] tt = new double[0], hh = new double[0];
     private boolean[] lastRejected = new boolean[0], landing = new boolean[0], keep = new boolean[0];
 
@@ -83,6 +87,10 @@ public final class Dopri5PerPoint extends AbstractSolver {
         if (idx.length >= rows) return;
         idx = new int[rows];
         attempts = new int[rows];
+        rejects = new int[rows];
+        rowAttempts = new int[rows];
+        rowRejects = new int[rows];
+        rowUnfinished = new boolean[rows];
         tt = new double[rows];
         hh = new double[rows];
         lastRejected = new boolean[rows];
@@ -107,11 +115,12 @@ public final class Dopri5PerPoint extends AbstractSolver {
         MemorySegment.copy(x, 0, xc, 0, 4 * n);
         double dir = Math.signum((double) t1 - t0);
         double span = Math.abs((double) t1 - t0);
-        int base = firstStep > 0 || fixedSteps > 0 ? 1 : 2; // evaluations every point makes besides its step attempts
+        base = firstStep > 0 || fixedSteps > 0 ? 1 : 2; // evaluations every point makes besides its step attempts
 
         for (int p = 0; p < rows; p++) {
             idx[p] = p;
             attempts[p] = 0;
+            rejects[p] = 0;
             tt[p] = t0;
             lastRejected[p] = false;
         }
@@ -143,7 +152,7 @@ public final class Dopri5PerPoint extends AbstractSolver {
                 keep[p] = !stop;
                 anyStop |= stop;
             }
-            if (anyStop) m = compact(x, xc, m, d, base, tot, true);
+            if (anyStop) m = compact(x, xc, m, d, tot, true);
             if (m == 0) break;
             long len = (long) m * d;
             MemorySegment xm = xc.asSlice(0, 4 * len), ym = y.asSlice(0, 4 * len), tm = ts.asSlice(0, 4L * m);
@@ -183,13 +192,14 @@ public final class Dopri5PerPoint extends AbstractSolver {
                     anyDone |= landing[p];
                 } else {
                     tot.rejected++;
+                    rejects[p]++;
                     double factor = Double.isFinite(err) ? SAFETY * Math.pow(err, -0.2) : MIN_FACTOR;
                     hh[p] *= Math.max(MIN_FACTOR, Math.min(1, factor));
                     lastRejected[p] = true;
                     keep[p] = true;
                 }
             }
-            if (anyDone) m = compact(x, xc, m, d, base, tot, false);
+            if (anyDone) m = compact(x, xc, m, d, tot, false);
             if (listener != SolveListener.NONE) { // retired points count as done; running ones by their share of the span
                 double sum = rows - m;
                 for (int p = 0; p < m; p++) sum += Math.abs(tt[p] - t0) / span;
@@ -198,6 +208,25 @@ public final class Dopri5PerPoint extends AbstractSolver {
         }
         // Points that did not reach t1 are counted, not logged: the caller warns (the CLI names how many).
         return new SolveStats(calls, tot.accepted, tot.rejected, (double) tot.nfeSum / rows, tot.nfeMax, tot.unfinished);
+    }
+
+    /**
+     * The stats of rows [first, first + rows) of the last solve, as a solve of those rows alone
+     * would report them (a row's steps do not depend on the others): what a request merged into a
+     * larger batch cost by itself.
+     */
+    public SolveStats statsOf(int first, int rows) {
+        int maxAttempts = 0, accepted = 0, rejected = 0, unfinished = 0;
+        long nfeSum = 0;
+        for (int r = first; r < first + rows; r++) {
+            maxAttempts = Math.max(maxAttempts, rowAttempts[r]);
+            accepted += rowAttempts[r] - rowRejects[r];
+            rejected += rowRejects[r];
+            nfeSum += base + 6L * rowAttempts[r];
+            if (rowUnfinished[r]) unfinished++;
+        }
+        int nfeMax = base + 6 * maxAttempts;
+        return new SolveStats(nfeMax, accepted, rejected, (double) nfeSum / rows, nfeMax, unfinished);
     }
 
     private static final class Totals {
@@ -209,7 +238,7 @@ public final class Dopri5PerPoint extends AbstractSolver {
      * Keeps the rows with keep[p] (in order) at the front of the block; writes every other row's
      * state back to its place in x and counts its evaluations (as unfinished if {@code stopped}).
      */
-    private int compact(MemorySegment x, MemorySegment xc, int m, int d, int base, Totals tot, boolean stopped) {
+    private int compact(MemorySegment x, MemorySegment xc, int m, int d, Totals tot, boolean stopped) {
         int q = 0;
         long rowBytes = 4L * d;
         for (int p = 0; p < m; p++) {
@@ -219,6 +248,9 @@ public final class Dopri5PerPoint extends AbstractSolver {
                 tot.nfeSum += nfe;
                 tot.nfeMax = Math.max(tot.nfeMax, nfe);
                 if (stopped) tot.unfinished++;
+                rowAttempts[idx[p]] = attempts[p];
+                rowRejects[idx[p]] = rejects[p];
+                rowUnfinished[idx[p]] = stopped;
                 continue;
             }
             if (q != p) {
@@ -226,6 +258,7 @@ public final class Dopri5PerPoint extends AbstractSolver {
                 MemorySegment.copy(ks[0], p * rowBytes, ks[0], q * rowBytes, rowBytes);
                 idx[q] = idx[p];
                 attempts[q] = attempts[p];
+                rejects[q] = rejects[p];
                 tt[q] = tt[p];
                 hh[q] = hh[p];
                 lastRejected[q] = lastRejected[p];

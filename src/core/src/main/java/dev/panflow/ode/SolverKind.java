@@ -18,6 +18,12 @@ public enum SolverKind {
 
     public boolean fixedStep() { return fixedStep; }
 
+    /**
+     * Whether a point's result is independent of the other points solved with it: true for the
+     * fixed-step methods and dopri5-point, false for dopri5 (one step size for the whole batch).
+     */
+    public boolean rowsIndependent() { return this != DOPRI5; }
+
     /** The lower-case name users type ("rk4", "dopri5-point"). */
     public String id() { return name().toLowerCase(Locale.ROOT).replace('_', '-'); }
 

@@ -12,6 +12,7 @@ import io.helidon.http.RequestException;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.http1.Http1Config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -24,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * {@code panflow serve}: HTTP endpoints over a loaded {@link dev.panflow.api.Flow} (Helidon SE
@@ -35,6 +37,10 @@ import java.util.function.Function;
 public final class FlowServer implements AutoCloseable {
     /** How long a sampling request may wait for its batch before it is a 503 and leaves the queue. */
     static final long REPLY_TIMEOUT_MS = 120_000;
+    /** How often a queued request's handler checks that its client is still there. */
+    static final long CLIENT_CHECK_MS = 50;
+    /** The status logged (never received) for a request whose client left: nginx's "client closed request". */
+    static final int CLIENT_GONE = 499;
 
     private final ServeConfig cfg;
     private final LoadOptions loadOptions;
@@ -45,14 +51,16 @@ public final class FlowServer implements AutoCloseable {
     private final Semaphore likelihoodSlots;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
+    private volatile ModelWatcher watcher;
+    private static final System.Logger LOG = System.getLogger("dev.panflow.serve");
     private final WebServer server;
 
-    private FlowServer(ServeConfig cfg) {
+    private FlowServer(ServeConfig cfg, UnaryOperator<Batcher.Models> solves) {
         this.cfg = cfg;
         this.loadOptions = LoadOptions.defaults().backend(cfg.backend()).threads(cfg.threads()).maxConcurrentCalls(cfg.workers() + 1);
         current.set(ServedModel.load(cfg.model(), loadOptions));
         this.parser = new RequestParser(cfg.maxPoints());
-        this.batcher = new Batcher(this::withModel, cfg, metrics);
+        this.batcher = new Batcher(solves.apply(this::withModel), cfg, metrics);
         this.likelihoodSlots = new Semaphore(cfg.maxQueue());
         try {
             this.server = WebServer.builder()
@@ -60,6 +68,7 @@ public final class FlowServer implements AutoCloseable {
                     .maxPayloadSize(cfg.maxBodyBytes())
                     .shutdownHook(false) // the command's hook drains first, then stops the server
                     .shutdownGracePeriod(Duration.ofSeconds(5))
+                    .addProtocol(Http1Config.builder().addReceiveListener(ClientLink.LISTENER).build())
                     .routing(r -> r
                             .post("/v1/sample", (req, res) -> handle("sample", req, res, this::sample))
                             .post("/v1/log-likelihood", (req, res) -> handle("log-likelihood", req, res, this::likelihood))
@@ -80,7 +89,10 @@ public final class FlowServer implements AutoCloseable {
     }
 
     /** Loads the checkpoint and starts listening; a bad checkpoint or a taken port is a UserError. */
-    public static FlowServer start(ServeConfig cfg) { return new FlowServer(cfg); }
+    public static FlowServer start(ServeConfig cfg) { return new FlowServer(cfg, UnaryOperator.identity()); }
+
+    /** Tests: the batcher's solves go through {@code solves} (to hold them at a gate). */
+    static FlowServer start(ServeConfig cfg, UnaryOperator<Batcher.Models> solves) { return new FlowServer(cfg, solves); }
 
     /** The port listened on (the one chosen when {@code port} was 0). */
     public int port() { return server.port(); }
@@ -121,7 +133,11 @@ public final class FlowServer implements AutoCloseable {
 
     private static int json(ServerResponse res, int status, String body) {
         res.status(status).header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(body);
+        try {
+            res.send(body);
+        } catch (java.io.UncheckedIOException e) {
+            if (status != CLIENT_GONE) throw e; // nobody is there to read it
+        }
         return status;
     }
 
@@ -137,21 +153,45 @@ public final class FlowServer implements AutoCloseable {
         }
     }
 
-    /** Queues the request and answers when its batch is solved; one not solved in time leaves the queue (503). */
+    /**
+     * Queues the request and answers when its batch is solved. One whose client disconnects
+     * leaves the queue (its slot is free at once; a batch being formed skips it too); one not
+     * solved in time leaves it with a 503.
+     */
     private int sample(ServerRequest req, ServerResponse res) throws InterruptedException {
-        SampleRequest r = parser.sample(body(req));
-        CompletableFuture<Samples> job = batcher.submit(r);
-        Samples s;
+        ClientLink client;
+        CompletableFuture<Samples> job;
+        batcher.arrivalStarted();
         try {
-            s = job.get(REPLY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            job.cancel(false);
-            throw new HttpError(503, "no solver batch took the request within " + REPLY_TIMEOUT_MS / 1000 + " s; retry later");
+            SampleRequest r = parser.sample(body(req));
+            client = ClientLink.of(req);
+            job = batcher.submit(r, client);
+        } finally {
+            batcher.arrivalEnded();
+        }
+        Samples s;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REPLY_TIMEOUT_MS);
+        try {
+            while (true) {
+                try {
+                    s = job.get(CLIENT_CHECK_MS, TimeUnit.MILLISECONDS);
+                    break;
+                } catch (TimeoutException e) {
+                    client.probe();
+                    if (client.gone() && batcher.withdraw(job)) throw new HttpError(CLIENT_GONE, "the client disconnected");
+                    if (System.nanoTime() - deadline > 0) {
+                        job.cancel(false);
+                        throw new HttpError(503, "no solver batch took the request within " + REPLY_TIMEOUT_MS / 1000 + " s; retry later");
+                    }
+                }
+            }
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof Batcher.ClientGone) throw new HttpError(CLIENT_GONE, "the client disconnected");
             if (e.getCause() instanceof UserError u) throw u;
             throw new IllegalStateException(e.getCause());
         }
         metrics.points.labelValues("sample").inc(s.n());
+        if (client.mustClose()) res.header(HeaderNames.CONNECTION, "close");
         boolean npy = req.headers().first(HeaderNames.ACCEPT).map(a -> a.contains("application/x-npy")).orElse(false);
         if (npy) {
             res.header(HeaderNames.CONTENT_TYPE, "application/x-npy");
@@ -209,6 +249,39 @@ public final class FlowServer implements AutoCloseable {
         metrics.reloads.labelValues("ok").inc();
     }
 
+    /**
+     * Reloads the checkpoint whenever {@code file} changes (once it has been quiet for
+     * {@code debounce}), as {@link #reload(Path)} does: a file that does not load is refused and
+     * logged, and the model before it keeps serving. A change that leaves the bytes as they were
+     * is no reload.
+     */
+    public void watch(Path file, Duration debounce) {
+        if (watcher != null) throw new IllegalStateException("already watching");
+        watcher = new ModelWatcher(file, debounce, this::reloadChanged);
+    }
+
+    private void reloadChanged(Path file) {
+        String hash;
+        try {
+            hash = ServedModel.sha256(file);
+        } catch (RuntimeException e) { // gone, or unreadable
+            metrics.reloads.labelValues("refused").inc();
+            refusedLog(file, e);
+            return;
+        }
+        if (hash.equals(current.get().sha256)) return;
+        try {
+            reload(file); // counts the outcome
+            LOG.log(System.Logger.Level.INFO, "reloaded " + file + " (sha256 " + current.get().sha256 + ")");
+        } catch (RuntimeException e) {
+            refusedLog(file, e);
+        }
+    }
+
+    private static void refusedLog(Path file, RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "refused the changed " + file + "; the model before it keeps serving: " + e.getMessage());
+    }
+
     private String modelJson() {
         ServedModel m = current.get();
         ModelInfo i = m.flow.info();
@@ -226,6 +299,7 @@ public final class FlowServer implements AutoCloseable {
     /** Stops taking requests (503, /readyz too), finishes the accepted ones (at most timeoutMs), then stops listening. */
     public void drainAndStop(long timeoutMs) {
         draining = true;
+        if (watcher != null) watcher.close();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         batcher.drain(timeoutMs);
         while (inFlight.get() > 0 && System.nanoTime() < deadline) LockSupport.parkNanos(2_000_000); // handlers still answering

@@ -6,8 +6,8 @@ import java.nio.file.Path;
 /**
  * How the server runs: the checkpoint, where it listens, kernel threads per solve, the largest
  * solver batch that dynamic batching builds ({@code maxBatch} points), how many requests may wait
- * ({@code maxQueue}; past it: 429), how long the first request of a batch waits for company
- * ({@code maxWaitMs}), the most points one request may ask for or send ({@code maxPoints}; past
+ * ({@code maxQueue}; past it: 429), the longest a batch's oldest request waits for company
+ * ({@code maxWaitMs}; a batch waits only while other requests are being received), the most points one request may ask for or send ({@code maxPoints}; past
  * it: 413), the largest body accepted ({@code maxBodyBytes}), the backend and concurrent solves.
  */
 public record ServeConfig(Path model, String host, int port, int threads, int maxBatch, int maxQueue, int maxWaitMs,

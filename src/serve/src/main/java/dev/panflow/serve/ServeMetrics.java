@@ -25,6 +25,8 @@ final class ServeMetrics {
             .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256).register(registry);
     final Counter points = Counter.builder().name("panflow_points_total").help("points sampled or evaluated (rate() gives points per second)")
             .labelNames("endpoint").register(registry);
+    final Counter clientGone = Counter.builder().name("panflow_client_gone_total")
+            .help("sampling requests dropped unsolved because their client disconnected while they were queued").register(registry);
     final Counter reloads = Counter.builder().name("panflow_reloads_total").help("checkpoint reloads by outcome")
             .labelNames("outcome").register(registry);
 

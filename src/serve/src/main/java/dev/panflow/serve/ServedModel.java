@@ -46,7 +46,8 @@ final class ServedModel {
     /** The server lets go of it: it closes once the calls using it are done. */
     void retire() { release(); }
 
-    private static String sha256(Path file) {
+    /** The file's SHA-256 in hex; a missing file is a UserError. */
+    static String sha256(Path file) {
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
             if (!Files.isRegularFile(file)) throw new dev.panflow.UserError("no model file at " + file);

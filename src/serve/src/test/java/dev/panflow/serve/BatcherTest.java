@@ -64,6 +64,39 @@ class BatcherTest {
         assertEquals(503, assertThrows(HttpError.class, () -> b.submit(SampleRequest.of(1))).status);
     }
 
+    static ServeConfig waiting(int maxWaitMs) {
+        return new ServeConfig(Path.of("unused"), "127.0.0.1", 0, 1, 4096, 8, maxWaitMs, 1000, 1 << 20, "jvm", 1);
+    }
+
+    @Test
+    void aLoneRequestIsNotHeldForMaxWait() throws Exception {
+        Batcher b = new Batcher(answering(new CountDownLatch(0), new ArrayList<>()), waiting(60_000), new ServeMetrics());
+        var f = b.submit(SampleRequest.of(1));
+        // nothing else is on its way, so the batch must not wait the 60 s for company
+        var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof Answer);
+        b.drain(10_000);
+    }
+
+    @Test
+    void aBatchWaitsForTheRequestsOnTheirWayIn() throws Exception {
+        ServeMetrics metrics = new ServeMetrics();
+        Batcher b = new Batcher(answering(new CountDownLatch(0), java.util.Collections.synchronizedList(new ArrayList<>())), waiting(60_000), metrics);
+        b.arrivalStarted();
+        b.arrivalStarted();
+        var first = b.submit(SampleRequest.of(2));
+        while (b.queued() > 0) Thread.sleep(1); // the worker took it and waits: one more is announced
+        var second = b.submit(SampleRequest.of(3));
+        b.arrivalEnded();
+        b.arrivalEnded();
+        for (var f : List.of(first, second))
+            assertTrue(assertThrows(java.util.concurrent.ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS)).getCause() instanceof Answer);
+        b.drain(10_000);
+        String m = new String(metrics.scrape(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(1.0, FlowServerTest.metric(m, "panflow_batch_requests_count"), m);
+        assertEquals(2.0, FlowServerTest.metric(m, "panflow_batch_requests_sum"), m);
+    }
+
     @Test
     void aCancelledRequestIsDroppedBeforeItIsSolved() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
