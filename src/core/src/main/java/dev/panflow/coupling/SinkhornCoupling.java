@@ -38,6 +38,14 @@ public final class SinkhornCoupling implements Coupling {
 
     public SinkhornCoupling(int maxRows, int maxDim, double reg) { this(maxRows, maxDim, reg, MAX_ITER, TOL, true); }
 
+    /** classWeight ≥ 0: a conditional model's coupling with C²OT's class term ({@link ClassCost}); NaN: none. */
+    public SinkhornCoupling(int maxRows, int maxDim, double reg, double classWeight) {
+        this(maxRows, maxDim, reg, MAX_ITER, TOL, true);
+        if (!Double.isNaN(classWeight) && !(classWeight >= 0 && classWeight < Double.POSITIVE_INFINITY))
+            throw new IllegalArgumentException("classWeight must be finite and ≥ 0 (or NaN), got " + classWeight);
+        this.classWeight = classWeight;
+    }
+
     /** maxIter sweeps at most, stopping earlier at row error tol; vectorized = false: the scalar twin. */
 
     public SinkhornCoupling(int maxRows, int maxDim, double reg, int maxIter, double tol, boolean vectorized) {
@@ -57,7 +65,14 @@ public final class SinkhornCoupling implements Coupling {
 
     @Override public String name() { return "sinkhorn"; }
 
-    @Override public Map<String, String> metadata() { return Map.of("sinkhorn_reg", Double.toString(reg)); }
+    private double classWeight = Double.NaN;
+
+    @Override public boolean pairsClasses() { return !Double.isNaN(classWeight); }
+
+    @Override public Map<String, String> metadata() {
+        return pairsClasses() ? Map.of("sinkhorn_reg", Double.toString(reg), "class_weight", Double.toString(classWeight))
+                : Map.of("sinkhorn_reg", Double.toString(reg));
+    }
 
     public double reg() { return reg; }
 
@@ -73,7 +88,11 @@ public final class SinkhornCoupling implements Coupling {
     }
 
     @Override
-    public void pair(MemorySegment x0, MemorySegment x1, int rows, int dim, Rng rng) {
+    public void pair(MemorySegment x0, MemorySegment x1, int rows, int dim, Rng rng) { pair(x0, x1, null, rows, dim, rng); }
+
+    @Override
+    public void pair(MemorySegment x0, MemorySegment x1, int[] labels, int rows, int dim, Rng rng) {
+        if (labels != null && !pairsClasses()) throw new UnsupportedOperationException("this sinkhorn coupling was made without a class weight");
         if (rows > maxRows || dim > maxDim) throw new IllegalArgumentException(rows + "×" + dim + " exceeds " + maxRows + "×" + maxDim);
         if (rows < 2) return;
         int cells = rows * dim;
@@ -106,6 +125,7 @@ public final class SinkhornCoupling implements Coupling {
                 c[cb + j] = s;
             }
         }
+        if (labels != null) ClassCost.add(c, labels, rows, classWeight);
         sinkhorn.solve(rows, reg, maxIter, tol);
         if (!sinkhorn.finiteCost()) return; // non-finite data: leave the pairing independent (training reports the divergence)
         long rowBytes = 4L * dim;
