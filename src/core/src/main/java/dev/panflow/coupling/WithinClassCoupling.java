@@ -19,9 +19,10 @@ public final class WithinClassCoupling implements Coupling {
     private final int maxRows, maxDim;
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment g0, g1; // one class's noise and data rows, contiguous
-    private final int[] order, count;
+    private final int[] order;
+    private int[] count = new int[16];
 
-    /** inner pairs one class at a time (at most maxRows rows); labels are in [0, maxRows). */
+    /** inner pairs one class at a time (at most maxRows rows); labels are ≥ 0. */
     public WithinClassCoupling(Coupling inner, int maxRows, int maxDim) {
         if (inner.pairsClasses()) throw new IllegalArgumentException("the inner coupling must pair without classes");
         this.inner = inner;
@@ -30,7 +31,6 @@ public final class WithinClassCoupling implements Coupling {
         g0 = arena.allocate(4L * maxRows * maxDim, 64);
         g1 = arena.allocate(4L * maxRows * maxDim, 64);
         order = new int[maxRows];
-        count = new int[maxRows + 1];
     }
 
     public Coupling inner() { return inner; }
@@ -59,9 +59,10 @@ public final class WithinClassCoupling implements Coupling {
         int classes = 0;
         for (int r = 0; r < rows; r++) {
             int l = labels[r];
-            if (l < 0 || l >= maxRows) throw new IllegalArgumentException("label " + l + " of row " + r + " is outside [0, " + maxRows + ")");
+            if (l < 0) throw new IllegalArgumentException("label " + l + " of row " + r + " is negative");
             classes = Math.max(classes, l + 1);
         }
+        if (classes + 1 > count.length) count = new int[classes + 1]; // once, on the first batch with the largest label
         java.util.Arrays.fill(count, 0, classes + 1, 0);
         for (int r = 0; r < rows; r++) count[labels[r] + 1]++;
         for (int k = 0; k < classes; k++) count[k + 1] += count[k];

@@ -72,7 +72,7 @@ class ClassConditionalCouplingTest {
     @Test
     void withinClassPairingNeverCrossesClasses() {
         Rng rng = new Rng(5);
-        int n = 203, dim = 3; // odd: ragged classes, SIMD tails
+        int n = 131, dim = 3; // odd: ragged classes, SIMD tails
         for (String kind : new String[] {"ot", "sinkhorn"}) {
             Coupling c = Coupling.byName(kind, n, dim, 0.02, Double.POSITIVE_INFINITY);
             assertTrue(c instanceof WithinClassCoupling && c.pairsClasses());
