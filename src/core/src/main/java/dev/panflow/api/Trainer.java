@@ -109,7 +109,7 @@ public final class Trainer implements AutoCloseable {
             if (b.couplingBatch < 0 || b.couplingBatch > 0 && b.couplingBatch < cfg.batch())
                 throw new InvalidParameterException("couplingBatch must be ≥ batch (" + cfg.batch() + "), got " + b.couplingBatch,
                         "couplingBatch", "batch");
-            t.setCoupling(Coupling.byName(cname, planRows, t.dim(), b.sinkhornReg, w), b.couplingBatch);
+            t.setCoupling(Coupling.byName(cname, planRows, t.dim(), b.sinkhornReg, w, coll), b.couplingBatch);
             if (b.startFrom != null) startFrom(t, b.startFrom);
             long at = -1;
             if (b.resume) {

@@ -1,6 +1,7 @@
 package dev.panflow.coupling;
 
 import dev.panflow.InvalidParameterException;
+import dev.panflow.dist.Collective;
 import dev.panflow.tensor.Rng;
 import java.lang.foreign.MemorySegment;
 import java.util.Locale;
@@ -59,11 +60,16 @@ public interface Coupling {
      * NaN: an unconditional model.
      */
     static Coupling byName(String name, int batch, int dim, double sinkhornReg, double classWeight) {
-        Coupling c = byNameUnconditional(name, batch, dim, sinkhornReg, classWeight);
+        return byName(name, batch, dim, sinkhornReg, classWeight, Collective.SINGLE);
+    }
+
+    /** With a data-parallel job's collective: sinkhorn's plan is then sharded over its ranks (ot is solved whole on each). */
+    static Coupling byName(String name, int batch, int dim, double sinkhornReg, double classWeight, Collective coll) {
+        Coupling c = byNameUnconditional(name, batch, dim, sinkhornReg, classWeight, coll);
         return c != INDEPENDENT && classWeight == Double.POSITIVE_INFINITY ? new WithinClassCoupling(c, batch, dim) : c;
     }
 
-    private static Coupling byNameUnconditional(String name, int batch, int dim, double sinkhornReg, double classWeight) {
+    private static Coupling byNameUnconditional(String name, int batch, int dim, double sinkhornReg, double classWeight, Collective coll) {
         if (!Double.isNaN(classWeight) && !(classWeight >= 0))
             throw new InvalidParameterException("classWeight must be ≥ 0 (inf: pair only within a class), got " + classWeight, "classWeight");
         double w = Double.isInfinite(classWeight) ? Double.NaN : classWeight; // the within-class wrapper pairs plain per class
@@ -83,7 +89,10 @@ public interface Coupling {
                 if (!(sinkhornReg > 0) || !Double.isFinite(sinkhornReg))
                     throw new InvalidParameterException("sinkhornReg must be a positive number (relative to the largest squared distance), got "
                             + sinkhornReg, "sinkhornReg");
-                yield new SinkhornCoupling(batch, dim, sinkhornReg, w);
+                if (coll.size() > 1 && !Double.isNaN(w))
+                    throw new InvalidParameterException("a finite classWeight with coupling sinkhorn is not sharded over ranks yet; use classWeight inf (within each class)",
+                            "classWeight", "coupling");
+                yield new SinkhornCoupling(batch, dim, sinkhornReg, w, coll);
             }
             default -> throw InvalidParameterException.unknown("coupling", name, "independent, ot or sinkhorn");
         };
