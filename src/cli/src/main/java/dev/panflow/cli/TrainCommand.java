@@ -47,7 +47,7 @@ final class TrainCommand implements Callable<Integer> {
     String timeSampling = "logit-normal";
     @Option(names = "--time-location", paramLabel = "M", description = "Location m of the logit-normal t = σ(m + z); m > 0 favours t near 1 (data) (default: ${DEFAULT-VALUE}).")
     float timeLocation = 1f;
-    @Option(names = "--coupling", description = "Pairing of noise and data in a batch: independent; ot (exact minibatch optimal transport on squared distance, OT-CFM); or sinkhorn (entropic OT plan, as OT-CFM; a noise row is drawn per data row from it, so repeats are allowed; per pairing 0.2/0.8/3 ms at batch 256/512/1024 against 5/36/280 ms for ot on 2 shared cores; at the default reg the flows are less straight than with ot) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--coupling", description = "Pairing of noise and data in a batch: independent; ot (exact minibatch optimal transport on squared distance, OT-CFM); or sinkhorn (entropic OT plan, as OT-CFM; a noise row is drawn per data row from it, so repeats are allowed; per pairing 0.2/0.8/3 ms at batch 256/512/1024 against 5/36/280 ms for ot on 2 shared cores; at the default reg the flows are less straight than with ot). With --conditional both pair within each class (see --class-weight); with --distributed the sinkhorn plan is sharded over the ranks (default: ${DEFAULT-VALUE}).")
     String coupling = "independent";
     @Option(names = "--sinkhorn-reg", paramLabel = "EPS", description = "Entropic regularisation of --coupling sinkhorn, relative to the batch's largest squared distance (smaller: closer to ot, more sweeps; 0.01 matched ot's dopri5 NFE on the checkerboard at about twice the pairing time of 0.05) (default: ${DEFAULT-VALUE}).")
     double sinkhornReg = 0.05;
