@@ -57,9 +57,9 @@ class InvalidParameterExceptionTest {
 
     @Test
     void aMessageListsEveryParameterItNamesMainOneFirst() {
-        var e = refused("batch", "coupling ot solves an exact batch×batch assignment; use batch ≤ 8192 (got 9000)",
+        var e = refused("batch", "coupling ot solves an exact batch×batch assignment; use batch (or couplingBatch) ≤ 8192 (got 9000)",
                 () -> Coupling.byName("ot", 9000, 2));
-        assertEquals(List.of("batch", "coupling"), e.parameters());
+        assertEquals(List.of("batch", "couplingBatch", "coupling"), e.parameters());
         e = refused("channels", "channels 6 is not divisible by groups 4", () -> new UNetConfig(1, 8, 8, new int[] {6}, 4, 4, 0));
         assertEquals(List.of("channels", "groups"), e.parameters());
         assertEquals(List.of("atol", "rtol"), new SolverFailure("step size underflow").parameters());

@@ -47,10 +47,14 @@ final class TrainCommand implements Callable<Integer> {
     String timeSampling = "logit-normal";
     @Option(names = "--time-location", paramLabel = "M", description = "Location m of the logit-normal t = σ(m + z); m > 0 favours t near 1 (data) (default: ${DEFAULT-VALUE}).")
     float timeLocation = 1f;
-    @Option(names = "--coupling", description = "Pairing of noise and data in a batch: independent; ot (exact minibatch optimal transport on squared distance, OT-CFM); or sinkhorn (entropic OT plan, as OT-CFM; a noise row is drawn per data row from it, so repeats are allowed; per pairing 0.2/0.8/3 ms at batch 256/512/1024 against 5/36/280 ms for ot on 2 shared cores; at the default reg the flows are less straight than with ot) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--coupling", description = "Pairing of noise and data in a batch: independent; ot (exact minibatch optimal transport on squared distance, OT-CFM); or sinkhorn (entropic OT plan, as OT-CFM; a noise row is drawn per data row from it, so repeats are allowed; per pairing 0.2/0.8/3 ms at batch 256/512/1024 against 5/36/280 ms for ot on 2 shared cores; at the default reg the flows are less straight than with ot). With --conditional both pair within each class (see --class-weight); with --distributed the sinkhorn plan is sharded over the ranks (default: ${DEFAULT-VALUE}).")
     String coupling = "independent";
     @Option(names = "--sinkhorn-reg", paramLabel = "EPS", description = "Entropic regularisation of --coupling sinkhorn, relative to the batch's largest squared distance (smaller: closer to ot, more sweeps; 0.01 matched ot's dopri5 NFE on the checkerboard at about twice the pairing time of 0.05) (default: ${DEFAULT-VALUE}).")
     double sinkhornReg = 0.05;
+    @Option(names = "--class-weight", paramLabel = "W", description = "With --conditional and --coupling ot|sinkhorn: how pairing treats classes (C²OT, Cheng and Schwing 2025). inf (the default) pairs noise and images only within each class (the null class of label dropout is one more class); a finite W adds W times the batch's mean squared distance to the cost of a cross-class pair; 0 ignores classes (plain OT, which skews each class's noise).")
+    String classWeight;
+    @Option(names = "--coupling-batch", paramLabel = "M", description = "With --coupling ot|sinkhorn: compute the plan over M ≥ --batch pairs and train the next M/batch steps on disjoint minibatches of it, then draw a new pool (seeded by --seed and the pool's index, so --resume continues bit for bit). 0 (default): a plan per batch.")
+    int couplingBatch;
     @Option(names = "--batch", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch = 1024;
     @Option(names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
@@ -159,12 +163,24 @@ final class TrainCommand implements Callable<Integer> {
     private Trainer.Builder builder(boolean unet) {
         Trainer.Builder b = Trainer.builder().data(DataSets.open(data)).path(path).mlp(hidden, layers)
                 .timeEmbedding(timeEmbedding).frequencies(frequencies).timeSampling(timeSampling).timeLocation(timeLocation)
-                .coupling(coupling).sinkhornReg(sinkhornReg).batch(batch).steps(steps).lr(lr).lrSchedule(lrSchedule)
+                .coupling(coupling).sinkhornReg(sinkhornReg).couplingBatch(couplingBatch).batch(batch).steps(steps).lr(lr).lrSchedule(lrSchedule)
                 .warmup(warmup).weightDecay(weightDecay).ema(ema).maxGradNorm(maxGradNorm).seed(seed)
                 .checkpointEvery(checkpointsEvery()).out(out).resume(resume).backend(backend.name).libraryDir(backend.libraryDir)
                 .threads(threads.checked()).collective(coll).timeBudget(budget);
         if (unet) b.unet(UNetConfig.parseList(channels)).groups(groups).conditional(conditional).labelDropout(labelDropout);
+        if (classWeight != null) b.classWeight(parseClassWeight(classWeight));
         return b;
+    }
+
+    /** inf (or infinity) for +∞, else a number. */
+    static double parseClassWeight(String s) {
+        String t = s.trim().toLowerCase(java.util.Locale.ROOT);
+        if (t.equals("inf") || t.equals("infinity") || t.equals("+inf")) return Double.POSITIVE_INFINITY;
+        try {
+            return Double.parseDouble(t);
+        } catch (NumberFormatException e) {
+            throw new UserError("--class-weight: '" + s + "' is not a number (or inf)");
+        }
     }
 
     private int trainAndSample(boolean unet) {
@@ -177,7 +193,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (root) {
                 if (tr.resumedAt() >= 0) System.err.printf("resumed %s at step %d%n", tr.checkpoint(), tr.resumedAt());
-                System.err.printf("coupling: %s%n", tr.couplingName());
+                System.err.printf("coupling: %s%n", tr.couplingDescription());
                 System.err.printf("train: %s (dim %d), path %s, %s (%,d parameters), batch %d, %s, %d threads%n",
                         tr.dataName(), tr.dim(), tr.pathName(), tr.modelDescription(), tr.parameterCount(), batch,
                         budget == null ? steps + " steps" : steps == NO_STEP_LIMIT ? "time budget " + Durations.format(budget)

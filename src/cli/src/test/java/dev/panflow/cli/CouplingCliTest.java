@@ -60,4 +60,24 @@ class CouplingCliTest {
         args.addAll(java.util.List.of("--sinkhorn-reg", "0.01"));
         assertUserError(run(args.toArray(String[]::new)), "--sinkhorn-reg applies to --coupling sinkhorn only");
     }
+
+    @Test
+    void couplingBatchIsRecordedMustMatchOnResumeAndIsChecked(@TempDir Path dir) {
+        Path out = dir.resolve("m");
+        String[] withM = CliTest.cat(train(out, "sinkhorn", "7", false), "--coupling-batch", "192");
+        var r = run(withM);
+        assertEquals(0, r.code(), r.err());
+        org.junit.jupiter.api.Assertions.assertTrue(r.err().contains("plan over 192 pairs, recomputed every 3 steps"), r.err());
+        try (Arena a = Arena.ofConfined()) {
+            assertEquals("192", Safetensors.read(out.resolve("model.safetensors"), a).metadata().get("coupling_batch"));
+        }
+        assertUserError(run(train(out, "sinkhorn", "9", true)), "--coupling-batch");
+        assertEquals(0, run(CliTest.cat(train(out, "sinkhorn", "9", true), "--coupling-batch", "192")).code());
+        assertUserError(run(CliTest.cat(train(dir.resolve("s"), "ot", "2", false), "--coupling-batch", "32")), "--coupling-batch must be ≥ --batch (64)");
+        assertUserError(run(CliTest.cat(train(dir.resolve("i"), "independent", "2", false), "--coupling-batch", "128")),
+                "--coupling-batch applies to --coupling ot or sinkhorn only");
+        assertUserError(run(CliTest.cat(train(dir.resolve("w"), "ot", "2", false), "--class-weight", "1")),
+                "--class-weight applies to a --conditional model only");
+        assertUserError(run(CliTest.cat(train(dir.resolve("w"), "ot", "2", false), "--class-weight", "heavy")), "--class-weight: 'heavy' is not a number");
+    }
 }

@@ -104,7 +104,16 @@ public final class Trainer implements AutoCloseable {
             p = new Pool(b.threads);
             c = spec.isUnet() ? backend.convolutions(p, new BackendOptions(b.libraryDir)) : null;
             t = new CfmTrainer(cfg, spec, data.source, path, p, c, coll);
-            t.setCoupling(Coupling.byName(cname, cfg.batch(), t.dim(), b.sinkhornReg));
+            if (b.classWeight != null && !b.conditional)
+                throw new InvalidParameterException("classWeight applies to a conditional model only", "classWeight", "conditional");
+            if (b.couplingBatch != 0 && cname.equals("independent"))
+                throw new InvalidParameterException("couplingBatch applies to coupling ot or sinkhorn only", "couplingBatch", "coupling");
+            double w = !b.conditional ? Double.NaN : b.classWeight == null ? Double.POSITIVE_INFINITY : b.classWeight;
+            int planRows = b.couplingBatch > 0 ? b.couplingBatch : cfg.batch();
+            if (b.couplingBatch < 0 || b.couplingBatch > 0 && b.couplingBatch < cfg.batch())
+                throw new InvalidParameterException("couplingBatch must be ≥ batch (" + cfg.batch() + "), got " + b.couplingBatch,
+                        "couplingBatch", "batch");
+            t.setCoupling(Coupling.byName(cname, planRows, t.dim(), b.sinkhornReg, w, coll), b.couplingBatch);
             if (b.startFrom != null) startFrom(t, b.startFrom);
             long at = -1;
             if (b.resume) {
@@ -268,6 +277,19 @@ public final class Trainer implements AutoCloseable {
 
     public String couplingName() { return tr.coupling().name(); }
 
+    /** The coupling in words: its name, how it treats classes, and its coupling batch. */
+    public String couplingDescription() {
+        var c = tr.coupling();
+        String s = c.name();
+        if (c != Coupling.INDEPENDENT && tr.model.classes() > 0) {
+            String w = c.metadata().get("class_weight");
+            s += "Infinity".equals(w) ? ", within each class" : ", class weight " + w + " (C²OT)";
+        }
+        if (tr.couplingBatch() > 0)
+            s += ", plan over " + tr.couplingBatch() + " pairs, recomputed every " + tr.couplingBatch() / tr.config.batch() + " steps";
+        return s;
+    }
+
     public int threads() { return pool.threads(); }
 
     /** Where the steps run: "jvm", or the device backend's "cuda on …". */
@@ -319,6 +341,8 @@ public final class Trainer implements AutoCloseable {
         private long steps = 3000, warmup = 100, seed, checkpointEvery = 1000;
         private float weightDecay, ema = 0.999f, maxGradNorm, labelDropout = 0.1f;
         private double sinkhornReg = SinkhornCoupling.DEFAULT_REG;
+        private Double classWeight; // null: the default (+∞ for a conditional model)
+        private int couplingBatch;
         private int[] unetChannels;
         private boolean conditional, resume;
         private int threads = Runtime.getRuntime().availableProcessors();
@@ -381,6 +405,16 @@ public final class Trainer implements AutoCloseable {
         /** independent, ot or sinkhorn. */
         public Builder coupling(String kind) { this.coupling = kind; return this; }
         public Builder sinkhornReg(double reg) { this.sinkhornReg = reg; return this; }
+
+        /**
+         * Conditional models with coupling ot or sinkhorn: the C²OT weight of a cross-class pair,
+         * relative to the batch's mean squared distance; +∞ (the default) pairs only within a
+         * class, 0 ignores classes.
+         */
+        public Builder classWeight(double w) { this.classWeight = w; return this; }
+
+        /** Pairs over pools of M ≥ batch rows, training on minibatches drawn from each plan (0: per batch). */
+        public Builder couplingBatch(int m) { this.couplingBatch = m; return this; }
         public Builder batch(int batch) { this.batch = batch; return this; }
         public Builder steps(long steps) { this.steps = steps; return this; }
         public Builder lr(float lr) { this.lr = lr; return this; }

@@ -3,6 +3,8 @@ package dev.panflow.coupling;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Map;
+import dev.panflow.tensor.Rng;
 
 /**
  * Minibatch optimal-transport coupling (OT-CFM; Tong et al. 2023, Pooladian et al. 2023): within
@@ -18,7 +20,13 @@ public final class MinibatchOtCoupling implements Coupling {
     private final float[] a, b;
     private final int maxRows, maxDim;
 
-    public MinibatchOtCoupling(int maxRows, int maxDim) {
+    public MinibatchOtCoupling(int maxRows, int maxDim) { this(maxRows, maxDim, Double.NaN); }
+
+    /** classWeight ≥ 0: a conditional model's coupling with C²OT's class term ({@link ClassCost}); NaN: none. */
+    public MinibatchOtCoupling(int maxRows, int maxDim, double classWeight) {
+        if (!Double.isNaN(classWeight) && !(classWeight >= 0 && classWeight < Double.POSITIVE_INFINITY))
+            throw new IllegalArgumentException("classWeight must be finite and ≥ 0 (or NaN), got " + classWeight);
+        this.classWeight = classWeight;
         this.maxRows = maxRows;
         this.maxDim = maxDim;
         lap = new LinearAssignment(maxRows);
@@ -28,14 +36,24 @@ public final class MinibatchOtCoupling implements Coupling {
     }
 
     private double lastCost;
+    private final double classWeight;
 
     @Override public String name() { return "ot"; }
+
+    @Override public boolean pairsClasses() { return !Double.isNaN(classWeight); }
+
+    @Override
+    public Map<String, String> metadata() { return pairsClasses() ? Map.of("class_weight", Double.toString(classWeight)) : Map.of(); }
 
     /** Total squared distance of the last pairing (the minibatch W2² times rows). */
     public double lastCost() { return lastCost; }
 
     @Override
-    public void pair(MemorySegment x0, MemorySegment x1, int rows, int dim) {
+    public void pair(MemorySegment x0, MemorySegment x1, int rows, int dim) { pair(x0, x1, null, rows, dim, null); }
+
+    @Override
+    public void pair(MemorySegment x0, MemorySegment x1, int[] labels, int rows, int dim, Rng rng) {
+        if (labels != null && !pairsClasses()) throw new UnsupportedOperationException("this ot coupling was made without a class weight");
         if (rows > maxRows || dim > maxDim) throw new IllegalArgumentException(rows + "×" + dim + " exceeds " + maxRows + "×" + maxDim);
         if (rows < 2) return;
         int cells = rows * dim;
@@ -55,6 +73,7 @@ public final class MinibatchOtCoupling implements Coupling {
                 c[cb + j] = s;
             }
         }
+        if (labels != null) ClassCost.add(c, labels, rows, classWeight);
         lastCost = lap.solve(rows);
         long rowBytes = 4L * dim;
         for (int i = 0; i < rows; i++) MemorySegment.copy(x0, lap.columnOf(i) * rowBytes, scratch, i * rowBytes, rowBytes);

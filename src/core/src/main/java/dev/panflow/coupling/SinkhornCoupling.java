@@ -1,5 +1,6 @@
 package dev.panflow.coupling;
 
+import dev.panflow.dist.Collective;
 import dev.panflow.tensor.Rng;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -34,13 +35,35 @@ public final class SinkhornCoupling implements Coupling {
     private final MemorySegment scratch;
     private final float[] a, bt;
     private final int[] choice;
+    private final MemorySegment choices; // sharded: the draws, each rank's rows in place, summed
     private final int maxRows, maxDim;
 
     public SinkhornCoupling(int maxRows, int maxDim, double reg) { this(maxRows, maxDim, reg, MAX_ITER, TOL, true); }
 
+    /** classWeight ≥ 0: a conditional model's coupling with C²OT's class term ({@link ClassCost}); NaN: none. */
+    public SinkhornCoupling(int maxRows, int maxDim, double reg, double classWeight) { this(maxRows, maxDim, reg, classWeight, Collective.SINGLE); }
+
+    /** The same, its plan sharded over {@code coll}'s ranks. */
+    public SinkhornCoupling(int maxRows, int maxDim, double reg, double classWeight, Collective coll) {
+        this(maxRows, maxDim, reg, MAX_ITER, TOL, true, coll);
+        if (!Double.isNaN(classWeight) && !(classWeight >= 0 && classWeight < Double.POSITIVE_INFINITY))
+            throw new IllegalArgumentException("classWeight must be finite and ≥ 0 (or NaN), got " + classWeight);
+        this.classWeight = classWeight;
+    }
+
     /** maxIter sweeps at most, stopping earlier at row error tol; vectorized = false: the scalar twin. */
 
     public SinkhornCoupling(int maxRows, int maxDim, double reg, int maxIter, double tol, boolean vectorized) {
+        this(maxRows, maxDim, reg, maxIter, tol, vectorized, Collective.SINGLE);
+    }
+
+    /**
+     * The plan sharded over {@code coll}'s ranks ({@link Sinkhorn}): each builds and scales its
+     * block of rows, draws the noise rows for its data rows (every rank consumes the whole
+     * stream of uniforms, so each row gets the draw it would get in one process), and one
+     * all-reduce shares the draws, so every rank ends with the same pairing.
+     */
+    public SinkhornCoupling(int maxRows, int maxDim, double reg, int maxIter, double tol, boolean vectorized, Collective coll) {
         if (!(reg > 0) || !Double.isFinite(reg)) throw new IllegalArgumentException("reg must be positive, got " + reg);
         this.maxRows = maxRows;
         this.maxDim = maxDim;
@@ -48,8 +71,9 @@ public final class SinkhornCoupling implements Coupling {
         this.maxIter = maxIter;
         this.tol = tol;
         this.vectorized = vectorized;
-        sinkhorn = new Sinkhorn(maxRows, vectorized);
+        sinkhorn = new Sinkhorn(maxRows, vectorized, coll);
         scratch = arena.allocate(4L * maxRows * maxDim, 64);
+        choices = coll.size() > 1 ? arena.allocate(4L * maxRows, 64) : null;
         a = new float[maxRows * maxDim];
         bt = new float[maxRows * maxDim];
         choice = new int[maxRows];
@@ -57,7 +81,14 @@ public final class SinkhornCoupling implements Coupling {
 
     @Override public String name() { return "sinkhorn"; }
 
-    @Override public Map<String, String> metadata() { return Map.of("sinkhorn_reg", Double.toString(reg)); }
+    private double classWeight = Double.NaN;
+
+    @Override public boolean pairsClasses() { return !Double.isNaN(classWeight); }
+
+    @Override public Map<String, String> metadata() {
+        return pairsClasses() ? Map.of("sinkhorn_reg", Double.toString(reg), "class_weight", Double.toString(classWeight))
+                : Map.of("sinkhorn_reg", Double.toString(reg));
+    }
 
     public double reg() { return reg; }
 
@@ -73,7 +104,11 @@ public final class SinkhornCoupling implements Coupling {
     }
 
     @Override
-    public void pair(MemorySegment x0, MemorySegment x1, int rows, int dim, Rng rng) {
+    public void pair(MemorySegment x0, MemorySegment x1, int rows, int dim, Rng rng) { pair(x0, x1, null, rows, dim, rng); }
+
+    @Override
+    public void pair(MemorySegment x0, MemorySegment x1, int[] labels, int rows, int dim, Rng rng) {
+        if (labels != null && !pairsClasses()) throw new UnsupportedOperationException("this sinkhorn coupling was made without a class weight");
         if (rows > maxRows || dim > maxDim) throw new IllegalArgumentException(rows + "×" + dim + " exceeds " + maxRows + "×" + maxDim);
         if (rows < 2) return;
         int cells = rows * dim;
@@ -82,10 +117,11 @@ public final class SinkhornCoupling implements Coupling {
         for (int j = 0; j < rows; j++)
             for (int k = 0; k < dim; k++) bt[k * rows + j] = x0.getAtIndex(F32, (long) j * dim + k);
         float[] c = sinkhorn.cost();
-        // C[i][j] = ‖x1_i − x0_j‖²: rows are data points, columns noise points.
+        // C[i][j] = ‖x1_i − x0_j‖²: rows are data points, columns noise points (sharded: this rank's rows).
         int bound = S.loopBound(rows), len = S.length();
-        for (int i = 0; i < rows; i++) {
-            int ib = i * dim, cb = i * rows;
+        int first = sinkhorn.firstRow(rows), mine = sinkhorn.rowCount(rows);
+        for (int i = 0; i < mine; i++) {
+            int ib = (first + i) * dim, cb = i * rows;
             int j = 0;
             if (vectorized) {
                 for (; j < bound; j += len) {
@@ -106,14 +142,25 @@ public final class SinkhornCoupling implements Coupling {
                 c[cb + j] = s;
             }
         }
+        if (labels != null) {
+            if (sinkhorn.collective().size() > 1) throw new UnsupportedOperationException("a sharded plan with a class term is not implemented");
+            ClassCost.add(c, labels, rows, classWeight);
+        }
         sinkhorn.solve(rows, reg, maxIter, tol);
         if (!sinkhorn.finiteCost()) return; // non-finite data: leave the pairing independent (training reports the divergence)
         long rowBytes = 4L * dim;
-        for (int i = 0; i < rows; i++) {
-            int j = sinkhorn.sampleColumn(rows, i, rng.nextDouble());
-            choice[i] = j;
-            MemorySegment.copy(x0, j * rowBytes, scratch, i * rowBytes, rowBytes);
+        if (choices == null) {
+            for (int i = 0; i < rows; i++) choice[i] = sinkhorn.sampleColumn(rows, i, rng.nextDouble());
+        } else {
+            choices.fill((byte) 0);
+            for (int i = 0; i < rows; i++) {
+                double uniform = rng.nextDouble(); // every rank walks the whole stream
+                if (i >= first && i < first + mine) choices.setAtIndex(F32, i, sinkhorn.sampleColumn(rows, i - first, uniform));
+            }
+            sinkhorn.collective().allreduceSum(choices, rows); // column indices < 2^24: exact in float
+            for (int i = 0; i < rows; i++) choice[i] = (int) choices.getAtIndex(F32, i);
         }
+        for (int i = 0; i < rows; i++) MemorySegment.copy(x0, choice[i] * rowBytes, scratch, i * rowBytes, rowBytes);
         MemorySegment.copy(scratch, 0, x0, 0, rows * rowBytes);
     }
 }

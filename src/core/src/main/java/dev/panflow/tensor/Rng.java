@@ -14,7 +14,12 @@ public final class Rng {
     private double spare;
     private boolean hasSpare;
 
-    public Rng(long seed) {
+    public Rng(long seed) { reseed(seed); }
+
+    /** Restarts the stream as {@code new Rng(seed)} would, without allocating. */
+    public void reseed(long seed) {
+        hasSpare = false;
+        spare = 0;
         // splitmix64 spreads the seed over the state, as the xoshiro authors advise.
         long z = seed;
         s0 = splitmix(z += 0x9E3779B97F4A7C15L);

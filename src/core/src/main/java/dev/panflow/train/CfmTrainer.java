@@ -61,6 +61,7 @@ public final class CfmTrainer implements StepEngine {
     private final TimeSampling timeSampling;
     private double lastLoss = Double.NaN;
     private Coupling coupling = Coupling.INDEPENDENT;
+    private CouplingPool pool; // null: the coupling pairs each batch
 
     public CfmTrainer(TrainConfig config, DataSource data, AffinePath path, Pool pool) {
         this(config, ModelSpec.MLP, data, path, pool, null);
@@ -208,7 +209,9 @@ public final class CfmTrainer implements StepEngine {
     public double trainStep() {
         int b = config.batch();
         long n = (long) b * dim;
-        if (data instanceof PairedDataSource pairs) {
+        if (pool != null) {
+            pool.fill(optimizer.steps(), x0.segment(), x1.segment(), labels); // pairs from the plan over the coupling batch
+        } else if (data instanceof PairedDataSource pairs) {
             pairs.samplePairs(rng, x0.segment(), x1.segment(), b); // fixed (x0, x1), e.g. reflow
         } else {
             if (labels == null) {
@@ -219,7 +222,7 @@ public final class CfmTrainer implements StepEngine {
                 for (int r = 0; r < b; r++) if (rng.nextFloat() < spec.labelDropout()) labels[r] = model.classes();
             }
             rng.fillGaussian(x0.segment(), n, 1f); // standard normal: σ_t scales it in x_t = σ_t x0 + α_t x1
-            coupling.pair(x0.segment(), x1.segment(), b, dim, rng);
+            coupling.pair(x0.segment(), x1.segment(), labels, b, dim, rng); // labels: what the model trains each row with
         }
         timeSampling.fill(rng, t.segment(), b, path.tMax(), config.timeLocation());
         // From here on, only this rank's rows [first, first + rows) of the global batch.
@@ -278,12 +281,38 @@ public final class CfmTrainer implements StepEngine {
     /** How x0 and x1 are paired in each batch (independent unless set; not used for paired data). */
     public Coupling coupling() { return coupling; }
 
-    public void setCoupling(Coupling coupling) {
+    public void setCoupling(Coupling coupling) { setCoupling(coupling, 0); }
+
+    /**
+     * couplingBatch M &gt; 0: the coupling pairs pools of M rows (M ≥ batch, the coupling sized
+     * for M) and steps train on minibatches of them ({@link CouplingPool}); 0: it pairs each batch.
+     */
+    public void setCoupling(Coupling coupling, int couplingBatch) {
         if (coupling == null) throw new IllegalArgumentException("coupling is null");
-        if (labels != null && coupling != Coupling.INDEPENDENT)
-            throw new InvalidParameterException("coupling " + coupling.name() + " cannot train a conditional model: re-pairing noise and images would separate images from their labels",
-                    "coupling", "conditional");
+        if (labels != null && !coupling.pairsClasses())
+            throw new IllegalArgumentException("coupling " + coupling.name() + " was made for an unconditional model (give it a class weight)");
+        if (couplingBatch != 0) {
+            if (couplingBatch < config.batch())
+                throw new InvalidParameterException("couplingBatch must be ≥ batch (" + config.batch() + "), got " + couplingBatch,
+                        "couplingBatch", "batch");
+            if (data instanceof PairedDataSource)
+                throw new InvalidParameterException("couplingBatch does not apply to fixed pairs (" + data.name() + ")", "couplingBatch");
+            pool = new CouplingPool(coupling, couplingBatch, config.batch(), dim, data, labels != null, spec.labelDropout(),
+                    model.classes(), config.seed(), ws); // buffers from the workspace: set once, before training
+        } else {
+            pool = null;
+        }
         this.coupling = coupling;
+    }
+
+    /** The coupling batch M (0: the coupling pairs each training batch). */
+    public int couplingBatch() { return pool == null ? 0 : pool.poolRows(); }
+
+    /** What a checkpoint records of the coupling, and a resume must match: its settings, and the coupling batch. */
+    public java.util.Map<String, String> couplingMetadata() {
+        var m = new java.util.LinkedHashMap<>(coupling.metadata());
+        if (pool != null) m.put("coupling_batch", Integer.toString(pool.poolRows()));
+        return m;
     }
     public int dim() { return dim; }
 

@@ -56,7 +56,7 @@ public final class Checkpoint {
             meta.put("schedule_from_progress", Double.toString(tr.scheduleFromProgress()));
         }
         meta.put("coupling", tr.data instanceof dev.panflow.data.PairedDataSource ? "paired" : tr.coupling().name());
-        if (!(tr.data instanceof dev.panflow.data.PairedDataSource)) meta.putAll(tr.coupling().metadata());
+        if (!(tr.data instanceof dev.panflow.data.PairedDataSource)) meta.putAll(tr.couplingMetadata());
         meta.put("rng", join(tr.rng.state()));
         Safetensors.write(file, tensors, meta);
     }
@@ -98,8 +98,12 @@ public final class Checkpoint {
             if (!coupling.equals(tr.coupling().name()) && !(tr.data instanceof dev.panflow.data.PairedDataSource))
                 throw new InvalidParameterException(file + " was trained with coupling " + coupling + "; resume it with the same coupling",
                         "coupling");
+            if (!(tr.data instanceof dev.panflow.data.PairedDataSource)
+                    && !meta.getOrDefault("coupling_batch", "0").equals(Integer.toString(tr.couplingBatch())))
+                throw new InvalidParameterException(file + " was trained with couplingBatch " + meta.getOrDefault("coupling_batch", "0 (none)")
+                        + "; resume it with the same couplingBatch", "couplingBatch");
             if (!(tr.data instanceof dev.panflow.data.PairedDataSource))
-                for (var e : tr.coupling().metadata().entrySet())
+                for (var e : tr.couplingMetadata().entrySet())
                     if (!e.getValue().equals(meta.get(e.getKey()))) {
                         String p = camelCase(e.getKey()); // sinkhorn_reg: the parameter sinkhornReg
                         throw new InvalidParameterException(file + " was trained with " + p + " " + meta.get(e.getKey())

@@ -24,11 +24,20 @@ class CouplingAllocationTest {
         steadyState(new SinkhornCoupling(40, 2, 0.002), 40); // small reg: absorptions and kernel recomputes run too
     }
 
+    @Test
+    void steadyStateClassConditionalPairingAllocatesNothingOnTheHeap() {
+        steadyState(Coupling.byName("ot", 64, 2, 0.05, Double.POSITIVE_INFINITY), 64);       // within each class
+        steadyState(Coupling.byName("sinkhorn", 67, 2, 0.05, Double.POSITIVE_INFINITY), 67);
+        steadyState(Coupling.byName("sinkhorn", 67, 2, 0.05, 0.5), 67);                      // C²OT's class term
+        steadyState(Coupling.byName("ot", 64, 2, 0.05, 0.5), 64);
+    }
+
     private static void steadyState(Coupling ot, int n) {
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long me = Thread.currentThread().threadId();
         Checkerboard cb = new Checkerboard();
         Rng rng = new Rng(2);
+        int[] labels = ot.pairsClasses() ? new int[n] : null;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment x0 = arena.allocate(8L * n), x1 = arena.allocate(8L * n);
             long perCall = Long.MAX_VALUE;
@@ -38,7 +47,8 @@ class CouplingAllocationTest {
                 for (int i = 0; i < 500; i++) {
                     cb.sample(rng, x1, n);
                     rng.fillGaussian(x0, 2L * n, 1f);
-                    ot.pair(x0, x1, n, 2, rng);
+                    if (labels != null) for (int r = 0; r < n; r++) labels[r] = rng.nextInt(4);
+                    ot.pair(x0, x1, labels, n, 2, rng);
                 }
                 perCall = (mx.getThreadAllocatedBytes(me) - before) / 500;
             }

@@ -2,6 +2,7 @@ package dev.panflow.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panflow.data.FashionMnist;
@@ -68,6 +69,38 @@ class UNetTrainerTest {
                 assertEquals(SPEC, m.spec());
                 assertArrayEquals(new int[] {1, 8, 8}, m.imageShape());
                 assertEquals(FashionMnist.CLASSES, m.classes());
+            }
+        }
+    }
+
+    /** A conditional model with OT pairing within each class over a coupling batch of 3 batches resumes bit for bit. */
+    @Test
+    void conditionalWithinClassOtOverACouplingBatchResumesBitForBit(@TempDir Path dir) throws Exception {
+        try (Arena arena = Arena.ofShared(); Pool pool = new Pool(2); JvmConv conv = new JvmConv(pool)) {
+            FashionMnist data = tinySet(dir, arena);
+            var coupling = (java.util.function.Supplier<dev.panflow.coupling.Coupling>)
+                    () -> dev.panflow.coupling.Coupling.byName("ot", 24, 64, 0.05, Double.POSITIVE_INFINITY);
+            float[] straight;
+            try (CfmTrainer a = new CfmTrainer(cfg(7), SPEC, data, Paths.byName("ot"), pool, conv)) {
+                a.setCoupling(coupling.get(), 24);
+                for (int i = 0; i < 7; i++) a.trainStep();
+                straight = a.model.params().values().toArray();
+            }
+            Path ckpt = dir.resolve("model.safetensors");
+            try (CfmTrainer b = new CfmTrainer(cfg(7), SPEC, data, Paths.byName("ot"), pool, conv)) {
+                b.setCoupling(coupling.get(), 24);
+                for (int i = 0; i < 4; i++) b.trainStep();
+                Checkpoint.save(b, ckpt);
+            }
+            try (CfmTrainer c = new CfmTrainer(cfg(7), SPEC, data, Paths.byName("ot"), pool, conv)) {
+                c.setCoupling(coupling.get(), 24);
+                Checkpoint.restore(c, ckpt);
+                while (c.step() < 7) c.trainStep();
+                assertArrayEquals(straight, c.model.params().values().toArray());
+            }
+            try (CfmTrainer d = new CfmTrainer(cfg(7), SPEC, data, Paths.byName("ot"), pool, conv)) {
+                assertThrows(IllegalArgumentException.class, () -> d.setCoupling(dev.panflow.coupling.Coupling.byName("ot", 8, 64)),
+                        "a conditional model refuses a coupling made without classes");
             }
         }
     }
