@@ -60,8 +60,8 @@ final class FidCommand implements Callable<Integer> {
             System.out.printf("%-10s %12.3f %12.3f%n", "FID", r.fid(), r.floorFid());
             System.out.printf("%-10s %12.5f %12.5f%n", "KID", r.kid().mean(), r.floorKid().mean());
             System.out.printf("%-10s %12.5f %12.5f%n", "KID std", r.kid().std(), r.floorKid().std());
-            System.out.printf("floor: %d images of %s; KID over %d subsets of %d%n", r.samples(), floor == null ? r.floorSource() : floor,
-                    r.kid().subsets(), r.kid().subsetSize());
+            System.out.printf("floor: %d real images %s; KID over %d subsets of %d%n", r.samples(),
+                    floor == null ? "held out of " + data + " (the reference keeps the rest)" : "of " + floor, r.kid().subsets(), r.kid().subsetSize());
         }
         return 0;
     }
