@@ -21,8 +21,8 @@ import javax.imageio.ImageIO;
 
 /**
  * The user's own images: a folder of PNG/JPEG files, or a folder of subfolders, one per class
- * (sorted by name: class 0 is the first). Decoded by javax.imageio; grey when every file is grey,
- * else RGB (grey files repeated in the three channels; alpha dropped). Pixels p ∈ 0…255 become
+ * (sorted by name: class 0 is the first). Decoded by javax.imageio; grey when every pixel of
+ * every file has r = g = b, else RGB (grey files repeated in the three channels; alpha dropped). Pixels p ∈ 0…255 become
  * p/127.5 − 1. With {@code imageSize} > 0 every image is centre-cropped to a square and resized
  * (bilinear) to imageSize², else all files must share one size. Hidden files (".name") are skipped.
  */
@@ -86,35 +86,37 @@ public final class ImageFolder implements ImageSet {
         if (files.isEmpty()) throw new UserError(dir + " holds no PNG or JPEG images");
         if (classNames.size() == 1) classNames.clear(); // one class: nothing to condition on
 
-        BufferedImage[] decoded = new BufferedImage[files.size()];
-        boolean colour = false;
-        for (int i = 0; i < decoded.length; i++) {
-            decoded[i] = decode(files.get(i));
-            colour |= decoded[i].getColorModel().getNumColorComponents() >= 3 && !isGreyPixels(decoded[i]);
-        }
-        int hh, ww;
-        if (imageSize > 0) {
-            hh = ww = imageSize;
-        } else {
-            hh = decoded[0].getHeight();
-            ww = decoded[0].getWidth();
-            for (int i = 1; i < decoded.length; i++)
-                if (decoded[i].getHeight() != hh || decoded[i].getWidth() != ww)
+        // One pass: each file is decoded, checked, and written as RGB into a staging buffer, so only
+        // one decoded picture is alive at a time; the result keeps one channel when all were grey.
+        int n = files.size();
+        BufferedImage first = decode(files.get(0));
+        int hh = imageSize > 0 ? imageSize : first.getHeight(), ww = imageSize > 0 ? imageSize : first.getWidth();
+        if (imageSize == 0 && (hh > MAX_SIZE || ww > MAX_SIZE))
+            throw new InvalidParameterException(ww + "×" + hh + " images are larger than " + MAX_SIZE + "; set imageSize to resize them", "imageSize");
+        long plane = (long) hh * ww;
+        if ((long) n * 3 * plane > Integer.MAX_VALUE)
+            throw new UserError(dir + ": " + n + " images of " + ww + "×" + hh + " are too many to hold; use a smaller imageSize");
+        int[] labels = new int[n];
+        Tensor t;
+        int ch;
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment rgb = staging.allocate(4L * n * 3 * plane, 64);
+            boolean colour = false;
+            for (int i = 0; i < n; i++) {
+                BufferedImage img = i == 0 ? first : decode(files.get(i));
+                if (imageSize == 0 && (img.getHeight() != hh || img.getWidth() != ww))
                     throw new InvalidParameterException("image sizes differ: " + files.get(0).getFileName() + " is " + ww + "×" + hh + ", "
-                            + files.get(i) + " is " + decoded[i].getWidth() + "×" + decoded[i].getHeight()
+                            + files.get(i) + " is " + img.getWidth() + "×" + img.getHeight()
                             + "; set imageSize to centre-crop and resize them all", "imageSize");
-            if (hh > MAX_SIZE || ww > MAX_SIZE) throw new InvalidParameterException(ww + "×" + hh + " images are larger than " + MAX_SIZE + "; set imageSize to resize them", "imageSize");
-        }
-        int ch = colour ? 3 : 1;
-        long per = (long) ch * hh * ww;
-        if ((long) decoded.length * per > Integer.MAX_VALUE) throw new UserError(dir + ": " + decoded.length + " images of " + per + " floats are too many to hold; use a smaller imageSize");
-        Tensor t = Tensor.allocate(arena, decoded.length, (int) per);
-        int[] labels = new int[decoded.length];
-        for (int i = 0; i < decoded.length; i++) {
-            BufferedImage img = imageSize > 0 ? cropResize(decoded[i], imageSize) : decoded[i];
-            write(img, ch, t.segment(), i * per);
-            labels[i] = classNames.isEmpty() ? 0 : fileLabels.get(i);
-            decoded[i] = null;
+                if (imageSize > 0) img = cropResize(img, imageSize);
+                colour |= writeRgb(img, rgb, i * 3 * plane);
+                labels[i] = classNames.isEmpty() ? 0 : fileLabels.get(i);
+            }
+            first = null;
+            ch = colour ? 3 : 1;
+            t = Tensor.allocate(arena, n, (int) (ch * plane));
+            for (int i = 0; i < n; i++) // grey: the red plane (r = g = b)
+                MemorySegment.copy(rgb, 4L * i * 3 * plane, t.segment(), 4L * i * ch * plane, 4L * ch * plane);
         }
         return new ImageFolder(t, labels, ch, hh, ww, classNames, dir.toString());
     }
@@ -146,16 +148,6 @@ public final class ImageFolder implements ImageSet {
         return img;
     }
 
-    /** An RGB image whose pixels all have r = g = b counts as grey (a grey picture saved as RGB). */
-    private static boolean isGreyPixels(BufferedImage img) {
-        for (int y = 0; y < img.getHeight(); y++)
-            for (int x = 0; x < img.getWidth(); x++) {
-                int rgb = img.getRGB(x, y), r = (rgb >> 16) & 0xff, g = (rgb >> 8) & 0xff, b = rgb & 0xff;
-                if (r != g || g != b) return false;
-            }
-        return true;
-    }
-
     /** The centred square of side min(w, h), resized to s × s. */
     static BufferedImage cropResize(BufferedImage img, int s) {
         int side = Math.min(img.getWidth(), img.getHeight());
@@ -169,21 +161,22 @@ public final class ImageFolder implements ImageSet {
         return out;
     }
 
-    private static void write(BufferedImage img, int ch, MemorySegment out, long offset) {
+    /** Writes the image as three planes r, g, b at float index {@code offset}; true if some pixel has r ≠ g or g ≠ b. */
+    private static boolean writeRgb(BufferedImage img, MemorySegment out, long offset) {
         int hh = img.getHeight(), ww = img.getWidth();
         long plane = (long) hh * ww;
+        boolean colour = false;
         for (int y = 0; y < hh; y++)
             for (int x = 0; x < ww; x++) {
                 int rgb = img.getRGB(x, y);
                 int r = (rgb >> 16) & 0xff, g = (rgb >> 8) & 0xff, b = rgb & 0xff;
+                colour |= r != g || g != b;
                 long o = offset + (long) y * ww + x;
-                if (ch == 1) out.setAtIndex(F, o, g / 127.5f - 1f); // grey: r = g = b
-                else {
-                    out.setAtIndex(F, o, r / 127.5f - 1f);
-                    out.setAtIndex(F, o + plane, g / 127.5f - 1f);
-                    out.setAtIndex(F, o + 2 * plane, b / 127.5f - 1f);
-                }
+                out.setAtIndex(F, o, r / 127.5f - 1f);
+                out.setAtIndex(F, o + plane, g / 127.5f - 1f);
+                out.setAtIndex(F, o + 2 * plane, b / 127.5f - 1f);
             }
+        return colour;
     }
 
     /** The class names (subfolder names) in label order; empty for an unlabelled folder. */
