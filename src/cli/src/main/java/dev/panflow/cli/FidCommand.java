@@ -36,15 +36,18 @@ final class FidCommand implements Callable<Integer> {
     long seed = 0;
     @Mixin
     Threads threads;
+    @Mixin
+    CpuBackendOption backend;
 
     @Override
     public Integer call() {
         if (!Files.isRegularFile(samples)) throw new UserError("no samples file at " + samples);
         if (!Files.isRegularFile(features))
             throw new UserError("no feature network at " + features + " (make one with 'panflow eval train-features --data fashion-mnist')");
+        String be = backend.checked("eval fid");
         String floor = floorData != null ? floorData : ImageQuality.defaultFloorData(data);
         try (Arena arena = Arena.ofShared();
-             FeatureNetwork net = FeatureNetwork.load(features, threads.checked());
+             FeatureNetwork net = FeatureNetwork.load(features, be, threads.checked());
              TrainingData ref = ImageData.open(data, imageSize);
              TrainingData fl = floor == null ? null : ImageData.open(floor, imageSize)) {
             Tensor s = Npy.read(samples, arena);

@@ -38,9 +38,12 @@ final class TrainFeaturesCommand implements Callable<Integer> {
     Threads threads;
     @Mixin
     ProgressOptions progress;
+    @Mixin
+    CpuBackendOption backend;
 
     @Override
     public Integer call() {
+        String be = backend.checked("eval train-features");
         FeatureTraining t = new FeatureTraining(epochs, batch, lr, FeatureTraining.DEFAULT_WARMUP, seed, threads.checked());
         String test = testData != null ? testData : ImageQuality.defaultTestData(data);
         long t0 = System.nanoTime();
@@ -49,7 +52,7 @@ final class TrainFeaturesCommand implements Callable<Integer> {
             ProgressBar bar = new ProgressBar("features", 1, progress).rows(batch, "images");
             long[] last = {0};
             double[] lastLoss = {Double.NaN};
-            try (FeatureNetwork net = ImageQuality.trainFeatures(train, held, t, (step, total, loss) -> {
+            try (FeatureNetwork net = ImageQuality.trainFeatures(train, held, t, be, (step, total, loss) -> {
                 if (step == 1) bar.total(total);
                 last[0] = step;
                 lastLoss[0] = loss;

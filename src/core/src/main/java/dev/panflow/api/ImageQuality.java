@@ -23,6 +23,11 @@ public final class ImageQuality {
      * {@code test}, or, when {@code test} is null, on 10 % of {@code train} held out at random.
      */
     public static FeatureNetwork trainFeatures(TrainingData train, TrainingData test, FeatureTraining t, FeatureNetwork.Progress progress) {
+        return trainFeatures(train, test, t, dev.panflow.backend.Backends.DEFAULT, progress);
+    }
+
+    /** The same with the convolutions run by {@code backend} (jvm, scalar or onednn). */
+    public static FeatureNetwork trainFeatures(TrainingData train, TrainingData test, FeatureTraining t, String backend, FeatureNetwork.Progress progress) {
         ImageSet tr = images(train, "data");
         ImageSet te;
         if (test != null) te = images(test, "testData");
@@ -31,7 +36,7 @@ public final class ImageQuality {
             tr = parts[0];
             te = parts[1];
         }
-        return FeatureNetwork.train(tr, te, t, progress == null ? FeatureNetwork.Progress.NONE : progress);
+        return FeatureNetwork.train(tr, te, t, backend, progress == null ? FeatureNetwork.Progress.NONE : progress);
     }
 
     /** The set whose images make the floor of {@code referenceName}: Fashion-MNIST's training split for its test split, else none (split the reference). */

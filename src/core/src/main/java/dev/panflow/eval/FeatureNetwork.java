@@ -45,9 +45,16 @@ public final class FeatureNetwork implements AutoCloseable {
     private double testAccuracy = Double.NaN;
     private String dataName = "";
 
-    private FeatureNetwork(ConvClassifierConfig cfg, int threads, int rows) {
+    private FeatureNetwork(ConvClassifierConfig cfg, String backend, int threads, int rows) {
         pool = new Pool(threads);
-        conv = Backends.conv(Backends.DEFAULT, pool);
+        ConvKernels k = null;
+        try {
+            k = Backends.conv(backend, pool);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+        conv = k;
         try {
             net = new ConvClassifier(cfg, conv, pool, ws, rows);
             x = ws.tensor(rows, cfg.imageChannels() * cfg.height() * cfg.width());
@@ -68,10 +75,15 @@ public final class FeatureNetwork implements AutoCloseable {
 
     /** Fits a standard-shaped classifier to {@code train} and measures its accuracy on {@code test}. */
     public static FeatureNetwork train(ImageSet train, ImageSet test, FeatureTraining t, Progress progress) {
+        return train(train, test, t, Backends.DEFAULT, progress);
+    }
+
+    /** The same with the convolutions run by {@code backend} (a CPU backend: jvm, scalar, onednn). */
+    public static FeatureNetwork train(ImageSet train, ImageSet test, FeatureTraining t, String backend, Progress progress) {
         if (train.classes() < 2) throw new UserError(train.name() + " has no class labels: a feature network learns to classify (use labelled images, e.g. subfolders as classes)");
         checkSameShape(train, test);
         var cfg = ConvClassifierConfig.standard(train.channels(), train.height(), train.width(), train.classes());
-        FeatureNetwork f = new FeatureNetwork(cfg, t.threads(), Math.max(t.batch(), ROWS));
+        FeatureNetwork f = new FeatureNetwork(cfg, backend, t.threads(), Math.max(t.batch(), ROWS));
         try {
             f.fit(train, t, progress);
             f.testAccuracy = f.accuracy(test);
@@ -185,13 +197,16 @@ public final class FeatureNetwork implements AutoCloseable {
     }
 
     /** Reads a network saved by {@link #save}. */
-    public static FeatureNetwork load(Path file, int threads) {
+    public static FeatureNetwork load(Path file, int threads) { return load(file, Backends.DEFAULT, threads); }
+
+    /** The same with the convolutions run by {@code backend}. */
+    public static FeatureNetwork load(Path file, String backend, int threads) {
         try (var arena = java.lang.foreign.Arena.ofConfined()) {
             SafetensorsFile f = Safetensors.read(file, arena);
             Map<String, String> meta = f.metadata();
             if (!FORMAT.equals(meta.get("format")))
                 throw new UserError(file + " is not a Panflow feature network (no format=" + FORMAT + " in its metadata)");
-            FeatureNetwork net = new FeatureNetwork(ConvClassifierConfig.fromMetadata(meta, file.toString()), threads, ROWS);
+            FeatureNetwork net = new FeatureNetwork(ConvClassifierConfig.fromMetadata(meta, file.toString()), backend, threads, ROWS);
             try {
                 for (var e : net.net.params.views(net.net.params.values(), "").entrySet()) {
                     Tensor src = f.tensors().get(e.getKey());
