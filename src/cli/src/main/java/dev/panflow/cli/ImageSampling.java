@@ -25,12 +25,14 @@ final class ImageSampling {
             Tensor x = tensor(s, arena);
             int n = s.n();
             Npy.write(npy, x);
-            int cols = classes > 0 ? classes : (int) Math.ceil(Math.sqrt(n));
             System.out.printf("sampled %d images (%s, %d NFE, %.2f s) -> %s (rows of %d×%d×%d floats in [-1, 1])%n",
                     n, solver, s.nfe(), s.seconds(), npy, c, h, w);
             if (png != null) {
-                ImageGrid.writePng(png, x.segment(), n, c, h, w, Math.min(cols, n), 2);
-                System.out.println("wrote " + png + (classes > 0 ? " (one column per class)" : ""));
+                ImageGrid.Layout g = ImageGrid.layout(n, classes, h, w);
+                ImageGrid.writePng(png, x.segment(), g.shown(), c, h, w, g.cols(), g.zoom());
+                String what = g.shown() < n ? "the first " + g.shown() + " of " + n + " images, " : "";
+                System.out.println("wrote " + png + " (" + what + g.rows() + "×" + g.cols()
+                        + (classes > 0 ? ", one class per column" : "") + ")");
             }
         }
     }

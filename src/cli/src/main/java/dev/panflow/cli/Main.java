@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 ExperimentCommand.class,
                 BenchCommand.class,
                 ServeCommand.class,
+                EvalCommand.class,
                 PlotCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
@@ -24,7 +25,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: choose train, sample, nll, reflow, experiment, bench, serve or plot (see --help)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: choose train, sample, nll, reflow, experiment, bench, serve, plot or eval (see --help)");
     }
 
     public static void main(String[] args) {

@@ -67,7 +67,8 @@ final class ProgressEval {
             rec.put("eval", true);
             rec.put("step", step);
             if (shape != null) {
-                ImageGrid.writePng(png, pts, count, shape[0], shape[1], shape[2], (int) Math.ceil(Math.sqrt(count)), 2);
+                ImageGrid.Layout g = ImageGrid.layout(count, 0, shape[1], shape[2]);
+                ImageGrid.writePng(png, pts, g.shown(), shape[0], shape[1], shape[2], g.cols(), g.zoom());
             } else if (s.dim() == 2) {
                 double[] b = Plots.bounds(s.values(), data);
                 ScatterPlot.writePng(png, pts, count, b[0], b[1], b[0], b[1], 384, data + ", step " + step);

@@ -40,6 +40,8 @@ final class SampleCommand implements Callable<Integer> {
     Path out = Path.of("samples.npy");
     @Option(names = "--png", paramLabel = "FILE.png", description = "Also write a scatter plot (2-D data); for images the grid PNG (default for images: beside --out).")
     Path png;
+    @Option(names = "--no-png", description = "Images: write no grid PNG (large runs, e.g. samples for 'panflow eval fid').")
+    boolean noPng;
     @Option(names = "--no-ema", description = "Use the raw weights instead of their exponential moving average.")
     boolean noEma;
     @Option(names = "--guidance", paramLabel = "W", description = "Classifier-free guidance weight of a class-conditional model: v = (1+W)·v(x|class) − W·v(x) (default: ${DEFAULT-VALUE}).")
@@ -109,7 +111,8 @@ final class SampleCommand implements Callable<Integer> {
         if (cls != null) req = req.classLabel(cls);
         Samples s = sample(flow, req);
         if (!coll.isRoot()) return;
-        Path grid = png != null ? png : siblingPng(out);
+        if (noPng && png != null) throw new UserError("--png and --no-png together");
+        Path grid = noPng ? null : png != null ? png : siblingPng(out);
         ImageSampling.write(s, s.solver(), shape[0], shape[1], shape[2], cls == null ? classes : 0, out, grid);
         perPoint(s);
     }

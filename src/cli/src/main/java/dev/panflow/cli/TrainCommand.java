@@ -1,7 +1,6 @@
 package dev.panflow.cli;
 
 import dev.panflow.UserError;
-import dev.panflow.api.DataSets;
 import dev.panflow.api.ProgressListener;
 import dev.panflow.api.SampleRequest;
 import dev.panflow.api.Samples;
@@ -31,8 +30,10 @@ import picocli.CommandLine.Option;
                 "DIR/metrics.jsonl (step, time, loss, smoothed loss, lr, grad norm, steps/s every --metrics-every steps) and",
                 "DIR/loss.png (loss and lr against step, log scale; redrawn at each checkpoint)."})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--data", paramLabel = "NAME|FILE", description = "checkerboard, 8gaussians, moons, circles, spirals, fashion-mnist (images; apt-get install dataset-fashion-mnist), or a .npy/.csv file of rows (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--data", paramLabel = "NAME|FILE|DIR", description = "checkerboard, 8gaussians, moons, circles, spirals, fashion-mnist (images; apt-get install dataset-fashion-mnist), a .npy/.csv file of rows, or a folder of PNG/JPEG images (grey or RGB; subfolders as class labels; train it with --model unet) (default: ${DEFAULT-VALUE}).")
     String data = "checkerboard";
+    @Option(names = "--image-size", paramLabel = "S", description = "With --data DIR: centre-crop and resize every image to S×S (default: the files' common size, which they must then share).")
+    Integer imageSize;
     @Option(names = "--path", description = "Conditional probability path: ot, vp, ve, cosine, poly (default: ${DEFAULT-VALUE}).")
     String path = "ot";
     @Option(names = "--hidden", description = "Hidden width (default: ${DEFAULT-VALUE}).")
@@ -127,7 +128,21 @@ final class TrainCommand implements Callable<Integer> {
         if (!pr.hasMatchedOption("--lr")) lr = 1e-3f;
         if (!pr.hasMatchedOption("--time-location")) timeLocation = 0f;
         if (!pr.hasMatchedOption("--samples")) samples = conditional ? 100 : 64;
-        if (!pr.hasMatchedOption("--out")) out = Path.of("runs", data);
+        if (!pr.hasMatchedOption("--out")) out = Path.of("runs", runName(data));
+    }
+
+    /** runs/NAME for --data NAME, runs/photos for --data ~/photos/ (a folder's own name). */
+    static String runName(String data) {
+        try {
+            Path p = Path.of(data.strip());
+            if (java.nio.file.Files.isDirectory(p)) {
+                Path name = p.toAbsolutePath().normalize().getFileName();
+                return name == null ? "images" : name.toString();
+            }
+        } catch (java.nio.file.InvalidPathException e) {
+            return data;
+        }
+        return data;
     }
 
     @Override
@@ -161,7 +176,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The run as the library's {@link Trainer} sees it: every flag is one of its options. */
     private Trainer.Builder builder(boolean unet) {
-        Trainer.Builder b = Trainer.builder().data(DataSets.open(data)).path(path).mlp(hidden, layers)
+        Trainer.Builder b = Trainer.builder().data(ImageData.open(data, imageSize)).path(path).mlp(hidden, layers)
                 .timeEmbedding(timeEmbedding).frequencies(frequencies).timeSampling(timeSampling).timeLocation(timeLocation)
                 .coupling(coupling).sinkhornReg(sinkhornReg).couplingBatch(couplingBatch).batch(batch).steps(steps).lr(lr).lrSchedule(lrSchedule)
                 .warmup(warmup).weightDecay(weightDecay).ema(ema).maxGradNorm(maxGradNorm).seed(seed)

@@ -29,14 +29,25 @@ public final class DataSets {
         return open(key);
     }
 
+    /** A folder of PNG/JPEG images, as {@link #open(String, int)}. */
+    public static TrainingData imageFolder(Path dir, int imageSize) { return open(dir.toString(), imageSize); }
+
     /** Rows of a {@code .npy} (float32/float64, 2-D, C order) or {@code .csv} file; NaN/Inf are refused. */
     public static TrainingData file(Path file) { return open(file.toString()); }
 
-    /** By the same names and paths the command line takes ({@code checkerboard}, {@code data.npy}, ...). */
+    /** By the same names and paths the command line takes ({@code checkerboard}, {@code data.npy}, a folder of images, ...). */
     public static TrainingData open(String nameOrPath) {
+        return open(nameOrPath, 0);
+    }
+
+    /**
+     * The same; for a folder of PNG/JPEG images (subfolders as classes) {@code imageSize} > 0
+     * centre-crops and resizes every image to imageSize × imageSize, 0 keeps the files' common size.
+     */
+    public static TrainingData open(String nameOrPath, int imageSize) {
         Arena arena = Arena.ofShared();
         try {
-            return new TrainingData(arena, Datasets.open(nameOrPath, arena), nameOrPath);
+            return new TrainingData(arena, Datasets.open(nameOrPath, imageSize, arena), nameOrPath);
         } catch (RuntimeException e) {
             arena.close();
             throw e;

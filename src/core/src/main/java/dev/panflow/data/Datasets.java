@@ -26,6 +26,19 @@ public final class Datasets {
      * into {@code arena}. Bad input of any kind is a {@link UserError}.
      */
     public static DataSource open(String nameOrPath, Arena arena) {
+        return open(nameOrPath, 0, arena);
+    }
+
+    /**
+     * The same, and a folder of PNG/JPEG images ({@link ImageFolder}; {@code imageSize} > 0
+     * centre-crops and resizes them to imageSize², 0 keeps their common size). imageSize is only
+     * for folders.
+     */
+    public static DataSource open(String nameOrPath, int imageSize, Arena arena) {
+        Path dir = folder(nameOrPath);
+        if (dir != null) return ImageFolder.load(dir, imageSize, arena);
+        if (imageSize != 0)
+            throw new dev.panflow.InvalidParameterException("imageSize applies to a folder of images, not to '" + nameOrPath + "'", "imageSize");
         String key = nameOrPath.strip().toLowerCase(Locale.ROOT);
         switch (key) {
             case "checkerboard": return new Checkerboard();
@@ -39,7 +52,7 @@ public final class Datasets {
         }
         boolean npy = key.endsWith(".npy"), csv = key.endsWith(".csv");
         if (!npy && !csv)
-            throw new UserError("unknown dataset '" + nameOrPath + "': use checkerboard, 8gaussians, moons, circles, spirals, fashion-mnist, fashion-mnist-test, or a .npy/.csv file");
+            throw new UserError("unknown dataset '" + nameOrPath + "': use checkerboard, 8gaussians, moons, circles, spirals, fashion-mnist, fashion-mnist-test, a .npy/.csv file or a folder of PNG/JPEG images");
         Path p;
         try {
             p = Path.of(nameOrPath);
@@ -50,6 +63,16 @@ public final class Datasets {
         Tensor t = npy ? Npy.read(p, arena) : Csv.read(p, arena, true);
         check(p, t);
         return new ArrayDataSource(t, p.getFileName().toString());
+    }
+
+    /** The folder {@code nameOrPath} names, or null when it names none. */
+    private static Path folder(String nameOrPath) {
+        try {
+            Path p = Path.of(nameOrPath.strip());
+            return nameOrPath.isBlank() || !Files.isDirectory(p) ? null : p;
+        } catch (InvalidPathException e) {
+            return null;
+        }
     }
 
     /** Rejects empty data and non-finite values, naming the first bad row and column (1-based). */

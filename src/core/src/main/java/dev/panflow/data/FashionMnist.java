@@ -16,7 +16,7 @@ import java.util.Arrays;
  * 28×28 grey images, pixels p ∈ 0…255 mapped to p/127.5 − 1 ∈ [−1, 1], labels 0…9 kept for
  * class-conditional models. Split "train" (60 000 images) or "test" (10 000, the t10k files).
  */
-public final class FashionMnist implements ImageDataSource {
+public final class FashionMnist implements ImageSet {
     public static final Path DEFAULT_DIR = Path.of("/usr/share/datasets/fashion-mnist");
     /** System property naming another directory with the same four IDX files. */
     public static final String DIR_PROPERTY = "panflow.fashion-mnist.dir";
@@ -86,8 +86,13 @@ public final class FashionMnist implements ImageDataSource {
         throw new UserError("Fashion-MNIST file " + gz + " not found (install 'dataset-fashion-mnist')");
     }
 
-    public int size() { return n; }
-    public int label(int i) { return labels[i]; }
+    @Override public int size() { return n; }
+    @Override public int label(int i) { return labels[i]; }
+
+    @Override
+    public void copyImage(int i, MemorySegment out, long offset) {
+        MemorySegment.copy(images.segment(), i * rowBytes, out, 4L * offset, rowBytes);
+    }
     public Tensor images() { return images; }
     @Override public int channels() { return 1; }
     @Override public int height() { return h; }

@@ -14,7 +14,34 @@ public final class ImageGrid {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final int GAP = 2;
 
+    /** The most images one grid shows (20 × 20): beyond it a grid is a wall, not a picture. */
+    public static final int MAX_IMAGES = 400;
+
     private ImageGrid() {}
+
+    /**
+     * How {@code n} images go into a readable grid: the first {@code shown} of them in {@code cols}
+     * columns at {@code zoom}. Square-ish; for a class-conditional set whose image i has class
+     * i mod classes, cols is a multiple of classes, so each column holds one class.
+     */
+    public record Layout(int shown, int cols, int zoom) {
+        public int rows() { return (shown + cols - 1) / cols; }
+    }
+
+    public static Layout layout(int n, int classes, int h, int w) {
+        if (n < 1) throw new IllegalArgumentException("n must be ≥ 1");
+        int shown = Math.min(n, MAX_IMAGES);
+        int cols;
+        if (classes > 0 && classes <= shown) {
+            int m = Math.max(1, (int) Math.round(Math.sqrt(shown) / classes));
+            cols = m * classes;
+            if (shown > cols) shown = shown / cols * cols; // whole rows: every column keeps its class
+        } else cols = Math.min(shown, (int) Math.ceil(Math.sqrt(shown)));
+        int rows = (shown + cols - 1) / cols;
+        // zoom 2 while the picture stays within about 2000 pixels a side, else 1
+        int zoom = Math.max(cols * w, rows * h) * 2 <= 2000 ? 2 : 1;
+        return new Layout(shown, cols, zoom);
+    }
 
     public static void writePng(Path p, MemorySegment images, int n, int c, int h, int w, int cols, int zoom) {
         if (c != 1 && c != 3) throw new UserError("an image grid needs 1 or 3 channels, got " + c);

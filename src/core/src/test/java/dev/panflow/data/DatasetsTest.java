@@ -31,7 +31,7 @@ class DatasetsTest {
     void unknownNameIsAUserError() {
         try (Arena a = Arena.ofConfined()) {
             UserError e = assertThrows(UserError.class, () -> Datasets.open("swissroll", a));
-            assertEquals("unknown dataset 'swissroll': use checkerboard, 8gaussians, moons, circles, spirals, fashion-mnist, fashion-mnist-test, or a .npy/.csv file", e.getMessage());
+            assertEquals("unknown dataset 'swissroll': use checkerboard, 8gaussians, moons, circles, spirals, fashion-mnist, fashion-mnist-test, a .npy/.csv file or a folder of PNG/JPEG images", e.getMessage());
             e = assertThrows(UserError.class, () -> Datasets.open(dir.resolve("nope.npy").toString(), a));
             assertTrue(e.getMessage().contains("nope.npy") && e.getMessage().contains("not found"), e.getMessage());
         }
