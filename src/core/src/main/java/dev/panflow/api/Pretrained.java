@@ -19,9 +19,9 @@ import java.util.stream.Stream;
  */
 public enum Pretrained {
     /** MLP 256×3 on the 2-D checkerboard, OT path, the default recipe of {@code panflow train}. */
-    CHECKERBOARD("checkerboard", "0000000000000000000000000000000000000000000000000000000000000000"),
+    CHECKERBOARD("checkerboard", "bf64482b9c65301b233007c8abfba507166e33d85c789404439023ab4f72af29"),
     /** Class-conditional U-Net (channels 32,64,64) on Fashion-MNIST, OT path, for classifier-free guidance. */
-    FASHION_MNIST("fashion-mnist", "0000000000000000000000000000000000000000000000000000000000000000");
+    FASHION_MNIST("fashion-mnist", "24f39b98c8190c01591287e1a58c5aebe5c69bd5a7dba94bfcd0ff74100fc0e9");
 
     private final String id;
     private final String sha256;
