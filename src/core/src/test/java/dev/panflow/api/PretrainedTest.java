@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The checkpoints that ship with Panflow: present, unchanged, loadable, good, and readable by Python. */
 class PretrainedTest {
-    static final Path PYTHON = Path.of("/usr/bin/python3");
+    /** /usr/bin/python3, or -Dpanflow.python=PATH (e.g. a venv with the safetensors package). */
+    static final Path PYTHON = Path.of(System.getProperty("panflow.python", "/usr/bin/python3"));
 
     static byte[] resource(Pretrained p) throws Exception {
         try (InputStream in = Pretrained.class.getResourceAsStream(p.resource())) {
@@ -112,12 +113,13 @@ class PretrainedTest {
     /**
      * Python reads the shipped files: the {@code safetensors} package where installed, else its
      * format parsed with the standard library (the script says which); both must give Java's
-     * metadata, names, shapes and sums. Skipped only where /usr/bin/python3 is absent.
+     * metadata, names, shapes and sums. Skipped only where the Python (/usr/bin/python3 unless
+     * -Dpanflow.python says otherwise) is absent.
      */
     @Test
     @Tag("slow") // a child process
     void pythonReadsTheShippedFiles(@TempDir Path dir) throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(PYTHON), "no /usr/bin/python3 on this machine");
+        Assumptions.assumeTrue(Files.isExecutable(PYTHON), "no " + PYTHON + " on this machine");
         Path script = dir.resolve("read_safetensors.py");
         try (InputStream in = PretrainedTest.class.getResourceAsStream("read_safetensors.py")) {
             Files.write(script, in.readAllBytes());
