@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code panflow} command line: train, sample, nll, reflow, experiment, bench, serve, plot. */
 @Command(name = "panflow", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Conditional Flow Matching on the JVM: train continuous normalizing flows and sample from them.",
-        subcommands = {TrainCommand.class, SampleCommand.class,
+        subcommands = {TrainCommand.class, SampleCommand.class, ExportCommand.class,
                 NllCommand.class,
                 ReflowCommand.class,
                 ExperimentCommand.class,
@@ -25,7 +25,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: choose train, sample, nll, reflow, experiment, bench, serve, plot or eval (see --help)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: choose train, sample, export, nll, reflow, experiment, bench, serve, plot or eval (see --help)");
     }
 
     public static void main(String[] args) {

@@ -28,8 +28,8 @@ import picocli.CommandLine.Option;
                 "d(Δlog p)/dt = −div v_t(x), then log p(x) = log p0(x0) − Δlog p(0), p0 = N(0, σ0² I) of the model's path.",
                 "Prints the mean log-likelihood (nats per point) ± its standard error, the NLL and the NFE."})
 final class NllCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "A checkpoint written by 'panflow train'.")
-    Path model;
+    @Mixin
+    ModelSource source = new ModelSource();
     @Option(names = "--data", paramLabel = "NAME|FILE", description = "A built-in 2-D set (fresh draws: held-out points), fashion-mnist-test (its first N images), or a .npy/.csv file of rows (its first N rows) (default: the model's training set; fashion-mnist-test for a Fashion-MNIST model).")
     String data;
     @Option(names = "--n", paramLabel = "N", description = "Points to evaluate (default: ${DEFAULT-VALUE}; for a file, at most its rows).")
@@ -63,9 +63,9 @@ final class NllCommand implements Callable<Integer> {
         if (batch < 1 || batch > 1_000_000) throw new UserError("--batch must be in [1, 1000000], got " + batch);
         LikelihoodRequest req = solver.likelihood(LikelihoodRequest.defaults()).batch(batch).seed(seed);
         String backendName = backend.checked("nll");
-        if (!java.nio.file.Files.isRegularFile(model)) throw new UserError("no model file at " + model);
+        source.check();
         LoadOptions opts = LoadOptions.defaults().ema(!noEma).backend(backendName).threads(threads.checked()).maxConcurrentCalls(1);
-        try (Flow flow = Flow.load(model, opts); Arena arena = Arena.ofShared()) {
+        try (Flow flow = source.open(opts); Arena arena = Arena.ofShared()) {
             ModelInfo info = flow.info();
             String dataName = data != null ? data : info.data().equals("fashion-mnist") ? "fashion-mnist-test" : info.data();
             Divergence div = Divergence.parse(divergence.equals("auto") ? (info.dim() <= 64 ? "exact" : "hutchinson") : divergence,
@@ -89,7 +89,7 @@ final class NllCommand implements Callable<Integer> {
                      String dataName, boolean bpd) {
         String ode = solver.describe();
         System.err.printf("nll: %s, %d points of %s, path %s (prior N(0, %.4g² I), t from %.4g to 0), %s, divergence %s%n",
-                model, rows, dataName, path.name(), path.noiseStd(), path.tMax(), ode, div);
+                source.describe(), rows, dataName, path.name(), path.noiseStd(), path.tMax(), ode, div);
         ProgressBar bar = new ProgressBar("nll", rows, progressOptions).unit("points");
         Likelihoods ll = flow.logLikelihoodWithStats(x.segment(), rows, req, (done, total, nfe) -> bar.update(done, "NFE " + nfe));
         bar.finish(rows, String.format("NFE %.1f per solve", ll.nfePerSolve()));

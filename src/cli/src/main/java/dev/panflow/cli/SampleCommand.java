@@ -13,7 +13,6 @@ import dev.panflow.ode.SolverKind;
 import dev.panflow.tensor.Tensor;
 
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -24,8 +23,8 @@ import picocli.CommandLine.Option;
         description = {"Draw samples from a trained model by integrating dx/dt = v(x, t) from noise (t = 0) to data (t = 1).",
                 "Prints the number of function evaluations (NFE) and the wall time."})
 final class SampleCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "A checkpoint written by 'panflow train' (model.safetensors).")
-    Path model;
+    @Mixin
+    ModelSource source = new ModelSource();
     @Option(names = "--n", description = "Number of samples (default: ${DEFAULT-VALUE}; for images 64, or 10 per class for a conditional model).")
     int n = 10000;
     @Mixin
@@ -64,11 +63,11 @@ final class SampleCommand implements Callable<Integer> {
         if (n < 1 || n > 100_000_000) throw new UserError("--n must be in [1, 100000000], got " + n);
         SampleRequest req = solver.request(n).seed(seed);
         Backend be = backend.backend();
-        if (!Files.isRegularFile(model)) throw new UserError("no model file at " + model);
+        source.check();
         coll = distributed.open(backend.name);
         LoadOptions opts = LoadOptions.defaults().ema(!noEma).backend(be.name()).threads(threads.checked())
                 .maxConcurrentCalls(1).libraryDir(backend.libraryDir).collective(coll);
-        try (Flow flow = Flow.load(model, opts)) {
+        try (Flow flow = source.open(opts)) {
             ModelInfo info = flow.info();
             if (info.isImageModel()) sampleImages(flow, info, req);
             else sampleRows(flow, info, req);
@@ -104,7 +103,7 @@ final class SampleCommand implements Callable<Integer> {
         var pr = commandSpec.commandLine().getParseResult();
         if (!pr.hasMatchedOption("--n")) n = classes > 0 && cls == null ? 10 * classes : 64;
         if (classes == 0 && (cls != null || guidance != 0))
-            throw new UserError(model + " is an unconditional model; --class and --guidance need one trained with --conditional");
+            throw new UserError(source.describe() + " is an unconditional model; --class and --guidance need one trained with --conditional");
         if (cls != null && (cls < 0 || cls >= classes)) throw new UserError("--class must be in [0, " + (classes - 1) + "], got " + cls);
         if (!(guidance >= 0 && guidance <= 100)) throw new UserError("--guidance must be in [0, 100], got " + guidance);
         req = req.n(n).guidance(guidance);

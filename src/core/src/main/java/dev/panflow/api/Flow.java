@@ -58,7 +58,7 @@ import java.util.concurrent.LinkedBlockingDeque;
  * {@link #sampleWithStats} returns null).
  */
 public final class Flow implements AutoCloseable {
-    private final Path file;
+    private final Object source; // the file, or the pretrained model's name, for messages
     private final Arena arena = Arena.ofShared(); // the checkpoint's tensors, copied into each replica
     private final Checkpoint.Model meta;
     private final AffinePath path;
@@ -69,14 +69,13 @@ public final class Flow implements AutoCloseable {
     private final List<Replica> made = new ArrayList<>();
     private boolean closed;
 
-    private Flow(Path file, LoadOptions options) {
+    private Flow(Object source, Path file, java.util.function.Function<Arena, Checkpoint.Model> reader, LoadOptions options) {
         VectorApi.require();
-        if (!Files.isRegularFile(file)) throw new UserError("no model file at " + file);
-        this.file = file;
+        this.source = source;
         this.options = options;
         this.backend = Backends.byName(options.backend());
         try {
-            this.meta = Checkpoint.readModel(file, arena, options.ema());
+            this.meta = reader.apply(arena);
             this.path = Paths.byName(meta.config().path());
         } catch (RuntimeException e) {
             arena.close();
@@ -95,7 +94,25 @@ public final class Flow implements AutoCloseable {
     /** Loads a checkpoint with {@link LoadOptions#defaults()}. */
     public static Flow load(Path file) { return load(file, LoadOptions.defaults()); }
 
-    public static Flow load(Path file, LoadOptions options) { return new Flow(file, options); }
+    public static Flow load(Path file, LoadOptions options) {
+        if (!Files.isRegularFile(file)) throw new UserError("no model file at " + file);
+        return new Flow(file, file, a -> Checkpoint.readModel(file, a, options.ema()), options);
+    }
+
+    /**
+     * Loads a checkpoint that ships with Panflow ({@link Pretrained}: "checkerboard",
+     * "fashion-mnist") from the class path, after checking its SHA-256; no training needed.
+     * Its {@link ModelInfo#file()} is null.
+     */
+    public static Flow loadPretrained(String name) { return loadPretrained(name, LoadOptions.defaults()); }
+
+    public static Flow loadPretrained(String name, LoadOptions options) {
+        Pretrained p = Pretrained.byName(name);
+        byte[] bytes = p.verifiedBytes();
+        String label = "pretrained model " + p.id();
+        return new Flow(label, null,
+                a -> Checkpoint.readModel(dev.panflow.io.Safetensors.read(label, bytes, a), label, options.ema()), options);
+    }
 
     public ModelInfo info() { return info; }
 
@@ -141,7 +158,7 @@ public final class Flow implements AutoCloseable {
     private interface SampleSink { void accept(MemorySegment samples, Sampler.Result result); }
 
     private void run(SampleRequest req, SampleListener listener, SampleSink sink) {
-        int[] labels = labels(req, meta.classes(), file);
+        int[] labels = labels(req, meta.classes(), source);
         if (!meta.spec().isUnet())
             MemoryBudget.check(MemoryBudget.samplingBytes(meta.config().mlp(meta.dim()), req.n()), "n " + req.n() + " samples of this model", "n");
         Replica r = acquire();
@@ -195,7 +212,7 @@ public final class Flow implements AutoCloseable {
             Tensor x = ws.tensor(n, dim);
             int row = 0;
             for (SampleRequest r : requests) {
-                int[] l = labels(r, meta.classes(), file);
+                int[] l = labels(r, meta.classes(), source);
                 if (l != null) System.arraycopy(l, 0, labels, row, r.n());
                 new Rng(r.seed()).fillGaussian(x.segment().asSlice(4L * row * dim), (long) r.n() * dim, path.noiseStd());
                 row += r.n();
@@ -310,7 +327,7 @@ public final class Flow implements AutoCloseable {
      * over each stretch between consecutive times. One array of n × dim floats per fraction.
      */
     public List<float[]> trajectory(SampleRequest req, double... fractions) {
-        int[] labels = labels(req, meta.classes(), file);
+        int[] labels = labels(req, meta.classes(), source);
         int n = req.n(), dim = meta.dim();
         if (4L * n * dim > Integer.MAX_VALUE - 16) throw new UserError("n " + n + " × dim " + dim + " floats do not fit a Java array");
         List<float[]> out = new ArrayList<>();
@@ -353,13 +370,13 @@ public final class Flow implements AutoCloseable {
                     int[] s = meta.imageShape();
                     conv = backend.convolutions(pool, bo);
                     UNet net = new UNet(meta.spec().unet(s[0], s[1], s[2], meta.config().frequencies(), meta.classes()), conv, pool, ws);
-                    Checkpoint.loadWeights(net.params(), meta.weights(), file);
+                    Checkpoint.loadWeights(net.params(), meta.weights(), source);
                     model = net;
                     sampler = Sampler.onJvm(net, options.collective());
                 } else {
                     conv = null;
                     Mlp mlp = new Mlp(meta.config().mlp(meta.dim()), pool, ws);
-                    Checkpoint.loadWeights(mlp.params(), meta.weights(), file);
+                    Checkpoint.loadWeights(mlp.params(), meta.weights(), source);
                     model = new MlpModel(mlp, ws);
                     sampler = backend.mlpSampler(mlp, options.collective(), bo);
                 }

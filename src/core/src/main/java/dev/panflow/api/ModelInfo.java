@@ -8,7 +8,7 @@ import java.util.Objects;
  * What a loaded checkpoint holds: the model kind ("mlp" or "unet"), the data dimension, for
  * images the shape [channels, height, width] (else null), the number of classes (0 =
  * unconditional), the training step it was saved at, its probability path, the data it was
- * trained on, whether the EMA weights were loaded, and the file.
+ * trained on, whether the EMA weights were loaded, and the file (null for a {@link Pretrained} model).
  */
 public record ModelInfo(String kind, int dim, int[] imageShape, int classes, long step, String path, String data,
                         boolean ema, Path file) {

@@ -84,6 +84,8 @@ public final class Checkpoint {
             SafetensorsFile f = Safetensors.read(file, arena);
             Map<String, String> meta = f.metadata();
             checkFormat(meta, file);
+            if (isSamplingOnly(meta))
+                throw new UserError(file + " is a sampling checkpoint (EMA weights only, no optimizer state): it cannot be resumed");
             TrainConfig saved = TrainConfig.fromMetadata(meta, file.toString());
             long savedDim = parseLong(meta, "dim", file);
             if (savedDim != tr.dim())
@@ -164,6 +166,8 @@ public final class Checkpoint {
         if (dimL < 1 || dimL > MAX_DIM) throw new UserError(file + ": metadata 'dim' is " + dimL + ", not in [1, " + MAX_DIM + "]");
         int dim = (int) dimL;
         boolean haveEma = f.tensors().keySet().stream().anyMatch(k -> k.startsWith("ema."));
+        if (!preferEma && isSamplingOnly(meta))
+            throw new InvalidParameterException(file + " is a sampling checkpoint: it holds only the EMA weights, not the raw ones", "ema");
         boolean useEma = preferEma && haveEma;
         Map<String, Tensor> w = new LinkedHashMap<>();
         for (var e : f.tensors().entrySet()) {
@@ -191,6 +195,29 @@ public final class Checkpoint {
             throw new UserError(file + ": its " + (useEma ? "EMA " : "") + "weights hold " + have + " values but the metadata's model (dim "
                     + dim + ", hidden " + cfg.hidden() + ", layers " + cfg.layers() + ") has " + need + " parameters");
         return new Model(cfg, dim, step(meta, file), w, useEma, spec, null, 0);
+    }
+
+    /** Metadata key of a checkpoint that holds only the weights used for sampling. */
+    public static final String SAMPLING_ONLY = "sampling_only";
+
+    static boolean isSamplingOnly(Map<String, String> meta) { return "true".equals(meta.get(SAMPLING_ONLY)); }
+
+    /**
+     * Writes {@code out} atomically: the EMA weights of checkpoint {@code in} (its raw weights if it
+     * has no EMA) as "ema.net.*" with its metadata, but no raw weights, Adam moments or RNG state —
+     * a quarter of the size, enough to sample and evaluate, not to resume.
+     */
+    public static void writeSamplingOnly(Path in, Path out) {
+        try (Arena arena = Arena.ofConfined()) {
+            SafetensorsFile f = Safetensors.read(in, arena);
+            Model m = readModel(f, in.toString(), true);
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            for (var e : m.weights().entrySet()) tensors.put("ema." + e.getKey(), e.getValue());
+            Map<String, String> meta = new LinkedHashMap<>(f.metadata());
+            meta.remove("rng");
+            meta.put(SAMPLING_ONLY, "true");
+            Safetensors.write(out, tensors, meta);
+        }
     }
 
     /** Copies named weights into a store's values, checking every shape. */
