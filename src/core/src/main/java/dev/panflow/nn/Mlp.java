@@ -216,7 +216,13 @@ public final class Mlp {
     /** As above, with every row's second time input (step length) at {@code hAll}: u(x, t, h) of a few-step model. */
     public MemorySegment forwardSerial(Activations acts, MemorySegment x, long firstRow, MemorySegment tRows, float tAll, float hAll,
                                        int rows, boolean prepacked) {
-        fillInput(acts, x, firstRow, 0, rows, tRows, tAll, null, hAll);
+        return forwardSerial(acts, x, firstRow, tRows, tAll, null, hAll, rows, prepacked);
+    }
+
+    /** As above with a step length per row: h = hRows[r] (rows [0, rows) of hRows), or hAll for every row when hRows is null. */
+    public MemorySegment forwardSerial(Activations acts, MemorySegment x, long firstRow, MemorySegment tRows, float tAll,
+                                       MemorySegment hRows, float hAll, int rows, boolean prepacked) {
+        fillInput(acts, x, firstRow, 0, rows, tRows, tAll, hRows, hAll);
         MemorySegment h = acts.input.segment();
         for (int i = 0; i < config.layers(); i++) {
             MemorySegment y = (i & 1) == 0 ? acts.pre[0].segment() : acts.post[0].segment();

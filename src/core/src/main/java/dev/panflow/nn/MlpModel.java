@@ -38,6 +38,16 @@ public final class MlpModel implements FlowModel {
         return mlp.forward(acts, x, t, rows);
     }
 
+    /** u(x, t, h) for rows with their own t[rows] and h[rows] (a model with two time inputs). */
+    public MemorySegment forward(MemorySegment x, MemorySegment t, MemorySegment h, int rows) {
+        return mlp.forward(acts, x, t, h, rows);
+    }
+
+    /** Forward mode through the last forward pass: see {@link Mlp#jvp}. */
+    public void jvp(MemorySegment dx, float dt, float dh, MemorySegment out, int rows) {
+        mlp.jvp(acts, dx, dt, dh, out, rows);
+    }
+
     @Override
     public void backward(MemorySegment dOut, MemorySegment dx, int rows) {
         mlp.backward(acts, dOut, dx, rows);

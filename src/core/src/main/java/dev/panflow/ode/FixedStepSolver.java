@@ -20,6 +20,7 @@ abstract class FixedStepSolver extends AbstractSolver {
     private final int bufferCount;
     private final MemorySegment[] ks = new MemorySegment[4];
     private final Chunks chunks = new Chunks();
+    private TimeSchedule schedule = TimeSchedule.UNIFORM;
 
     FixedStepSolver(int steps, int stages, int buffers) {
         super(buffers);
@@ -31,14 +32,31 @@ abstract class FixedStepSolver extends AbstractSolver {
 
     public int steps() { return steps; }
 
+    /** Steps between the grid points t0 + (t1 − t0)·φ(i/steps) of {@code schedule} instead of equal ones. */
+    void schedule(TimeSchedule schedule) { this.schedule = schedule; }
+
     @Override
     public final SolveStats solve(VelocityField f, MemorySegment x, int rows, float t0, float t1) {
         long n = size(f, x, rows);
         if (t0 == t1 || n == 0) return new SolveStats(0, 0, 0);
+        boolean chunked = f instanceof ChunkedField cf && cf.pool() != null && rows > cf.chunkRows();
+        if (!schedule.isUniform()) {
+            // Unequal steps: the coefficients change per step, so every chunk takes step i before any takes i + 1.
+            if (!chunked) buffers(n);
+            MemorySegment xs = x.asSlice(0, 4 * n);
+            double span = (double) t1 - t0;
+            for (int i = 0; i < steps; i++) {
+                double a = t0 + span * schedule.at((double) i / steps), b = t0 + span * schedule.at((double) (i + 1) / steps);
+                prepare((float) (b - a));
+                if (chunked) chunks.run((ChunkedField) f, x, rows, a, b - a, 1);
+                else step(f, xs, buf, ks, rows, n, a, b - a);
+            }
+            return new SolveStats(stages * steps, steps, 0);
+        }
         double h = ((double) t1 - t0) / steps;
         prepare((float) h);
-        if (f instanceof ChunkedField cf && cf.pool() != null && rows > cf.chunkRows()) {
-            chunks.run(cf, x, rows, t0, h);
+        if (chunked) {
+            chunks.run((ChunkedField) f, x, rows, t0, h, steps);
         } else {
             buffers(n);
             MemorySegment xs = x.asSlice(0, 4 * n);
@@ -77,10 +95,11 @@ abstract class FixedStepSolver extends AbstractSolver {
         // the current solve
         private ChunkedField field;
         private MemorySegment x;
-        private int rows, chunkRows, count, dim;
+        private int rows, chunkRows, count, dim, stepCount;
         private double t0, h;
 
-        void run(ChunkedField f, MemorySegment x, int rows, double t0, double h) {
+        /** {@code stepCount} equal steps of h from t0. */
+        void run(ChunkedField f, MemorySegment x, int rows, double t0, double h, int stepCount) {
             Pool pool = f.pool();
             int slots = pool.threads(), cr = f.chunkRows();
             ensure(slots, (long) cr * f.dim());
@@ -92,6 +111,7 @@ abstract class FixedStepSolver extends AbstractSolver {
             this.dim = f.dim();
             this.t0 = t0;
             this.h = h;
+            this.stepCount = stepCount;
             next.set(0);
             f.prepareSlots();
             try {
@@ -113,7 +133,7 @@ abstract class FixedStepSolver extends AbstractSolver {
                     int r0 = c * chunkRows, nr = Math.min(chunkRows, rows - r0);
                     long off = 4L * r0 * dim, len = 4L * nr * dim, n = (long) nr * dim;
                     MemorySegment.copy(x, off, xc, 0, len);
-                    for (int i = 0; i < steps; i++) step(f, xc, b, k, nr, n, t0 + i * h, h);
+                    for (int i = 0; i < stepCount; i++) step(f, xc, b, k, nr, n, t0 + i * h, h);
                     MemorySegment.copy(xc, 0, x, off, len);
                 }
             }

@@ -31,12 +31,14 @@ class TrainStepAllocationTest {
 
     }
 
-    private static void steadyState(TrainConfig cfg) {
+    private static void steadyState(TrainConfig cfg) { steadyState(cfg, Objective.CFM); }
+
+    static void steadyState(TrainConfig cfg, Objective objective) {
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long me = Thread.currentThread().threadId();
         try (Arena arena = Arena.ofShared(); Pool pool = new Pool(2);
-             CfmTrainer tr = new CfmTrainer(cfg, Datasets.open("checkerboard", arena),
-                     Paths.byName("ot"), pool)) {
+             CfmTrainer tr = new CfmTrainer(cfg, ModelSpec.MLP, Datasets.open("checkerboard", arena),
+                     Paths.byName("ot"), pool, null, dev.panflow.dist.Collective.SINGLE, objective)) {
             // Until C2 has compiled the Vector API kernels, vectors are boxed on the heap; on two
             // busy cores that can take a while. Steady state = a round of steps that allocates nothing.
             long bytesBefore = tr.workspaceBytes();
