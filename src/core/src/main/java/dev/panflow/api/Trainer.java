@@ -280,6 +280,12 @@ public final class Trainer implements AutoCloseable {
 
     public String couplingName() { return tr.coupling().name(); }
 
+    /** cfm, meanflow or shortcut. */
+    public String objective() { return tr.objective.id; }
+
+    /** The time embedding the network was built with (sinusoidal or concat; the default depends on the objective). */
+    public String timeEmbedding() { return tr.config.timeEmbedding(); }
+
     public int threads() { return pool.threads(); }
 
     /** Where the steps run: "jvm", or the device backend's "cuda on …". */
