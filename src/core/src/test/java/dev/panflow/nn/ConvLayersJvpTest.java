@@ -79,4 +79,41 @@ class ConvLayersJvpTest {
             JvpTest.assertMatches("upsample", j.toArray(), centralDiff(ws, x, dx, outSize, (a, b) -> Upsample2x.forward(a, b, planes, h, w)), 1e-3);
         }
     }
+
+    /** The residual block along (ẋ, ė), both skips (identity and 1×1 conv); conv2 randomised (it starts at zero). */
+    @ParameterizedTest
+    @CsvSource({"2,4,4,5,4,2", "1,2,6,3,6,2"})
+    void resBlockJvpMatchesFiniteDifferences(int n, int in, int out, int h, int w, int groups) {
+        int tdim = 5;
+        try (Workspace ws = new Workspace(); Pool pool = new Pool(2); JvmConv conv = new JvmConv(pool)) {
+            ParamStore ps = new ParamStore();
+            ResBlock b = new ResBlock(ps, conv, pool, "b", in, out, h, w, tdim, groups);
+            ps.allocate(ws.arena());
+            Rng rng = new Rng(6);
+            b.init(rng);
+            rng.fillUniform(ps.values().segment(), ps.flatSize(), -0.4f, 0.4f);   // every weight nonzero, conv2 included
+            b.reserve(ws, n);
+            long inSize = (long) n * in * h * w, outSize = (long) n * out * h * w;
+            Tensor x = ws.tensor((int) inSize), dx = ws.tensor((int) inSize), e = ws.tensor(n * tdim), de = ws.tensor(n * tdim);
+            Tensor j = ws.tensor((int) outSize), xp = ws.tensor((int) inSize), ep = ws.tensor(n * tdim);
+            rng.fillGaussian(x.segment(), inSize, 1f);
+            rng.fillGaussian(dx.segment(), inSize, 1f);
+            rng.fillGaussian(e.segment(), n * tdim, 1f);
+            rng.fillGaussian(de.segment(), n * tdim, 1f);
+            double[][] f = new double[2][];
+            for (int side = 0; side < 2; side++) {
+                double s = side == 0 ? EPS : -EPS;
+                for (long i = 0; i < inSize; i++) xp.segment().setAtIndex(JvpTest.F, i, (float) (x.get(i) + s * dx.get(i)));
+                for (long i = 0; i < n * tdim; i++) ep.segment().setAtIndex(JvpTest.F, i, (float) (e.get(i) + s * de.get(i)));
+                MemorySegment o = b.forward(xp.segment(), ep.segment(), n);
+                f[side] = new double[(int) outSize];
+                for (int i = 0; i < outSize; i++) f[side][i] = o.getAtIndex(JvpTest.F, i);
+            }
+            double[] fd = new double[(int) outSize];
+            for (int i = 0; i < fd.length; i++) fd[i] = (f[0][i] - f[1][i]) / (2 * EPS);
+            b.forward(x.segment(), e.segment(), n);
+            b.jvp(x.segment(), dx.segment(), de.segment(), j.segment(), n);
+            JvpTest.assertMatches("resblock " + in + "→" + out, j.toArray(), fd, 3e-2);
+        }
+    }
 }
