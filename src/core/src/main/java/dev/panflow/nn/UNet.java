@@ -202,6 +202,80 @@ public final class UNet implements FlowModel {
     /** The input of up[0]'s successor (the final GroupNorm): up[0]'s output. */
     private MemorySegment finalIn() { return up[0].output(); }
 
+    // Tangent buffers of jvp, made on its first call (training with a JVP only).
+    private Tensor jFeat, jT1, jT2, jE, jH0, jOutNorm;
+    private Tensor[] jDown, jDownConv, jSum, jUp, jUpS;
+    private Tensor jMid;
+    private int jCap;
+
+    private void reserveJvp(int n) {
+        if (n <= jCap) return;
+        jCap = n;
+        jFeat = ws.tensor(n, tfeat.width());
+        jT1 = ws.tensor(n, tdim);
+        jT2 = ws.tensor(n, tdim);
+        jE = ws.tensor(n, tdim);
+        jH0 = ws.tensor(n, ch[0], hw(0));
+        jOutNorm = ws.tensor(n, ch[0], hw(0));
+        jDown = new Tensor[levels];
+        jDownConv = new Tensor[levels];
+        jSum = new Tensor[levels];
+        jUp = new Tensor[levels];
+        jUpS = new Tensor[levels];
+        for (int l = 0; l < levels; l++) {
+            jDown[l] = ws.tensor(n, ch[l], hw(l));
+            jDownConv[l] = l < levels - 1 ? ws.tensor(n, ch[l], hw(l + 1)) : null;
+            jSum[l] = ws.tensor(n, ch[l], hw(l));
+            jUp[l] = ws.tensor(n, l == 0 ? ch[0] : ch[l - 1], hw(l));
+            jUpS[l] = l > 0 ? ws.tensor(n, ch[l - 1], hw(l - 1)) : null;
+        }
+        jMid = ws.tensor(n, ch[levels - 1], hw(levels - 1));
+    }
+
+    /**
+     * Forward mode through the last forward pass: the output's tangent for an image tangent ẋ
+     * (n × dim) and a time tangent ṫ (the same for every row), into {@code out}. The class
+     * embedding is constant. Each layer's jvp is checked against finite differences
+     * (ConvLayersJvpTest), the whole network in UNetJvpTest.
+     */
+    public void jvp(MemorySegment dx, float dt, MemorySegment out, int n) {
+        if (n > cap) throw new IllegalArgumentException(n + " rows > reserved " + cap);
+        reserveJvp(n);
+        long nt = (long) n * tdim;
+        for (int r = 0; r < n; r++) tfeat.jvp(feat.segment(), dt, jFeat.segment(), r, tfeat.width(), 0);
+        t1.jvp(jFeat.segment(), jT1.segment(), n);
+        Silu.jvp(t1Out.segment(), jT1.segment(), jT1.segment(), nt);
+        t2.jvp(jT1.segment(), jT2.segment(), n);
+        Silu.jvp(t2Out.segment(), jT2.segment(), jE.segment(), nt);
+        MemorySegment es = e.segment(), je = jE.segment();
+        convIn.jvp(dx, jH0.segment(), n);
+        MemorySegment h = h0.segment(), jh = jH0.segment();
+        for (int l = 0; l < levels; l++) {
+            down[l].jvp(h, jh, je, jDown[l].segment(), n);
+            h = down[l].output();
+            jh = jDown[l].segment();
+            if (l < levels - 1) {
+                downConv[l].jvp(jh, jDownConv[l].segment(), n);
+                h = downOut[l].segment();
+                jh = jDownConv[l].segment();
+            }
+        }
+        mid.jvp(h, jh, je, jMid.segment(), n);
+        jh = jMid.segment();
+        for (int l = levels - 1; l >= 0; l--) {
+            Elementwise.add(jh, jDown[l].segment(), jSum[l].segment(), (long) n * ch[l] * hw(l));
+            up[l].jvp(sumIn[l].segment(), jSum[l].segment(), je, jUp[l].segment(), n);
+            jh = jUp[l].segment();
+            if (l > 0) {
+                Upsample2x.jvp(jh, jUpS[l].segment(), n * ch[l - 1], hs[l], ws_[l]);
+                jh = jUpS[l].segment();
+            }
+        }
+        outNorm.jvp(finalIn(), jh, jOutNorm.segment(), n);
+        Silu.jvp(outNormed.segment(), jOutNorm.segment(), jOutNorm.segment(), (long) n * ch[0] * hw(0));
+        convOut.jvp(jOutNorm.segment(), out, n);
+    }
+
     @Override
     public void backward(MemorySegment dOut, MemorySegment dx, int n) {
         dE.zero();
