@@ -351,10 +351,11 @@ public final class Flow implements AutoCloseable {
                 if (meta.spec().isUnet()) {
                     int[] s = meta.imageShape();
                     conv = backend.convolutions(pool, bo);
-                    UNet net = new UNet(meta.spec().unet(s[0], s[1], s[2], meta.config().frequencies(), meta.classes()), conv, pool, ws);
+                    UNet net = new UNet(meta.unetConfig(), conv, pool, ws);
                     Checkpoint.loadWeights(net.params(), meta.weights(), file);
                     model = net;
-                    sampler = Sampler.onJvm(net, options.collective());
+                    sampler = meta.objective().fewStep() ? fewStepSampler(net, meta.objective(), options.collective())
+                            : Sampler.onJvm(net, options.collective());
                 } else {
                     conv = null;
                     Mlp mlp = new Mlp(meta.mlpConfig(), pool, ws);
@@ -382,6 +383,12 @@ public final class Flow implements AutoCloseable {
     static FlowSampler fewStepSampler(Mlp mlp, dev.panflow.train.Objective o, Collective c) {
         if (c.size() > 1) throw new InvalidParameterException("a " + o.id + " model samples in one process (not data-parallel) for now", "collective");
         return new dev.panflow.sampling.FewStepSampler(mlp, o.id, o == dev.panflow.train.Objective.SHORTCUT);
+    }
+
+    /** The same for a U-Net (meanflow). */
+    static FlowSampler fewStepSampler(UNet net, dev.panflow.train.Objective o, Collective c) {
+        if (c.size() > 1) throw new InvalidParameterException("a " + o.id + " model samples in one process (not data-parallel) for now", "collective");
+        return new dev.panflow.sampling.FewStepSampler(net, o.id, o == dev.panflow.train.Objective.SHORTCUT);
     }
 
     private Replica acquire() {

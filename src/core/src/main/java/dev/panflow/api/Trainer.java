@@ -128,6 +128,7 @@ public final class Trainer implements AutoCloseable {
         this.tr = t;
         this.model = spec.isUnet()
                 ? String.format("U-Net %s%s (%s backend)", UNetConfig.list(b.unetChannels), b.conditional ? ", class-conditional" : "", c.name())
+                        + (objective.fewStep() ? ", objective " + objective.id : "")
                 : String.format("MLP %d×%d", cfg.hidden(), cfg.layers()) + (objective.fewStep() ? ", objective " + objective.id : "");
     }
 

@@ -6,7 +6,7 @@ import dev.panflow.tensor.Workspace;
 import java.lang.foreign.MemorySegment;
 
 /** An {@link Mlp} as a {@link FlowModel} (unconditional; labels are ignored). */
-public final class MlpModel implements FlowModel {
+public final class MlpModel implements FewStepModel {
     public final Mlp mlp;
     private final Workspace ws;
     private Mlp.Activations acts;
@@ -43,7 +43,13 @@ public final class MlpModel implements FlowModel {
         return mlp.forward(acts, x, t, h, rows);
     }
 
+    @Override
+    public MemorySegment forward(MemorySegment x, MemorySegment t, MemorySegment h, int[] labels, int rows) {
+        return mlp.forward(acts, x, t, h, rows);
+    }
+
     /** Forward mode through the last forward pass: see {@link Mlp#jvp}. */
+    @Override
     public void jvp(MemorySegment dx, float dt, float dh, MemorySegment out, int rows) {
         mlp.jvp(acts, dx, dt, dh, out, rows);
     }

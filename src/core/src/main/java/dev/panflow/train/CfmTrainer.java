@@ -90,8 +90,8 @@ public final class CfmTrainer implements StepEngine {
         this.config = config;
         this.objective = objective;
         if (objective.fewStep()) {
-            if (spec.isUnet())
-                throw new InvalidParameterException("objective " + objective.id + " trains model mlp only (the U-Net has no forward-mode pass yet)", "objective", "model");
+            if (spec.isUnet() && objective == Objective.SHORTCUT)
+                throw new InvalidParameterException("objective shortcut trains model mlp only (meanflow trains both)", "objective", "model");
             if (collective.size() > 1)
                 throw new InvalidParameterException("objective " + objective.id + " runs in one process (not data-parallel) for now", "objective");
             if (path.tMax() != 1f || path.noiseStd() != 1f)
@@ -117,7 +117,8 @@ public final class CfmTrainer implements StepEngine {
             if (spec.conditional() && img.classes() == 0)
                 throw new InvalidParameterException("conditional needs labelled images; " + data.name() + " has no labels", "conditional");
             this.mlp = null;
-            this.model = new UNet(spec.unet(img.channels(), img.height(), img.width(), config.frequencies(), img.classes()), conv, pool, ws);
+            this.model = new UNet(spec.unet(img.channels(), img.height(), img.width(), config.frequencies(), img.classes())
+                    .withTimeInputs(objective.timeInputs()), conv, pool, ws);
         } else {
             this.mlp = new Mlp(config.mlp(dim).withTimeInputs(objective.timeInputs()), pool, ws);
             this.model = new MlpModel(mlp, ws);
@@ -144,7 +145,7 @@ public final class CfmTrainer implements StepEngine {
         coefL = block(coef, 4);
         dvL = block(dv, dim);
         MlpModel mm = model instanceof MlpModel m ? m : null;
-        meanFlow = objective == Objective.MEANFLOW ? new MeanFlowLoss(mm, path, b, ws) : null;
+        meanFlow = objective == Objective.MEANFLOW ? new MeanFlowLoss((dev.panflow.nn.FewStepModel) model, path, b, ws) : null;
         shortcut = objective == Objective.SHORTCUT ? new ShortcutLoss(mm, path, b, ws) : null;
     }
 
@@ -221,7 +222,7 @@ public final class CfmTrainer implements StepEngine {
             coupling.pair(x0.segment(), x1.segment(), b, dim, rng);
         }
         double loss;
-        if (meanFlow != null) loss = meanFlow.lossAndGrad(rng, x0L, x1L, dvL, rows, 1f / b) / b;       // one process: rows = b
+        if (meanFlow != null) loss = meanFlow.lossAndGrad(rng, x0L, x1L, labels, dvL, rows, 1f / b) / b; // one process: rows = b
         else if (shortcut != null) loss = shortcut.lossAndGrad(rng, x0L, x1L, dvL, rows, 1f / b) / b;
         else {
             timeSampling.fill(rng, t.segment(), b, path.tMax(), config.timeLocation());
@@ -273,7 +274,9 @@ public final class CfmTrainer implements StepEngine {
 
     @Override
     public dev.panflow.sampling.FlowSampler sampler() {
-        if (objective.fewStep()) return new dev.panflow.sampling.FewStepSampler(mlp, objective.id, objective == Objective.SHORTCUT);
+        if (objective.fewStep())
+            return mlp != null ? new dev.panflow.sampling.FewStepSampler(mlp, objective.id, objective == Objective.SHORTCUT)
+                    : new dev.panflow.sampling.FewStepSampler((dev.panflow.nn.FewStepModel) model, objective.id, objective == Objective.SHORTCUT);
         return dev.panflow.sampling.Sampler.onJvm(model, collective);
     }
 

@@ -135,6 +135,11 @@ public final class Checkpoint {
      */
     public record Model(TrainConfig config, int dim, long step, Map<String, Tensor> weights, boolean ema,
                         ModelSpec spec, int[] imageShape, int classes, Objective objective) {
+        /** The U-Net this checkpoint holds (a U-Net checkpoint), its time inputs from the objective. */
+        public dev.panflow.nn.UNetConfig unetConfig() {
+            return spec.unet(imageShape[0], imageShape[1], imageShape[2], config.frequencies(), classes).withTimeInputs(objective.timeInputs());
+        }
+
         /** The MLP this checkpoint holds (its time inputs from the objective). */
         public dev.panflow.nn.MlpConfig mlpConfig() { return config.mlp(dim).withTimeInputs(objective.timeInputs()); }
     }

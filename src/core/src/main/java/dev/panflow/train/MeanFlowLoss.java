@@ -1,7 +1,7 @@
 package dev.panflow.train;
 
 import dev.panflow.kernels.Elementwise;
-import dev.panflow.nn.MlpModel;
+import dev.panflow.nn.FewStepModel;
 import dev.panflow.path.AffinePath;
 import dev.panflow.tensor.Rng;
 import dev.panflow.tensor.Tensor;
@@ -27,12 +27,12 @@ final class MeanFlowLoss {
     static final float DISTINCT_FRACTION = 0.25f;
     static final double ADAPTIVE_P = 1, ADAPTIVE_C = 1e-3;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private final MlpModel model;
+    private final FewStepModel model;
     private final AffinePath path;
     private final int dim;
     private final Tensor t, h, xt, v, target;
 
-    MeanFlowLoss(MlpModel model, AffinePath path, int batch, Workspace ws) {
+    MeanFlowLoss(FewStepModel model, AffinePath path, int batch, Workspace ws) {
         this.model = model;
         this.path = path;
         this.dim = model.dim();
@@ -56,14 +56,15 @@ final class MeanFlowLoss {
     private static double sigmoid(double z) { return 1 / (1 + Math.exp(-z)); }
 
     /**
-     * Forward and forward-mode passes over the batch (x0, x1) of {@code rows} rows; writes
+     * Forward and forward-mode passes over the batch (x0, x1) of {@code rows} rows (labels: per
+     * row for a class-conditional model, else null); writes
      * dL/du = gradScale·2·(u − target) into {@code grad}, leaves the forward pass for the
      * backward one, and returns Σ_rows ‖u − target‖².
      */
-    double lossAndGrad(Rng rng, MemorySegment x0, MemorySegment x1, MemorySegment grad, int rows, float gradScale) {
+    double lossAndGrad(Rng rng, MemorySegment x0, MemorySegment x1, int[] labels, MemorySegment grad, int rows, float gradScale) {
         drawTimes(rng, t.segment(), h.segment(), rows);
         path.sample(x0, x1, t.segment(), xt.segment(), v.segment(), rows, dim);
-        MemorySegment u = model.forward(xt.segment(), t.segment(), h.segment(), rows);
+        MemorySegment u = model.forward(xt.segment(), t.segment(), h.segment(), labels, rows);
         model.jvp(v.segment(), 1f, -1f, target.segment(), rows);                       // du/dt along (v, 1, −1)
         Elementwise.addScaledRows(v.segment(), target.segment(), h.segment(), target.segment(), rows, dim); // v + h·du/dt
         return adaptiveLossAndGrad(u, target.segment(), grad, rows, dim, gradScale);
