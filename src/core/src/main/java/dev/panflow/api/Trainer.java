@@ -390,7 +390,7 @@ public final class Trainer implements AutoCloseable {
         /**
          * sinusoidal or concat (t as one more input). Default: sinusoidal, but concat for
          * objective meanflow (its JVP differentiates the features in t: sinusoidal ones up to 100
-         * rad per unit time made the targets blow up on the 2-D sets, bench/README "Few-step").
+         * rad per unit time made the targets blow up on 2-D data, bench/README "Few-step generation").
          */
         public Builder timeEmbedding(String kind) { this.timeEmbedding = kind; return this; }
         public Builder frequencies(int n) { this.frequencies = n; return this; }
