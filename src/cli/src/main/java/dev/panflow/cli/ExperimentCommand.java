@@ -33,14 +33,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "experiment", mixinStandardHelpOptions = true, description = "Reproducible comparisons from the paper.",
-        subcommands = {ExperimentCommand.PathsExperiment.class})
+        subcommands = {ExperimentCommand.PathsExperiment.class, FewStepExperiment.class})
 final class ExperimentCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing experiment: choose paths (see --help)");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing experiment: choose paths or fewstep (see --help)");
     }
 
     @Command(name = "paths", mixinStandardHelpOptions = true, sortOptions = false,

@@ -6,6 +6,7 @@ import dev.panflow.api.SampleRequest;
 import dev.panflow.ode.OdeSolver;
 import dev.panflow.ode.SolverKind;
 import dev.panflow.ode.SolverSpec;
+import dev.panflow.ode.TimeSchedule;
 import picocli.CommandLine.Option;
 
 /**
@@ -27,6 +28,10 @@ abstract class SolverSettings {
     int maxSteps = dev.panflow.ode.Dopri5PerPoint.DEFAULT_MAX_STEPS;
     @Option(names = "--min-step", paramLabel = "H", description = "dopri5-point: smallest step size (a step at it is accepted whatever its error); 0: none (default: ${DEFAULT-VALUE}).")
     double minStep = 0;
+    @Option(names = "--time-schedule", paramLabel = "uniform|shift:S|logit", description = "Where the solver's steps fall in time (sampling): uniform; "
+            + "shift:S, Stable Diffusion 3's shift of the noise level σ = 1 − t to S·σ/(1 + (S − 1)·σ) (S > 1: more steps near the noise); or logit "
+            + "(denser near both ends). Fixed-step solvers step between its grid points, dopri5 integrates in its variable (default: ${DEFAULT-VALUE}).")
+    String timeSchedule = "uniform";
 
     SolverSettings(String defaultSolver) { this.solver = defaultSolver; }
 
@@ -38,18 +43,20 @@ abstract class SolverSettings {
         if (!(atol > 0) || !(rtol > 0)) throw new UserError("--atol and --rtol must be > 0");
         SolverKind kind = SolverKind.parse(solver);
         if (kind.fixedStep() && steps() < 1) throw new UserError("steps must be at least 1, got " + steps());
-        return new SolverSpec(kind, Math.max(1, steps()), atol, rtol);
+        return new SolverSpec(kind, Math.max(1, steps()), atol, rtol, maxSteps, minStep, TimeSchedule.parse(timeSchedule));
     }
 
     /** n points with these settings (seed 0, unconditional). */
     SampleRequest request(int n) {
         SolverSpec s = spec();
-        return SampleRequest.of(n).solver(s.kind()).steps(s.steps()).tolerances(s.atol(), s.rtol()).stepBounds(maxSteps, minStep);
+        return SampleRequest.of(n).solver(s.kind()).steps(s.steps()).tolerances(s.atol(), s.rtol()).stepBounds(maxSteps, minStep)
+                .timeSchedule(s.schedule());
     }
 
     /** {@code base} with these settings. */
     LikelihoodRequest likelihood(LikelihoodRequest base) {
         SolverSpec s = spec();
+        if (!s.schedule().isUniform()) throw new UserError("--time-schedule applies to sampling; nll integrates on the uniform schedule");
         return base.solver(s.kind().id(), s.steps()).tolerances(s.atol(), s.rtol()).stepBounds(maxSteps, minStep);
     }
 

@@ -40,8 +40,12 @@ final class TrainCommand implements Callable<Integer> {
     int hidden = 256;
     @Option(names = "--layers", description = "Hidden layers (default: ${DEFAULT-VALUE}).")
     int layers = 3;
-    @Option(names = "--time-embedding", description = "sinusoidal or concat (t as one input, like the PyTorch reference) (default: ${DEFAULT-VALUE}).")
-    String timeEmbedding = "sinusoidal";
+    @Option(names = "--time-embedding", description = "sinusoidal or concat (t as one input, like the PyTorch reference) (default: sinusoidal; concat with --objective meanflow).")
+    String timeEmbedding;
+    @Option(names = "--objective", description = "What the network learns: cfm (the velocity field, sampled by any --solver), meanflow (the average velocity "
+            + "over a step, Geng et al. 2025) or shortcut (a jump whose step size is an input, Frans et al. 2024); the last two sample in 1, 2, 4, … steps "
+            + "(panflow sample --steps N); shortcut with --model mlp only (default: ${DEFAULT-VALUE}).")
+    String objective = "cfm";
     @Option(names = "--frequencies", description = "Frequencies of the sinusoidal time embedding (default: ${DEFAULT-VALUE}).")
     int frequencies = 16;
     @Option(names = "--time-sampling", description = "How t is drawn in training: uniform or logit-normal (default: ${DEFAULT-VALUE}).")
@@ -94,7 +98,7 @@ final class TrainCommand implements Callable<Integer> {
     boolean resume;
     @Option(names = "--samples", paramLabel = "N", description = "Samples drawn after training for samples.npy/png, 0 = none (default: ${DEFAULT-VALUE}).")
     int samples = 20000;
-    @Option(names = "--sample-steps", paramLabel = "K", description = "Euler steps for those samples (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sample-steps", paramLabel = "K", description = "Euler steps for those samples; a --objective meanflow or shortcut model takes one jump (default: ${DEFAULT-VALUE}).")
     int sampleSteps = 100;
 
 
@@ -176,7 +180,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The run as the library's {@link Trainer} sees it: every flag is one of its options. */
     private Trainer.Builder builder(boolean unet) {
-        Trainer.Builder b = Trainer.builder().data(ImageData.open(data, imageSize)).path(path).mlp(hidden, layers)
+        Trainer.Builder b = Trainer.builder().data(ImageData.open(data, imageSize)).path(path).mlp(hidden, layers).objective(objective)
                 .timeEmbedding(timeEmbedding).frequencies(frequencies).timeSampling(timeSampling).timeLocation(timeLocation)
                 .coupling(coupling).sinkhornReg(sinkhornReg).couplingBatch(couplingBatch).batch(batch).steps(steps).lr(lr).lrSchedule(lrSchedule)
                 .warmup(warmup).weightDecay(weightDecay).ema(ema).maxGradNorm(maxGradNorm).seed(seed)
@@ -202,7 +206,7 @@ final class TrainCommand implements Callable<Integer> {
         boolean root = coll.isRoot();
         try (Trainer tr = builder(unet).build()) {
             if (!unet) { // the samples drawn after training count too
-                MlpConfig m = new MlpConfig(tr.dim(), hidden, layers, timeEmbedding, frequencies);
+                MlpConfig m = new MlpConfig(tr.dim(), hidden, layers, tr.timeEmbedding(), frequencies, fewStep() ? 2 : 1);
                 MemoryBudget.check(MemoryBudget.trainingBytes(m, batch) + MemoryBudget.samplingBytes(m, samples),
                         "--batch " + batch + ", --hidden " + hidden + ", --layers " + layers + " and --samples " + samples);
             }
@@ -226,7 +230,7 @@ final class TrainCommand implements Callable<Integer> {
             try {
                 if (log != null) log.writeLater("run.json", RunInfo.json("train", commandSpec, facts(tr)));
                 if (log != null && evalEvery > 0)
-                    log.evaluateEvery(evalEvery, new ProgressEval(out, data, samples > 0 ? Math.min(samples, 5000) : 2000, Math.min(sampleSteps, 50), seed + 1));
+                    log.evaluateEvery(evalEvery, new ProgressEval(out, data, samples > 0 ? Math.min(samples, 5000) : 2000, afterSteps(50), seed + 1));
                 r = runWithStopHook(tr, root, unet, log);
             } finally {
                 if (log != null) log.close(); // (already closed unless the run threw)
@@ -254,6 +258,7 @@ final class TrainCommand implements Callable<Integer> {
         m.put("parameters", tr.parameterCount());
         m.put("path", tr.pathName());
         m.put("coupling", tr.couplingName());
+        m.put("objective", tr.objective());
         m.put("batch", batch);
         m.put("steps", steps);
         m.put("time_budget_s", budget == null ? null : budget.toSeconds());
@@ -336,8 +341,13 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private SampleRequest sampleRequest() {
-        return SampleRequest.of(samples).solver(SolverKind.EULER).steps(sampleSteps).seed(seed + 1);
+        return SampleRequest.of(samples).solver(SolverKind.EULER).steps(afterSteps(Integer.MAX_VALUE)).seed(seed + 1);
     }
+
+    private boolean fewStep() { return !objective.trim().equalsIgnoreCase("cfm"); }
+
+    /** Euler steps of the samples drawn after (and during) training: --sample-steps (at most cap); one jump for a few-step model. */
+    private int afterSteps(int cap) { return fewStep() ? 1 : Math.min(sampleSteps, cap); }
 
     /** DIR/trajectory.png: the same noise carried to t = 0, ¼, ½, ¾, 1 by the saved (EMA) model, Euler. */
     private void trajectoryPicture() {
@@ -365,14 +375,16 @@ final class TrainCommand implements Callable<Integer> {
         try (Arena arena = Arena.ofConfined()) {
             Tensor x = ImageSampling.tensor(s, arena);
             Npy.write(npy, x);
-            System.out.printf("sampled %d points (Euler, %d NFE, %.2f s) -> %s%n", samples, s.nfe(), s.seconds(), npy);
+            System.out.printf("sampled %d points (%s, %d NFE, %.2f s) -> %s%n", samples, fewStep() ? objective + " one step" : "Euler", s.nfe(),
+                    s.seconds(), npy);
             String q = Plots.quality(x, data);
             if (q != null) System.out.println(q);
             if (x.cols() == 2) {
                 Path png = out.resolve("samples.png");
-                Plots.scatter(x, data, png, String.format("Panflow CFM (%s path), %s, %d steps", path, data, tr.step()));
+                Plots.scatter(x, data, png, fewStep() ? String.format("Panflow %s, 1 step, %s, %d steps", objective, data, tr.step())
+                        : String.format("Panflow CFM (%s path), %s, %d steps", path, data, tr.step()));
                 System.out.println("wrote " + png);
-                trajectoryPicture();
+                if (!fewStep()) trajectoryPicture(); // a few-step model has no ODE to follow
             }
         }
     }

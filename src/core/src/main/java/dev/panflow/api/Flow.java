@@ -116,6 +116,13 @@ public final class Flow implements AutoCloseable {
 
     public ModelInfo info() { return info; }
 
+    /**
+     * The training objective: "cfm" (a velocity field, any solver), or "meanflow" / "shortcut"
+     * (few-step models: {@link #sample} takes the request's steps as jumps
+     * x ← x + h·u(x, t, h) with solver euler; shortcut models take powers of two).
+     */
+    public String objective() { return meta.objective().id; }
+
     /** n points as rows of {@code dim} floats. */
     public float[][] sample(SampleRequest request) { return sampleWithStats(request).rows(); }
 
@@ -160,7 +167,7 @@ public final class Flow implements AutoCloseable {
     private void run(SampleRequest req, SampleListener listener, SampleSink sink) {
         int[] labels = labels(req, meta.classes(), source);
         if (!meta.spec().isUnet())
-            MemoryBudget.check(MemoryBudget.samplingBytes(meta.config().mlp(meta.dim()), req.n()), "n " + req.n() + " samples of this model", "n");
+            MemoryBudget.check(MemoryBudget.samplingBytes(meta.mlpConfig(), req.n()), "n " + req.n() + " samples of this model", "n");
         Replica r = acquire();
         try (Workspace ws = new Workspace()) {
             int n = req.n();
@@ -197,14 +204,14 @@ public final class Flow implements AutoCloseable {
         int dim = meta.dim();
         if (total > SampleRequest.MAX_POINTS || total * dim > Integer.MAX_VALUE - 16)
             throw new UserError("a batch of " + total + " points is too large");
-        if (backend.runsMlp() && !meta.spec().isUnet()) {
+        if ((backend.runsMlp() || meta.objective().fewStep()) && !meta.spec().isUnet()) {
             List<Samples> out = new ArrayList<>();
             for (SampleRequest r : requests) out.add(sampleWithStats(r));
             return out;
         }
         int n = (int) total;
         if (!meta.spec().isUnet())
-            MemoryBudget.check(MemoryBudget.samplingBytes(meta.config().mlp(dim), n), "a batch of " + n + " samples of this model");
+            MemoryBudget.check(MemoryBudget.samplingBytes(meta.mlpConfig(), n), "a batch of " + n + " samples of this model");
         int[] labels = null;
         if (meta.classes() > 0) labels = new int[n];
         Replica rep = acquire();
@@ -281,6 +288,7 @@ public final class Flow implements AutoCloseable {
 
     /** The same, with the solves' NFE and time; {@code listener} hears each solve. */
     public Likelihoods logLikelihoodWithStats(MemorySegment points, int rows, LikelihoodRequest req, LikelihoodListener listener) {
+        refuseFewStep("log-likelihoods integrate the velocity field of a cfm model");
         int dim = meta.dim();
         if (rows < 1) throw InvalidParameterException.atLeast("rows", 1, rows);
         if (points.byteSize() < 4L * rows * dim)
@@ -327,6 +335,7 @@ public final class Flow implements AutoCloseable {
      * over each stretch between consecutive times. One array of n × dim floats per fraction.
      */
     public List<float[]> trajectory(SampleRequest req, double... fractions) {
+        refuseFewStep("trajectories follow the ODE of a cfm model");
         int[] labels = labels(req, meta.classes(), source);
         int n = req.n(), dim = meta.dim();
         if (4L * n * dim > Integer.MAX_VALUE - 16) throw new UserError("n " + n + " × dim " + dim + " floats do not fit a Java array");
@@ -355,6 +364,12 @@ public final class Flow implements AutoCloseable {
         return out;
     }
 
+    /** A few-step model has no velocity field to integrate: one line saying so. */
+    private void refuseFewStep(String why) {
+        if (meta.objective().fewStep())
+            throw new UserError(source + " is a " + meta.objective().id + " model (a few-step jump u(x, t, h), not a velocity field); " + why);
+    }
+
     /** A network ready for one call: weights, buffers, kernel threads and sampler of its own. */
     private final class Replica implements AutoCloseable {
         final Pool pool = new Pool(options.threads());
@@ -369,16 +384,18 @@ public final class Flow implements AutoCloseable {
                 if (meta.spec().isUnet()) {
                     int[] s = meta.imageShape();
                     conv = backend.convolutions(pool, bo);
-                    UNet net = new UNet(meta.spec().unet(s[0], s[1], s[2], meta.config().frequencies(), meta.classes()), conv, pool, ws);
+                    UNet net = new UNet(meta.unetConfig(), conv, pool, ws);
                     Checkpoint.loadWeights(net.params(), meta.weights(), source);
                     model = net;
-                    sampler = Sampler.onJvm(net, options.collective());
+                    sampler = meta.objective().fewStep() ? fewStepSampler(net, meta.objective(), options.collective())
+                            : Sampler.onJvm(net, options.collective());
                 } else {
                     conv = null;
-                    Mlp mlp = new Mlp(meta.config().mlp(meta.dim()), pool, ws);
+                    Mlp mlp = new Mlp(meta.mlpConfig(), pool, ws);
                     Checkpoint.loadWeights(mlp.params(), meta.weights(), source);
                     model = new MlpModel(mlp, ws);
-                    sampler = backend.mlpSampler(mlp, options.collective(), bo);
+                    sampler = meta.objective().fewStep() ? fewStepSampler(mlp, meta.objective(), options.collective())
+                            : backend.mlpSampler(mlp, options.collective(), bo);
                 }
             } catch (RuntimeException e) {
                 close();
@@ -393,6 +410,18 @@ public final class Flow implements AutoCloseable {
             ws.close();
             pool.close();
         }
+    }
+
+    /** The few-step rule on the JVM (one process), whatever the backend. */
+    static FlowSampler fewStepSampler(Mlp mlp, dev.panflow.train.Objective o, Collective c) {
+        if (c.size() > 1) throw new InvalidParameterException("a " + o.id + " model samples in one process (not data-parallel) for now", "collective");
+        return new dev.panflow.sampling.FewStepSampler(mlp, o.id, o == dev.panflow.train.Objective.SHORTCUT);
+    }
+
+    /** The same for a U-Net (meanflow). */
+    static FlowSampler fewStepSampler(UNet net, dev.panflow.train.Objective o, Collective c) {
+        if (c.size() > 1) throw new InvalidParameterException("a " + o.id + " model samples in one process (not data-parallel) for now", "collective");
+        return new dev.panflow.sampling.FewStepSampler(net, o.id, o == dev.panflow.train.Objective.SHORTCUT);
     }
 
     private Replica acquire() {

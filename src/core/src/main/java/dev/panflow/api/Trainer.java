@@ -20,6 +20,7 @@ import dev.panflow.train.CfmTrainer;
 import dev.panflow.train.Checkpoint;
 import dev.panflow.train.MemoryBudget;
 import dev.panflow.train.ModelSpec;
+import dev.panflow.train.Objective;
 import dev.panflow.train.StepEngine;
 import dev.panflow.train.TimeBudget;
 import dev.panflow.train.TrainConfig;
@@ -78,6 +79,7 @@ public final class Trainer implements AutoCloseable {
         ModelSpec spec = b.unetChannels == null ? ModelSpec.MLP
                 : new ModelSpec("unet", b.unetChannels, b.groups, b.conditional, b.labelDropout);
         if (!spec.isUnet() && b.conditional) throw new InvalidParameterException("conditional needs model unet", "conditional", "model");
+        Objective objective = Objective.byName(b.objective);
         TrainConfig cfg = b.config(data.name);
         AffinePath path = path(b.path);
         Backend backend = Backends.byName(b.backend);
@@ -103,7 +105,7 @@ public final class Trainer implements AutoCloseable {
         try {
             p = new Pool(b.threads);
             c = spec.isUnet() ? backend.convolutions(p, new BackendOptions(b.libraryDir)) : null;
-            t = new CfmTrainer(cfg, spec, data.source, path, p, c, coll);
+            t = new CfmTrainer(cfg, spec, data.source, path, p, c, coll, objective);
             if (b.classWeight != null && !b.conditional)
                 throw new InvalidParameterException("classWeight applies to a conditional model only", "classWeight", "conditional");
             if (b.couplingBatch != 0 && cname.equals("independent"))
@@ -121,7 +123,13 @@ public final class Trainer implements AutoCloseable {
                 at = t.step();
             }
             this.resumedAt = at;
-            this.engine = backend.stepEngine(t, new BackendOptions(b.libraryDir));
+            StepEngine e = backend.stepEngine(t, new BackendOptions(b.libraryDir));
+            if (objective.fewStep() && e != t) { // a device engine runs the CFM step only
+                e.close();
+                throw new InvalidParameterException("objective " + objective.id + " trains on the JVM (backend " + backend.name()
+                        + " runs cfm steps only)", "objective", "backend");
+            }
+            this.engine = e;
         } catch (RuntimeException e) {
             if (t != null) t.close();
             if (c != null) c.close();
@@ -133,7 +141,8 @@ public final class Trainer implements AutoCloseable {
         this.tr = t;
         this.model = spec.isUnet()
                 ? String.format("U-Net %s%s (%s backend)", UNetConfig.list(b.unetChannels), b.conditional ? ", class-conditional" : "", c.name())
-                : String.format("MLP %d×%d", cfg.hidden(), cfg.layers());
+                        + (objective.fewStep() ? ", objective " + objective.id : "")
+                : String.format("MLP %d×%d", cfg.hidden(), cfg.layers()) + (objective.fewStep() ? ", objective " + objective.id : "");
     }
 
     public static Builder builder() { return new Builder(); }
@@ -251,7 +260,8 @@ public final class Trainer implements AutoCloseable {
         emaSwapped = true;
         int[] labels = Flow.labels(req, tr.model.classes(), "this model");
         if (!tr.spec.isUnet())
-            MemoryBudget.check(MemoryBudget.samplingBytes(tr.config.mlp(tr.dim()), req.n()), "n " + req.n() + " samples of this model", "n");
+            MemoryBudget.check(MemoryBudget.samplingBytes(tr.config.mlp(tr.dim()).withTimeInputs(tr.objective.timeInputs()), req.n()),
+                    "n " + req.n() + " samples of this model", "n");
         try (Workspace ws = new Workspace(); FlowSampler s = engine.sampler()) {
             int n = req.n();
             dev.panflow.ode.SolveListener heard = listener == SampleListener.NONE || !coll.isRoot() ? dev.panflow.ode.SolveListener.NONE
@@ -289,6 +299,12 @@ public final class Trainer implements AutoCloseable {
             s += ", plan over " + tr.couplingBatch() + " pairs, recomputed every " + tr.couplingBatch() / tr.config.batch() + " steps";
         return s;
     }
+
+    /** cfm, meanflow or shortcut. */
+    public String objective() { return tr.objective.id; }
+
+    /** The time embedding the network was built with (sinusoidal or concat; the default depends on the objective). */
+    public String timeEmbedding() { return tr.config.timeEmbedding(); }
 
     public int threads() { return pool.threads(); }
 
@@ -333,8 +349,8 @@ public final class Trainer implements AutoCloseable {
      */
     public static final class Builder {
         private TrainingData data;
-        private String path = "ot", timeEmbedding = "sinusoidal", lrSchedule = "cosine", timeSampling = "logit-normal";
-        private String coupling = "independent", backend = Backends.DEFAULT;
+        private String path = "ot", timeEmbedding, lrSchedule = "cosine", timeSampling = "logit-normal";
+        private String coupling = "independent", backend = Backends.DEFAULT, objective = "cfm";
         private int hidden = 256, layers = 3, frequencies = 16, groups = 8;
         private Integer batch;
         private Float lr, timeLocation;
@@ -396,12 +412,22 @@ public final class Trainer implements AutoCloseable {
         /** A class-conditional U-Net (for classifier-free guidance). */
         public Builder conditional(boolean on) { this.conditional = on; return this; }
         public Builder labelDropout(float p) { this.labelDropout = p; return this; }
-        /** sinusoidal or concat (t as one more input). */
+        /**
+         * sinusoidal or concat (t as one more input). Default: sinusoidal, but concat for
+         * objective meanflow (its JVP differentiates the features in t: sinusoidal ones up to 100
+         * rad per unit time made the targets blow up on 2-D data, bench/README "Few-step generation").
+         */
         public Builder timeEmbedding(String kind) { this.timeEmbedding = kind; return this; }
         public Builder frequencies(int n) { this.frequencies = n; return this; }
         /** uniform or logit-normal. */
         public Builder timeSampling(String kind) { this.timeSampling = kind; return this; }
         public Builder timeLocation(float m) { this.timeLocation = m; return this; }
+        /**
+         * What the network learns: cfm (the velocity field; the default), meanflow (Geng et al.
+         * 2025) or shortcut (Frans et al. 2024), the few-step models (MLP, one process, a path from
+         * N(0, I) to the data: ot, cosine or poly).
+         */
+        public Builder objective(String name) { this.objective = name; return this; }
         /** independent, ot or sinkhorn. */
         public Builder coupling(String kind) { this.coupling = kind; return this; }
         public Builder sinkhornReg(double reg) { this.sinkhornReg = reg; return this; }
@@ -473,6 +499,7 @@ public final class Trainer implements AutoCloseable {
                 groups = spec.isUnet() ? spec.groups() : groups;
                 conditional = spec.conditional();
                 labelDropout = spec.isUnet() ? spec.labelDropout() : labelDropout;
+                objective = m.objective().id;
             }
             this.startFrom = checkpoint;
             return this;
@@ -495,7 +522,8 @@ public final class Trainer implements AutoCloseable {
             int b = batch != null ? batch : unet ? 64 : 1024;
             float l = lr != null ? lr : unet ? 1e-3f : 8e-3f;
             float tl = timeLocation != null ? timeLocation : unet ? 0f : 1f;
-            return new TrainConfig(dataName, path, hidden, layers, timeEmbedding, frequencies, b, steps, l, lrSchedule, warmup,
+            String te = timeEmbedding != null ? timeEmbedding : Objective.byName(objective) == Objective.MEANFLOW ? "concat" : "sinusoidal";
+            return new TrainConfig(dataName, path, hidden, layers, te, frequencies, b, steps, l, lrSchedule, warmup,
                     weightDecay, ema, maxGradNorm, seed, checkpointEvery, timeSampling, tl);
         }
     }

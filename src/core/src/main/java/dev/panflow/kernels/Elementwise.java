@@ -306,4 +306,22 @@ public final class Elementwise {
         }
         return total;
     }
+
+    /**
+     * out[r,c] = base[r,c] + scale[r]·slope[r,c] over rows × cols (a per-row step along a
+     * direction: MeanFlow's target v + h·du/dt). out may alias base or slope.
+     */
+    public static void addScaledRows(MemorySegment base, MemorySegment slope, MemorySegment scale, MemorySegment out, int rows, int cols) {
+        int cb = (int) vbound(cols);
+        for (int r = 0; r < rows; r++) {
+            long row = (long) r * cols;
+            float sr = get(scale, r);
+            int c = 0;
+            if (cb > 0) {
+                FloatVector sv = FloatVector.broadcast(S, sr);
+                for (; c < cb; c += L) store(load(slope, row + c).fma(sv, load(base, row + c)), out, row + c);
+            }
+            for (; c < cols; c++) set(out, row + c, Math.fma(get(slope, row + c), sr, get(base, row + c)));
+        }
+    }
 }

@@ -135,4 +135,13 @@ public final class ElementwiseScalar {
         }
         return s;
     }
+
+    /** out[r,c] = base[r,c] + scale[r]·slope[r,c]. */
+    public static void addScaledRows(MemorySegment base, MemorySegment slope, MemorySegment scale, MemorySegment out, int rows, int cols) {
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) {
+                long i = (long) r * cols + c;
+                set(out, i, Math.fma(get(slope, i), get(scale, r), get(base, i)));
+            }
+    }
 }

@@ -54,6 +54,14 @@ public final class Conv2d {
         conv.forward(shape(n), x, weight.value().segment(), bias.value().segment(), y);
     }
 
+    private MemorySegment zeroBias; // jvp: the bias is constant, so the tangent convolution has none
+
+    /** Forward mode: ẏ = conv(ẋ, W), the tangent of the output for an input tangent ẋ (linear in x; no bias). */
+    public void jvp(MemorySegment dx, MemorySegment dy, int n) {
+        if (zeroBias == null) zeroBias = java.lang.foreign.Arena.ofAuto().allocate(4L * out, 64); // zeroed, made once
+        conv.forward(shape(n), dx, weight.value().segment(), zeroBias, dy);
+    }
+
     /** Overwrites the weight and bias gradients; writes dL/dx to {@code dx} unless it is null. */
     public void backward(MemorySegment x, MemorySegment dy, MemorySegment dx, int n) {
         ConvShape sh = shape(n);

@@ -62,6 +62,36 @@ public final class GroupNorm {
             }
     }
 
+    /**
+     * Forward mode through the last forward pass (its input x): for an input tangent ẋ,
+     * ẏ = γ_c·r·(ẋ − mean(ẋ) − x̂·mean(x̂ ẋ)), means over the group, r = 1/√(σ² + ε).
+     */
+    public void jvp(MemorySegment x, MemorySegment dx, MemorySegment dy, int n) {
+        int cg = channels / groups;
+        long m = (long) cg * hw;
+        MemorySegment gv = gamma.value().segment();
+        for (int i = 0; i < n; i++)
+            for (int g = 0; g < groups; g++) {
+                long base = ((long) i * channels + (long) g * cg) * hw;
+                double mu = mean[i * groups + g], r = rstd[i * groups + g];
+                double s = 0, sx = 0;
+                for (long p = 0; p < m; p++) {
+                    double d = dx.getAtIndex(F, base + p);
+                    s += d;
+                    sx += d * (x.getAtIndex(F, base + p) - mu) * r;
+                }
+                double md = s / m, mdx = sx / m;
+                for (int c = 0; c < cg; c++) {
+                    double gr = gv.getAtIndex(F, g * cg + c) * r;
+                    long o = base + (long) c * hw;
+                    for (int p = 0; p < hw; p++) {
+                        double xh = (x.getAtIndex(F, o + p) - mu) * r;
+                        dy.setAtIndex(F, o + p, (float) (gr * (dx.getAtIndex(F, o + p) - md - xh * mdx)));
+                    }
+                }
+            }
+    }
+
     /** Given the forward input x and dL/dy: overwrites dγ, dβ and writes dL/dx. */
     public void backward(MemorySegment x, MemorySegment dy, MemorySegment dx, int n) {
         int cg = channels / groups;

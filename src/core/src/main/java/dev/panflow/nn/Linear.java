@@ -126,4 +126,9 @@ public final class Linear {
     public void backwardInput(MemorySegment dy, MemorySegment dx, int rows) {
         mm.nt(dy, weight.value().segment(), dx, rows, in, out, false);
     }
+
+    /** Forward mode: the tangent ẏ = ẋ·W of the output for an input tangent ẋ (the bias is constant). */
+    public void jvp(MemorySegment dx, MemorySegment dy, int rows) {
+        mm.nn(dx, weight.value().segment(), dy, rows, out, in, false);
+    }
 }

@@ -12,8 +12,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The velocity field v(x, t): concat(x, emb(t)) → H → … → H → D, SiLU after each hidden layer
- * ({@code layers} hidden layers, so layers + 1 Linear maps). Forward and backward are explicit;
- * the buffers of one pass live in an {@link Activations} made once per batch capacity.
+ * ({@code layers} hidden layers, so layers + 1 Linear maps); with two time inputs (few-step
+ * models) u(x, t, h) on concat(x, emb(t), emb(h)). Forward, backward and forward-mode
+ * ({@link #jvp}) passes are explicit; the buffers of one pass live in an {@link Activations}
+ * made once per batch capacity.
  */
 public final class Mlp {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -46,7 +48,7 @@ public final class Mlp {
         this.config = config;
         this.pool = pool;
         this.embedding = config.embedding();
-        this.inWidth = config.dim() + embedding.width();
+        this.inWidth = config.dim() + config.timeInputs() * embedding.width();
         this.ops = new ParallelKernels(pool);
         linears = new Linear[config.layers() + 1];
         for (int i = 0; i <= config.layers(); i++) {
@@ -101,7 +103,8 @@ public final class Mlp {
             // its own fan-in: otherwise 2E time features drown D data coordinates at the start.
             int d = config.dim(), e = embedding.width();
             linears[0].initInputRows(rng, 0, d, (float) (1.0 / Math.sqrt(d)));
-            linears[0].initInputRows(rng, d, d + e, (float) (1.0 / Math.sqrt(e)));
+            for (int k = 0; k < config.timeInputs(); k++)
+                linears[0].initInputRows(rng, d + k * e, d + (k + 1) * e, (float) (1.0 / Math.sqrt(e)));
         }
     }
 
@@ -161,8 +164,16 @@ public final class Mlp {
 
     /** v = net(x, t) for rows with their own times t[rows]; result in {@code acts.output()}. */
     public MemorySegment forward(Activations acts, MemorySegment x, MemorySegment t, int rows) {
-        if (rowSplit) return forwardSplit(acts, x, 0, t, 0f, rows);
-        fillInput(acts, x, 0, rows, t, 0f);
+        return forward(acts, x, t, null, rows);
+    }
+
+    /**
+     * u = net(x, t, h) for rows with their own times t[rows] and step lengths h[rows] (a model
+     * with two time inputs; h null: every h = 0, the instantaneous velocity).
+     */
+    public MemorySegment forward(Activations acts, MemorySegment x, MemorySegment t, MemorySegment h, int rows) {
+        if (rowSplit) return forwardSplit(acts, x, 0, t, 0f, h, 0f, rows);
+        fillInput(acts, x, 0, 0, rows, t, 0f, h, 0f);
         return run(acts, rows);
     }
 
@@ -173,8 +184,8 @@ public final class Mlp {
 
     /** v = net(x, t) for rows [firstRow, firstRow + rows) of x (no slice object: the sampler calls this per chunk). */
     public MemorySegment forward(Activations acts, MemorySegment x, long firstRow, float t, int rows) {
-        if (rowSplit) return forwardSplit(acts, x, firstRow, null, t, rows);
-        fillInput(acts, x, firstRow, rows, null, t);
+        if (rowSplit) return forwardSplit(acts, x, firstRow, null, t, null, 0f, rows);
+        fillInput(acts, x, firstRow, 0, rows, null, t, null, 0f);
         return run(acts, rows);
     }
 
@@ -199,7 +210,19 @@ public final class Mlp {
      */
     public MemorySegment forwardSerial(Activations acts, MemorySegment x, long firstRow, MemorySegment tRows, float tAll, int rows,
                                        boolean prepacked) {
-        fillInput(acts, x, firstRow, 0, rows, tRows, tAll);
+        return forwardSerial(acts, x, firstRow, tRows, tAll, 0f, rows, prepacked);
+    }
+
+    /** As above, with every row's second time input (step length) at {@code hAll}: u(x, t, h) of a few-step model. */
+    public MemorySegment forwardSerial(Activations acts, MemorySegment x, long firstRow, MemorySegment tRows, float tAll, float hAll,
+                                       int rows, boolean prepacked) {
+        return forwardSerial(acts, x, firstRow, tRows, tAll, null, hAll, rows, prepacked);
+    }
+
+    /** As above with a step length per row: h = hRows[r] (rows [0, rows) of hRows), or hAll for every row when hRows is null. */
+    public MemorySegment forwardSerial(Activations acts, MemorySegment x, long firstRow, MemorySegment tRows, float tAll,
+                                       MemorySegment hRows, float hAll, int rows, boolean prepacked) {
+        fillInput(acts, x, firstRow, 0, rows, tRows, tAll, hRows, hAll);
         MemorySegment h = acts.input.segment();
         for (int i = 0; i < config.layers(); i++) {
             MemorySegment y = (i & 1) == 0 ? acts.pre[0].segment() : acts.post[0].segment();
@@ -210,7 +233,8 @@ public final class Mlp {
         return acts.output.segment();
     }
 
-    private MemorySegment forwardSplit(Activations acts, MemorySegment x, long firstRow, MemorySegment tRows, float tAll, int rows) {
+    private MemorySegment forwardSplit(Activations acts, MemorySegment x, long firstRow, MemorySegment tRows, float tAll,
+                                       MemorySegment hRows, float hAll, int rows) {
         if (rows > acts.capacity) throw new IllegalArgumentException(rows + " rows > capacity " + acts.capacity);
         FwdBody b = fwdBody;
         b.acts = acts;
@@ -218,6 +242,8 @@ public final class Mlp {
         b.firstRow = firstRow;
         b.tRows = tRows;
         b.tAll = tAll;
+        b.hRows = hRows;
+        b.hAll = hAll;
         b.rows = rows;
         b.pieceRows = pieceRows(rows);
         b.next.set(0);
@@ -227,7 +253,7 @@ public final class Mlp {
         if (b.prepacked) for (Linear l : linears) l.prepackForward();
         pool.parallelFor(Math.min(pool.threads(), pieces), 1, b);
         b.acts = null;
-        b.x = b.tRows = null;
+        b.x = b.tRows = b.hRows = null;
         return acts.output.segment();
     }
 
@@ -245,9 +271,9 @@ public final class Mlp {
     }
 
     /** Rows [r0, r1) through every layer, on the calling thread. */
-    private void forwardRows(Activations acts, MemorySegment x, long firstRow, MemorySegment tRows, float tAll, int r0, int r1,
-                             boolean prepacked) {
-        fillInput(acts, x, firstRow, r0, r1, tRows, tAll);
+    private void forwardRows(Activations acts, MemorySegment x, long firstRow, MemorySegment tRows, float tAll,
+                             MemorySegment hRows, float hAll, int r0, int r1, boolean prepacked) {
+        fillInput(acts, x, firstRow, r0, r1, tRows, tAll, hRows, hAll);
         MemorySegment h = acts.input.segment();
         for (int i = 0; i < config.layers(); i++) {
             linears[i].forwardSiluRows(h, acts.pre[i].segment(), acts.post[i].segment(), r0, r1, prepacked);
@@ -259,27 +285,25 @@ public final class Mlp {
     private final class FwdBody implements Pool.RangeBody {
         final AtomicInteger next = new AtomicInteger();
         Activations acts;
-        MemorySegment x, tRows;
+        MemorySegment x, tRows, hRows;
         long firstRow;
-        float tAll;
+        float tAll, hAll;
         int rows, pieceRows;
         boolean prepacked;
 
         @Override
         public void range(int from, int to) {
             for (int r0; (r0 = next.getAndIncrement() * pieceRows) < rows; )
-                forwardRows(acts, x, firstRow, tRows, tAll, r0, Math.min(rows, r0 + pieceRows), prepacked);
+                forwardRows(acts, x, firstRow, tRows, tAll, hRows, hAll, r0, Math.min(rows, r0 + pieceRows), prepacked);
         }
     }
 
-    private void fillInput(Activations acts, MemorySegment x, long firstRow, int rows, MemorySegment tRows, float tAll) {
-        fillInput(acts, x, firstRow, 0, rows, tRows, tAll);
-    }
-
-    /** Input rows [r0, r1): row r is x's row firstRow + r beside emb(t_r). */
-    private void fillInput(Activations acts, MemorySegment x, long firstRow, int r0, int rows, MemorySegment tRows, float tAll) {
+    /** Input rows [r0, r1): row r is x's row firstRow + r beside emb(t_r) (and emb(h_r) with two time inputs). */
+    private void fillInput(Activations acts, MemorySegment x, long firstRow, int r0, int rows, MemorySegment tRows, float tAll,
+                           MemorySegment hRows, float hAll) {
         if (rows > acts.capacity) throw new IllegalArgumentException(rows + " rows > capacity " + acts.capacity);
         int d = config.dim();
+        boolean twoTimes = config.timeInputs() == 2;
         MemorySegment in = acts.input.segment();
         long src = 4L * firstRow * d;
         for (int r = r0; r < rows; r++) {
@@ -289,6 +313,7 @@ public final class Mlp {
             } else MemorySegment.copy(x, src + 4L * r * d, in, 4L * r * inWidth, 4L * d);
             float t = tRows == null ? tAll : tRows.getAtIndex(F32, r);
             embedding.write(t, in, r, inWidth, d);
+            if (twoTimes) embedding.write(hRows == null ? hAll : hRows.getAtIndex(F32, r), in, r, inWidth, d + embedding.width());
         }
     }
 
@@ -426,5 +451,31 @@ public final class Mlp {
         int d = config.dim();
         MemorySegment gi = acts.gradInput.segment();
         for (int r = 0; r < rows; r++) MemorySegment.copy(gi, 4L * r * inWidth, dx, 4L * r * d, 4L * d);
+    }
+
+    /**
+     * Forward mode through the last forward pass: the tangent of the output along the input
+     * tangent (ẋ, ṫ, ḣ), i.e. u̇ = ∂u/∂x·ẋ + ∂u/∂t·ṫ + ∂u/∂h·ḣ per row, into {@code out} (rows × D).
+     * ẋ is per row (rows × D); ṫ and ḣ are the same for every row (ḣ unused with one time input).
+     * Reuses the backward pass's scratch (call it before {@link #backward}); parameters untouched.
+     */
+    public void jvp(Activations acts, MemorySegment dx, float dt, float dh, MemorySegment out, int rows) {
+        if (rows > acts.capacity) throw new IllegalArgumentException(rows + " rows > capacity " + acts.capacity);
+        int d = config.dim(), e = embedding.width(), last = config.layers();
+        MemorySegment in = acts.input.segment(), tin = acts.gradInput.segment();
+        for (int r = 0; r < rows; r++) {
+            MemorySegment.copy(dx, 4L * r * d, tin, 4L * r * inWidth, 4L * d);
+            embedding.jvp(in, dt, tin, r, inWidth, d);
+            if (config.timeInputs() == 2) embedding.jvp(in, dh, tin, r, inWidth, d + e);
+        }
+        long n = (long) rows * config.hidden();
+        MemorySegment lin = acts.gradA.segment(), act = acts.gradB.segment();
+        MemorySegment h = tin;
+        for (int i = 0; i < last; i++) {
+            linears[i].jvp(h, lin, rows);                      // ṗre = ḣ_in·W
+            ops.siluBackward(acts.pre[i].segment(), lin, act, n); // ṗost = silu'(pre)·ṗre (diagonal Jacobian)
+            h = act;
+        }
+        linears[last].jvp(h, out, rows);
     }
 }

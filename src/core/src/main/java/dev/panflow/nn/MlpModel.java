@@ -6,7 +6,7 @@ import dev.panflow.tensor.Workspace;
 import java.lang.foreign.MemorySegment;
 
 /** An {@link Mlp} as a {@link FlowModel} (unconditional; labels are ignored). */
-public final class MlpModel implements FlowModel {
+public final class MlpModel implements FewStepModel {
     public final Mlp mlp;
     private final Workspace ws;
     private Mlp.Activations acts;
@@ -36,6 +36,22 @@ public final class MlpModel implements FlowModel {
     @Override
     public MemorySegment forward(MemorySegment x, float t, int[] labels, int rows) {
         return mlp.forward(acts, x, t, rows);
+    }
+
+    /** u(x, t, h) for rows with their own t[rows] and h[rows] (a model with two time inputs). */
+    public MemorySegment forward(MemorySegment x, MemorySegment t, MemorySegment h, int rows) {
+        return mlp.forward(acts, x, t, h, rows);
+    }
+
+    @Override
+    public MemorySegment forward(MemorySegment x, MemorySegment t, MemorySegment h, int[] labels, int rows) {
+        return mlp.forward(acts, x, t, h, rows);
+    }
+
+    /** Forward mode through the last forward pass: see {@link Mlp#jvp}. */
+    @Override
+    public void jvp(MemorySegment dx, float dt, float dh, MemorySegment out, int rows) {
+        mlp.jvp(acts, dx, dt, dh, out, rows);
     }
 
     @Override

@@ -98,6 +98,35 @@ public final class ResBlock {
         return outT.segment();
     }
 
+    /**
+     * Forward mode through the last forward pass (inputs x, e): the output's tangent for input
+     * tangents ẋ [n × in × hw] and ė [n × tdim], into {@code dOut} (it must not alias them).
+     * ḣ1 = conv1(silu'(a1)·GN1'(ẋ)) + Linear(ė); ȯ = conv2(silu'(a2)·GN2'(ḣ1)) + skip(ẋ).
+     */
+    public void jvp(MemorySegment x, MemorySegment dx, MemorySegment de, MemorySegment dOut, int n) {
+        long nIn = (long) n * in * hw, nOut = (long) n * out * hw;
+        MemorySegment ga = gA.segment(), gb = gB.segment(), dtp = dtproj.segment();
+        gn1.jvp(x, dx, ga, n);
+        Silu.jvp(a1.segment(), ga, gb, nIn);
+        conv1.jvp(gb, ga, n);
+        temb.jvp(de, dtp, n);
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < out; c++) {
+                float v = dtp.getAtIndex(F, (long) i * out + c);
+                long o = ((long) i * out + c) * hw;
+                for (int p = 0; p < hw; p++) ga.setAtIndex(F, o + p, ga.getAtIndex(F, o + p) + v);
+            }
+        gn2.jvp(h1.segment(), ga, gb, n);
+        Silu.jvp(a2.segment(), gb, gb, nOut);
+        conv2.jvp(gb, dOut, n);
+        if (skip == null) {
+            Elementwise.add(dOut, dx, dOut, nOut);
+        } else {
+            skip.jvp(dx, ga, n);
+            Elementwise.add(dOut, ga, dOut, nOut);
+        }
+    }
+
     /** Given the forward input x, e and dL/dout: overwrites this block's gradients, writes dx, adds into dE. */
     public void backward(MemorySegment x, MemorySegment e, MemorySegment dOut, MemorySegment dx, MemorySegment dE, int n) {
         long nIn = (long) n * in * hw, nOut = (long) n * out * hw;

@@ -15,4 +15,12 @@ public final class Silu {
     public static void backward(MemorySegment x, MemorySegment dy, MemorySegment dx, long n) {
         Elementwise.siluBackward(x, dy, dx, n);
     }
+
+    /**
+     * Forward mode: ẏ = silu'(x)·ẋ. The Jacobian is diagonal, so this is the backward kernel
+     * applied to the tangent (one kernel, with its scalar twin, for both directions).
+     */
+    public static void jvp(MemorySegment x, MemorySegment dxTangent, MemorySegment dyTangent, long n) {
+        Elementwise.siluBackward(x, dxTangent, dyTangent, n);
+    }
 }

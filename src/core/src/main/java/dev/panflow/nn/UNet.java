@@ -22,7 +22,7 @@ import java.lang.foreign.ValueLayout;
  * </pre>
  * Skips are added, not concatenated. Every Res block gets e (per-channel add after its first conv).
  */
-public final class UNet implements FlowModel {
+public final class UNet implements FewStepModel {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     public final UNetConfig config;
     private final ParamStore store = new ParamStore();
@@ -30,6 +30,7 @@ public final class UNet implements FlowModel {
     private final int levels, tdim, dim;
     private final int[] ch, hs, ws_;
     private final TimeEmbedding tfeat;
+    private final int featWidth;   // emb(t), and emb(h) beside it with two time inputs
     private final Linear t1, t2;
     private final Param classEmb;
     private final Conv2d convIn, convOut;
@@ -58,7 +59,8 @@ public final class UNet implements FlowModel {
         }
         int g = config.groups();
         tfeat = TimeEmbedding.sinusoidal(config.frequencies());
-        t1 = new Linear(store, pool, "net.time.0", tfeat.width(), tdim);
+        this.featWidth = config.timeInputs() * tfeat.width();
+        t1 = new Linear(store, pool, "net.time.0", featWidth, tdim);
         t2 = new Linear(store, pool, "net.time.1", tdim, tdim);
         classEmb = config.classes() > 0 ? store.declare("net.class_embedding", config.classes() + 1, tdim) : null;
         convIn = new Conv2d(store, conv, "net.conv_in", config.imageChannels(), ch[0], 3, 1, 1, hs[0], ws_[0]);
@@ -107,7 +109,7 @@ public final class UNet implements FlowModel {
     public void reserve(int n) {
         if (n <= cap) return;
         cap = n;
-        feat = ws.tensor(n, tfeat.width());
+        feat = ws.tensor(n, featWidth);
         t1Out = ws.tensor(n, tdim);
         t1Act = ws.tensor(n, tdim);
         t2Out = ws.tensor(n, tdim);
@@ -140,16 +142,32 @@ public final class UNet implements FlowModel {
 
     @Override
     public MemorySegment forward(MemorySegment x, MemorySegment t, int[] labels, int rows) {
-        check(rows, labels);
-        for (int r = 0; r < rows; r++) tfeat.write(t.getAtIndex(F, r), feat.segment(), r, tfeat.width(), 0);
-        return run(x, labels, rows);
+        return forward(x, t, null, labels, rows);
     }
 
     @Override
     public MemorySegment forward(MemorySegment x, float t, int[] labels, int rows) {
+        return forward(x, t, 0f, labels, rows);
+    }
+
+    /** With two time inputs: u(x, t, h), every row at t and h (h = 0 with one input: ignored). */
+    public MemorySegment forward(MemorySegment x, float t, float h, int[] labels, int rows) {
         check(rows, labels);
-        for (int r = 0; r < rows; r++) tfeat.write(t, feat.segment(), r, tfeat.width(), 0);
+        for (int r = 0; r < rows; r++) writeTimes(r, t, h);
         return run(x, labels, rows);
+    }
+
+    /** Rows with their own t[rows] and h[rows] (h null: 0). */
+    @Override
+    public MemorySegment forward(MemorySegment x, MemorySegment t, MemorySegment h, int[] labels, int rows) {
+        check(rows, labels);
+        for (int r = 0; r < rows; r++) writeTimes(r, t.getAtIndex(F, r), h == null ? 0f : h.getAtIndex(F, r));
+        return run(x, labels, rows);
+    }
+
+    private void writeTimes(int r, float t, float h) {
+        tfeat.write(t, feat.segment(), r, featWidth, 0);
+        if (config.timeInputs() == 2) tfeat.write(h, feat.segment(), r, featWidth, tfeat.width());
     }
 
     private void check(int rows, int[] labels) {
@@ -201,6 +219,87 @@ public final class UNet implements FlowModel {
 
     /** The input of up[0]'s successor (the final GroupNorm): up[0]'s output. */
     private MemorySegment finalIn() { return up[0].output(); }
+
+    // Tangent buffers of jvp, made on its first call (training with a JVP only).
+    private Tensor jFeat, jT1, jT2, jE, jH0, jOutNorm;
+    private Tensor[] jDown, jDownConv, jSum, jUp, jUpS;
+    private Tensor jMid;
+    private int jCap;
+
+    private void reserveJvp(int n) {
+        if (n <= jCap) return;
+        jCap = n;
+        jFeat = ws.tensor(n, featWidth);
+        jT1 = ws.tensor(n, tdim);
+        jT2 = ws.tensor(n, tdim);
+        jE = ws.tensor(n, tdim);
+        jH0 = ws.tensor(n, ch[0], hw(0));
+        jOutNorm = ws.tensor(n, ch[0], hw(0));
+        jDown = new Tensor[levels];
+        jDownConv = new Tensor[levels];
+        jSum = new Tensor[levels];
+        jUp = new Tensor[levels];
+        jUpS = new Tensor[levels];
+        for (int l = 0; l < levels; l++) {
+            jDown[l] = ws.tensor(n, ch[l], hw(l));
+            jDownConv[l] = l < levels - 1 ? ws.tensor(n, ch[l], hw(l + 1)) : null;
+            jSum[l] = ws.tensor(n, ch[l], hw(l));
+            jUp[l] = ws.tensor(n, l == 0 ? ch[0] : ch[l - 1], hw(l));
+            jUpS[l] = l > 0 ? ws.tensor(n, ch[l - 1], hw(l - 1)) : null;
+        }
+        jMid = ws.tensor(n, ch[levels - 1], hw(levels - 1));
+    }
+
+    /**
+     * Forward mode through the last forward pass: the output's tangent for an image tangent ẋ
+     * (n × dim) and a time tangent ṫ (the same for every row), into {@code out}. The class
+     * embedding is constant. Each layer's jvp is checked against finite differences
+     * (ConvLayersJvpTest), the whole network in UNetJvpTest.
+     */
+    public void jvp(MemorySegment dx, float dt, MemorySegment out, int n) { jvp(dx, dt, 0f, out, n); }
+
+    /** The same with a tangent ḣ of the second time input (few-step models; unused with one input). */
+    @Override
+    public void jvp(MemorySegment dx, float dt, float dh, MemorySegment out, int n) {
+        if (n > cap) throw new IllegalArgumentException(n + " rows > reserved " + cap);
+        reserveJvp(n);
+        long nt = (long) n * tdim;
+        for (int r = 0; r < n; r++) {
+            tfeat.jvp(feat.segment(), dt, jFeat.segment(), r, featWidth, 0);
+            if (config.timeInputs() == 2) tfeat.jvp(feat.segment(), dh, jFeat.segment(), r, featWidth, tfeat.width());
+        }
+        t1.jvp(jFeat.segment(), jT1.segment(), n);
+        Silu.jvp(t1Out.segment(), jT1.segment(), jT1.segment(), nt);
+        t2.jvp(jT1.segment(), jT2.segment(), n);
+        Silu.jvp(t2Out.segment(), jT2.segment(), jE.segment(), nt);
+        MemorySegment es = e.segment(), je = jE.segment();
+        convIn.jvp(dx, jH0.segment(), n);
+        MemorySegment h = h0.segment(), jh = jH0.segment();
+        for (int l = 0; l < levels; l++) {
+            down[l].jvp(h, jh, je, jDown[l].segment(), n);
+            h = down[l].output();
+            jh = jDown[l].segment();
+            if (l < levels - 1) {
+                downConv[l].jvp(jh, jDownConv[l].segment(), n);
+                h = downOut[l].segment();
+                jh = jDownConv[l].segment();
+            }
+        }
+        mid.jvp(h, jh, je, jMid.segment(), n);
+        jh = jMid.segment();
+        for (int l = levels - 1; l >= 0; l--) {
+            Elementwise.add(jh, jDown[l].segment(), jSum[l].segment(), (long) n * ch[l] * hw(l));
+            up[l].jvp(sumIn[l].segment(), jSum[l].segment(), je, jUp[l].segment(), n);
+            jh = jUp[l].segment();
+            if (l > 0) {
+                Upsample2x.jvp(jh, jUpS[l].segment(), n * ch[l - 1], hs[l], ws_[l]);
+                jh = jUpS[l].segment();
+            }
+        }
+        outNorm.jvp(finalIn(), jh, jOutNorm.segment(), n);
+        Silu.jvp(outNormed.segment(), jOutNorm.segment(), jOutNorm.segment(), (long) n * ch[0] * hw(0));
+        convOut.jvp(jOutNorm.segment(), out, n);
+    }
 
     @Override
     public void backward(MemorySegment dOut, MemorySegment dx, int n) {

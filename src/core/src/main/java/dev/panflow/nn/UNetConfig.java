@@ -7,10 +7,18 @@ import java.util.Arrays;
 /**
  * Shape of a {@link UNet}: image channels × height × width, channels per resolution (the
  * image is halved between consecutive entries), GroupNorm groups, time-embedding frequencies,
- * and classes for a conditional model (0 = unconditional).
+ * classes for a conditional model (0 = unconditional), and the time inputs (1: v(x, t); 2: a
+ * few-step model u(x, t, h), both embedded side by side).
  */
-public record UNetConfig(int imageChannels, int height, int width, int[] channels, int groups, int frequencies, int classes) {
+public record UNetConfig(int imageChannels, int height, int width, int[] channels, int groups, int frequencies, int classes,
+                         int timeInputs) {
+    /** One time input. */
+    public UNetConfig(int imageChannels, int height, int width, int[] channels, int groups, int frequencies, int classes) {
+        this(imageChannels, height, width, channels, groups, frequencies, classes, 1);
+    }
+
     public UNetConfig {
+        if (timeInputs != 1 && timeInputs != 2) throw InvalidParameterException.range("timeInputs", 1, 2, timeInputs);
         channels = channels.clone();
         if (imageChannels < 1 || height < 1 || width < 1) throw new UserError("bad image shape " + imageChannels + "×" + height + "×" + width);
         if (channels.length < 1 || channels.length > 5) throw new InvalidParameterException("channels needs 1 to 5 entries, got " + channels.length, "channels");
@@ -30,6 +38,8 @@ public record UNetConfig(int imageChannels, int height, int width, int[] channel
     @Override public int[] channels() { return channels.clone(); }
 
     public int levels() { return channels.length; }
+
+    public UNetConfig withTimeInputs(int n) { return new UNetConfig(imageChannels, height, width, channels, groups, frequencies, classes, n); }
 
     /** Width of the time (and class) embedding. */
     public int embeddingWidth() { return 4 * channels[0]; }
@@ -51,7 +61,8 @@ public record UNetConfig(int imageChannels, int height, int width, int[] channel
     @Override
     public boolean equals(Object o) {
         return o instanceof UNetConfig u && u.imageChannels == imageChannels && u.height == height && u.width == width
-                && Arrays.equals(u.channels, channels) && u.groups == groups && u.frequencies == frequencies && u.classes == classes;
+                && Arrays.equals(u.channels, channels) && u.groups == groups && u.frequencies == frequencies && u.classes == classes
+                && u.timeInputs == timeInputs;
     }
 
     @Override

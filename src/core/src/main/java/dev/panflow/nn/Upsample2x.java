@@ -26,6 +26,9 @@ public final class Upsample2x {
         }
     }
 
+    /** Forward mode: the map is linear, so the tangent is upsampled alike. */
+    public static void jvp(MemorySegment dx, MemorySegment dy, int planes, int h, int w) { forward(dx, dy, planes, h, w); }
+
     public static void backward(MemorySegment dy, MemorySegment dx, int planes, int h, int w) {
         int w2 = 2 * w;
         for (long p = 0; p < planes; p++) {

@@ -20,6 +20,7 @@ abstract class FixedStepSolver extends AbstractSolver {
     private final int bufferCount;
     private final MemorySegment[] ks = new MemorySegment[4];
     private final Chunks chunks = new Chunks();
+    private TimeSchedule schedule = TimeSchedule.UNIFORM;
 
     FixedStepSolver(int steps, int stages, int buffers) {
         super(buffers);
@@ -31,6 +32,9 @@ abstract class FixedStepSolver extends AbstractSolver {
 
     public int steps() { return steps; }
 
+    /** Steps between the grid points t0 + (t1 − t0)·φ(i/steps) of {@code schedule} instead of equal ones. */
+    void schedule(TimeSchedule schedule) { this.schedule = schedule; }
+
     @Override
     public final SolveStats solve(VelocityField f, MemorySegment x, int rows, float t0, float t1) {
         return solve(f, x, rows, t0, t1, SolveListener.NONE);
@@ -40,10 +44,25 @@ abstract class FixedStepSolver extends AbstractSolver {
     public final SolveStats solve(VelocityField f, MemorySegment x, int rows, float t0, float t1, SolveListener listener) {
         long n = size(f, x, rows);
         if (t0 == t1 || n == 0) return new SolveStats(0, 0, 0);
+        boolean chunked = f instanceof ChunkedField cf && cf.pool() != null && rows > cf.chunkRows();
+        if (!schedule.isUniform()) {
+            // Unequal steps: the coefficients change per step, so every chunk takes step i before any takes i + 1.
+            if (!chunked) buffers(n);
+            MemorySegment xs = x.asSlice(0, 4 * n);
+            double span = (double) t1 - t0;
+            for (int i = 0; i < steps; i++) {
+                double a = t0 + span * schedule.at((double) i / steps), b = t0 + span * schedule.at((double) (i + 1) / steps);
+                prepare((float) (b - a));
+                if (chunked) chunks.run((ChunkedField) f, x, rows, a, b - a, 1, SolveListener.NONE);
+                else step(f, xs, buf, ks, rows, n, a, b - a);
+                if (listener != SolveListener.NONE) listener.onProgress((i + 1.0) / steps, (long) stages * (i + 1));
+            }
+            return new SolveStats(stages * steps, steps, 0);
+        }
         double h = ((double) t1 - t0) / steps;
         prepare((float) h);
-        if (f instanceof ChunkedField cf && cf.pool() != null && rows > cf.chunkRows()) {
-            chunks.run(cf, x, rows, t0, h, listener);
+        if (chunked) {
+            chunks.run((ChunkedField) f, x, rows, t0, h, steps, listener);
         } else {
             buffers(n);
             MemorySegment xs = x.asSlice(0, 4 * n);
@@ -83,12 +102,13 @@ abstract class FixedStepSolver extends AbstractSolver {
         // the current solve
         private ChunkedField field;
         private MemorySegment x;
-        private int rows, chunkRows, count, dim;
+        private int rows, chunkRows, count, dim, stepCount;
         private double t0, h;
         private SolveListener listener;
         private long rowSteps; // done, under the lock of this object
 
-        void run(ChunkedField f, MemorySegment x, int rows, double t0, double h, SolveListener listener) {
+        /** {@code stepCount} equal steps of h from t0. */
+        void run(ChunkedField f, MemorySegment x, int rows, double t0, double h, int stepCount, SolveListener listener) {
             Pool pool = f.pool();
             int slots = pool.threads(), cr = f.chunkRows();
             ensure(slots, (long) cr * f.dim());
@@ -102,6 +122,7 @@ abstract class FixedStepSolver extends AbstractSolver {
             this.h = h;
             this.listener = listener;
             this.rowSteps = 0;
+            this.stepCount = stepCount;
             next.set(0);
             f.prepareSlots();
             try {
@@ -124,7 +145,7 @@ abstract class FixedStepSolver extends AbstractSolver {
                     int r0 = c * chunkRows, nr = Math.min(chunkRows, rows - r0);
                     long off = 4L * r0 * dim, len = 4L * nr * dim, n = (long) nr * dim;
                     MemorySegment.copy(x, off, xc, 0, len);
-                    for (int i = 0; i < steps; i++) {
+                    for (int i = 0; i < stepCount; i++) {
                         step(f, xc, b, k, nr, n, t0 + i * h, h);
                         if (listener != SolveListener.NONE) heard(nr);
                     }
@@ -136,8 +157,8 @@ abstract class FixedStepSolver extends AbstractSolver {
         /** {@code rows} more row-steps are done: tell the listener, one thread at a time. */
         private synchronized void heard(int rows) {
             rowSteps += rows;
-            double done = (double) rowSteps / ((double) this.rows * steps);
-            listener.onProgress(done, (long) (done * stages * steps));
+            double done = (double) rowSteps / ((double) this.rows * stepCount);
+            listener.onProgress(done, (long) (done * stages * stepCount));
         }
 
         private void ensure(int slots, long floats) {

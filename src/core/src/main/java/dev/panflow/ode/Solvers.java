@@ -15,6 +15,24 @@ public final class Solvers {
 
     /** The same for a kind; maxSteps and minStep (≤ 0: none) bound dopri5-point's steps per point. */
     public static OdeSolver open(SolverKind kind, int steps, double atol, double rtol, int maxSteps, double minStep) {
+        return open(kind, steps, atol, rtol, maxSteps, minStep, TimeSchedule.UNIFORM);
+    }
+
+    /**
+     * The same with a time schedule: fixed-step solvers step between its grid points, adaptive
+     * ones integrate in the schedule's variable s ({@link ScheduledSolver}).
+     */
+    public static OdeSolver open(SolverKind kind, int steps, double atol, double rtol, int maxSteps, double minStep, TimeSchedule schedule) {
+        OdeSolver s = open0(kind, steps, atol, rtol, maxSteps, minStep);
+        if (schedule == null || schedule.isUniform()) return s;
+        if (s instanceof FixedStepSolver f) {
+            f.schedule(schedule);
+            return f;
+        }
+        return new ScheduledSolver(s, schedule);
+    }
+
+    private static OdeSolver open0(SolverKind kind, int steps, double atol, double rtol, int maxSteps, double minStep) {
         boolean fixed = kind.fixedStep();
         if (fixed && steps < 1) throw new UserError("steps must be at least 1, got " + steps);
         if (!fixed && !(atol >= 0 && rtol >= 0 && atol + rtol > 0))

@@ -25,7 +25,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * Conditional Flow Matching training (Lipman et al. 2023, eq. 9 with Gaussian paths, Thm. 3):
  * per step, x1 ~ q, x0 ~ N(0, I), t ~ U[0, t_max) (or logit-normal), x_t = σ_t x0 + α_t x1 (so x_0 ~ N(α_0 x1, σ_0² I)),
- * loss = mean_batch ‖v_θ(x_t, t) − (σ'_t x0 + α'_t x1)‖², then AdamW and EMA.
+ * loss = mean_batch ‖v_θ(x_t, t) − (σ'_t x0 + α'_t x1)‖², then AdamW and EMA. The few-step
+ * {@link Objective}s replace the loss (MeanFlowLoss, ShortcutLoss); the rest of the step is the same.
  * Every buffer is made once in the constructor: a step allocates nothing.
  *
  * <p>Data parallel over a {@link Collective} of N ranks: every rank draws the whole global batch
@@ -62,6 +63,9 @@ public final class CfmTrainer implements StepEngine {
     private double lastLoss = Double.NaN;
     private Coupling coupling = Coupling.INDEPENDENT;
     private CouplingPool pool; // null: the coupling pairs each batch
+    public final Objective objective;
+    private final MeanFlowLoss meanFlow;   // objective meanflow, else null
+    private final ShortcutLoss shortcut;   // objective shortcut, else null
 
     public CfmTrainer(TrainConfig config, DataSource data, AffinePath path, Pool pool) {
         this(config, ModelSpec.MLP, data, path, pool, null);
@@ -75,7 +79,26 @@ public final class CfmTrainer implements StepEngine {
     /** Data-parallel over {@code collective}: {@code config.batch()} is the global batch, split over its ranks. */
     public CfmTrainer(TrainConfig config, ModelSpec spec, DataSource data, AffinePath path, Pool pool, ConvKernels conv,
                       Collective collective) {
+        this(config, spec, data, path, pool, conv, collective, Objective.CFM);
+    }
+
+    /**
+     * With a training objective: the few-step ones (meanflow, shortcut) train an MLP with a
+     * second time input, in one process, on a path from N(0, I) at t = 0 to the data at t = 1.
+     */
+    public CfmTrainer(TrainConfig config, ModelSpec spec, DataSource data, AffinePath path, Pool pool, ConvKernels conv,
+                      Collective collective, Objective objective) {
         this.config = config;
+        this.objective = objective;
+        if (objective.fewStep()) {
+            if (spec.isUnet() && objective == Objective.SHORTCUT)
+                throw new InvalidParameterException("objective shortcut trains model mlp only (meanflow trains both)", "objective", "model");
+            if (collective.size() > 1)
+                throw new InvalidParameterException("objective " + objective.id + " runs in one process (not data-parallel) for now", "objective");
+            if (path.tMax() != 1f || path.noiseStd() != 1f)
+                throw new InvalidParameterException("objective " + objective.id + " needs a path from N(0, I) at t = 0 to the data at t = 1 (ot, cosine or poly), not "
+                        + path.name(), "objective", "path");
+        }
         this.collective = collective;
         this.split = new RowSplit(config.batch(), collective.size());
         if (split.rows(collective.rank()) == 0 || config.batch() < collective.size())
@@ -95,9 +118,10 @@ public final class CfmTrainer implements StepEngine {
             if (spec.conditional() && img.classes() == 0)
                 throw new InvalidParameterException("conditional needs labelled images; " + data.name() + " has no labels", "conditional");
             this.mlp = null;
-            this.model = new UNet(spec.unet(img.channels(), img.height(), img.width(), config.frequencies(), img.classes()), conv, pool, ws);
+            this.model = new UNet(spec.unet(img.channels(), img.height(), img.width(), config.frequencies(), img.classes())
+                    .withTimeInputs(objective.timeInputs()), conv, pool, ws);
         } else {
-            this.mlp = new Mlp(config.mlp(dim), pool, ws);
+            this.mlp = new Mlp(config.mlp(dim).withTimeInputs(objective.timeInputs()), pool, ws);
             this.model = new MlpModel(mlp, ws);
         }
         model.init(rng);
@@ -121,6 +145,9 @@ public final class CfmTrainer implements StepEngine {
         xtL = block(xt, dim);
         coefL = block(coef, 4);
         dvL = block(dv, dim);
+        MlpModel mm = model instanceof MlpModel m ? m : null;
+        meanFlow = objective == Objective.MEANFLOW ? new MeanFlowLoss((dev.panflow.nn.FewStepModel) model, path, b, ws) : null;
+        shortcut = objective == Objective.SHORTCUT ? new ShortcutLoss(mm, path, b, ws) : null;
     }
 
     private MemorySegment block(Tensor full, int cols) {
@@ -224,13 +251,18 @@ public final class CfmTrainer implements StepEngine {
             rng.fillGaussian(x0.segment(), n, 1f); // standard normal: σ_t scales it in x_t = σ_t x0 + α_t x1
             coupling.pair(x0.segment(), x1.segment(), labels, b, dim, rng); // labels: what the model trains each row with
         }
-        timeSampling.fill(rng, t.segment(), b, path.tMax(), config.timeLocation());
-        // From here on, only this rank's rows [first, first + rows) of the global batch.
-        if (localLabels != null && localLabels != labels) System.arraycopy(labels, first, localLabels, 0, rows);
-        path.sampleInputs(x0L, x1L, tL, xtL, coefL, rows, dim);
-        var v = model.forward(xtL, tL, localLabels, rows);
-        // L = (1/B) Σ_rows ‖v − u‖²  ⇒  dL/dv = 2(v − u)/B, with the target u = σ'_t x0 + α'_t x1 built in the same pass
-        double loss = AffinePath.lossAndGrad(v, x0L, x1L, coefL, dvL, rows, dim, 1f / b) / b;
+        double loss;
+        if (meanFlow != null) loss = meanFlow.lossAndGrad(rng, x0L, x1L, labels, dvL, rows, 1f / b) / b; // one process: rows = b
+        else if (shortcut != null) loss = shortcut.lossAndGrad(rng, x0L, x1L, dvL, rows, 1f / b) / b;
+        else {
+            timeSampling.fill(rng, t.segment(), b, path.tMax(), config.timeLocation());
+            // From here on, only this rank's rows [first, first + rows) of the global batch.
+            if (localLabels != null && localLabels != labels) System.arraycopy(labels, first, localLabels, 0, rows);
+            path.sampleInputs(x0L, x1L, tL, xtL, coefL, rows, dim);
+            var v = model.forward(xtL, tL, localLabels, rows);
+            // L = (1/B) Σ_rows ‖v − u‖²  ⇒  dL/dv = 2(v − u)/B, with the target u = σ'_t x0 + α'_t x1 built in the same pass
+            loss = AffinePath.lossAndGrad(v, x0L, x1L, coefL, dvL, rows, dim, 1f / b) / b;
+        }
         long k = optimizer.steps() + 1;
         if (collective.size() == 1 && !Double.isFinite(loss)) throw lossDiverged(loss, k);
         model.backward(dvL, rows);
@@ -272,6 +304,9 @@ public final class CfmTrainer implements StepEngine {
 
     @Override
     public dev.panflow.sampling.FlowSampler sampler() {
+        if (objective.fewStep())
+            return mlp != null ? new dev.panflow.sampling.FewStepSampler(mlp, objective.id, objective == Objective.SHORTCUT)
+                    : new dev.panflow.sampling.FewStepSampler((dev.panflow.nn.FewStepModel) model, objective.id, objective == Objective.SHORTCUT);
         return dev.panflow.sampling.Sampler.onJvm(model, collective);
     }
 

@@ -48,6 +48,7 @@ public final class Checkpoint {
             meta.put("image_shape", img.channels() + "," + img.height() + "," + img.width());
             meta.put("classes", Integer.toString(tr.model.classes()));
         }
+        meta.put(Objective.KEY, tr.objective.id);
         meta.put("step", Long.toString(tr.step()));
         if (tr.timeBudgetSeconds() > 0) meta.put("time_budget_s", Double.toString(tr.timeBudgetSeconds()));
         if (tr.hasScheduleEstimate()) meta.put("schedule_steps", Long.toString(tr.scheduleSteps()));
@@ -96,6 +97,10 @@ public final class Checkpoint {
                 throw new UserError(file + " was trained with another configuration (" + saved.data() + ", path "
                         + saved.path() + ", hidden " + saved.hidden() + ", layers " + saved.layers() + ", batch "
                         + saved.batch() + ", seed " + saved.seed() + "); resume it with the same settings");
+            Objective obj = Objective.fromMetadata(meta, file);
+            if (obj != tr.objective)
+                throw new InvalidParameterException(file + " was trained with objective " + obj.id + "; resume it with the same objective (got "
+                        + tr.objective.id + ")", "objective");
             String coupling = meta.getOrDefault("coupling", "independent");
             if (!coupling.equals(tr.coupling().name()) && !(tr.data instanceof dev.panflow.data.PairedDataSource))
                 throw new InvalidParameterException(file + " was trained with coupling " + coupling + "; resume it with the same coupling",
@@ -151,7 +156,15 @@ public final class Checkpoint {
      * images, the image shape [c, h, w] and the number of classes (0 = unconditional).
      */
     public record Model(TrainConfig config, int dim, long step, Map<String, Tensor> weights, boolean ema,
-                        ModelSpec spec, int[] imageShape, int classes) {}
+                        ModelSpec spec, int[] imageShape, int classes, Objective objective) {
+        /** The U-Net this checkpoint holds (a U-Net checkpoint), its time inputs from the objective. */
+        public dev.panflow.nn.UNetConfig unetConfig() {
+            return spec.unet(imageShape[0], imageShape[1], imageShape[2], config.frequencies(), classes).withTimeInputs(objective.timeInputs());
+        }
+
+        /** The MLP this checkpoint holds (its time inputs from the objective). */
+        public dev.panflow.nn.MlpConfig mlpConfig() { return config.mlp(dim).withTimeInputs(objective.timeInputs()); }
+    }
 
     public static Model readModel(Path file, Arena arena, boolean preferEma) {
         return readModel(Safetensors.read(file, arena), file.toString(), preferEma);
@@ -186,15 +199,16 @@ public final class Checkpoint {
                         + meta.get("image_shape") + "'");
             long classes = parseLong(meta, "classes", file);
             if (classes < 0 || classes > 100000) throw new UserError(file + ": metadata 'classes' is " + classes + ", not in [0, 100000]");
-            return new Model(cfg, dim, step(meta, file), w, useEma, spec, shape, (int) classes);
+            return new Model(cfg, dim, step(meta, file), w, useEma, spec, shape, (int) classes, Objective.fromMetadata(meta, file));
         }
         // The model is allocated from the metadata's sizes: they must match the weights actually in
         // the file, so a lying header cannot make the reader allocate more than the file holds.
-        long need = cfg.mlp(dim).parameterCount();
+        Objective objective = Objective.fromMetadata(meta, file);
+        long need = cfg.mlp(dim).withTimeInputs(objective.timeInputs()).parameterCount();
         if (have != need)
             throw new UserError(file + ": its " + (useEma ? "EMA " : "") + "weights hold " + have + " values but the metadata's model (dim "
                     + dim + ", hidden " + cfg.hidden() + ", layers " + cfg.layers() + ") has " + need + " parameters");
-        return new Model(cfg, dim, step(meta, file), w, useEma, spec, null, 0);
+        return new Model(cfg, dim, step(meta, file), w, useEma, spec, null, 0, objective);
     }
 
     /** Metadata key of a checkpoint that holds only the weights used for sampling. */

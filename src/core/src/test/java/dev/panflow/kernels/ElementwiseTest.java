@@ -182,4 +182,29 @@ class ElementwiseTest {
                 }
         }
     }
+
+    @Test
+    void addScaledRowsMatchesScalarOnRaggedShapes() {
+        SplittableRandom rnd = new SplittableRandom(21);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int rows : new int[] {1, 3, 8, 17})
+                for (int cols : RAGGED) {
+                    long n = (long) rows * cols;
+                    MemorySegment base = random(arena, n, rnd, -2, 2), slope = random(arena, n, rnd, -2, 2), s = random(arena, rows, rnd, 0, 1);
+                    MemorySegment v = alloc(arena, n), sc = alloc(arena, n);
+                    Elementwise.addScaledRows(base, slope, s, v, rows, cols);
+                    ElementwiseScalar.addScaledRows(base, slope, s, sc, rows, cols);
+                    assertBitwiseEqual(v, sc, n, "addScaledRows " + rows + "x" + cols);
+                    for (int r = 0; r < rows; r++)
+                        for (int c = 0; c < cols; c++) {
+                            long i = (long) r * cols + c;
+                            double ref = base.getAtIndex(F, i) + (double) s.getAtIndex(F, r) * slope.getAtIndex(F, i);
+                            assertEquals(ref, v.getAtIndex(F, i), 1e-5, "value " + i);
+                        }
+                    MemorySegment al = copyOf(arena, slope);   // out aliasing slope
+                    Elementwise.addScaledRows(base, al, s, al, rows, cols);
+                    assertBitwiseEqual(al, v, n, "aliased " + rows + "x" + cols);
+                }
+        }
+    }
 }

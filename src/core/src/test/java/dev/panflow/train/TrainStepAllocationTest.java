@@ -35,17 +35,19 @@ class TrainStepAllocationTest {
     @Test
     void steadyStateStepWithACouplingBatchAllocatesNothing() {
         TrainConfig cfg = CfmTrainerTest.small("checkerboard", "ot", 100000, 1e-3f);
-        steadyState(cfg, tr -> tr.setCoupling(dev.panflow.coupling.Coupling.byName("sinkhorn", 3 * cfg.batch(), 2, 0.05), 3 * cfg.batch()));
+        steadyState(cfg, Objective.CFM, tr -> tr.setCoupling(dev.panflow.coupling.Coupling.byName("sinkhorn", 3 * cfg.batch(), 2, 0.05), 3 * cfg.batch()));
     }
 
-    private static void steadyState(TrainConfig cfg) { steadyState(cfg, tr -> {}); }
+    private static void steadyState(TrainConfig cfg) { steadyState(cfg, Objective.CFM); }
 
-    private static void steadyState(TrainConfig cfg, java.util.function.Consumer<CfmTrainer> setUp) {
+    static void steadyState(TrainConfig cfg, Objective objective) { steadyState(cfg, objective, tr -> {}); }
+
+    private static void steadyState(TrainConfig cfg, Objective objective, java.util.function.Consumer<CfmTrainer> setUp) {
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long me = Thread.currentThread().threadId();
         try (Arena arena = Arena.ofShared(); Pool pool = new Pool(2);
-             CfmTrainer tr = new CfmTrainer(cfg, Datasets.open("checkerboard", arena),
-                     Paths.byName("ot"), pool)) {
+             CfmTrainer tr = new CfmTrainer(cfg, ModelSpec.MLP, Datasets.open("checkerboard", arena),
+                     Paths.byName("ot"), pool, null, dev.panflow.dist.Collective.SINGLE, objective)) {
             setUp.accept(tr);
             // Until C2 has compiled the Vector API kernels, vectors are boxed on the heap; on two
             // busy cores that can take a while. Steady state = a round of steps that allocates nothing.
