@@ -204,7 +204,7 @@ public final class Flow implements AutoCloseable {
         int dim = meta.dim();
         if (total > SampleRequest.MAX_POINTS || total * dim > Integer.MAX_VALUE - 16)
             throw new UserError("a batch of " + total + " points is too large");
-        if ((backend.runsMlp() || meta.objective().fewStep()) && !meta.spec().isUnet()) {
+        if (meta.objective().fewStep() || backend.runsMlp() && !meta.spec().isUnet()) { // one by one: a few-step jump, or the device MLP
             List<Samples> out = new ArrayList<>();
             for (SampleRequest r : requests) out.add(sampleWithStats(r));
             return out;

@@ -51,6 +51,10 @@ class UNetMeanFlowTest {
             for (float[] row : x) for (float v : row) assertTrue(Float.isFinite(v));
             assertArrayEquals(x[2], f.sample(SampleRequest.of(5).steps(1).seed(3).classLabel(1))[2], "seeded");
             assertThrows(UserError.class, () -> f.logLikelihood(new float[][] {new float[64]}));
+            // A server's merged batch takes the same one-step jump per request (it had integrated the jump as a velocity field).
+            var batch = f.sampleBatch(java.util.List.of(SampleRequest.of(5).steps(1).seed(3).classLabel(1), SampleRequest.of(2).steps(1).seed(4)));
+            assertArrayEquals(x[2], batch.get(0).rows()[2], "sampleBatch = sample");
+            assertEquals(1, batch.get(0).nfe());
         }
     }
 }
