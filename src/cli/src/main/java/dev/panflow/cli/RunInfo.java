@@ -75,6 +75,7 @@ final class RunInfo {
         m.put("parameters", tr.parameterCount());
         m.put("path", tr.pathName());
         m.put("coupling", tr.couplingName());
+        m.put("objective", tr.objective());
         m.put("threads", tr.threads());
         m.put("where", tr.where());
         return m;

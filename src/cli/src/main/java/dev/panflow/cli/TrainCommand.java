@@ -251,21 +251,12 @@ final class TrainCommand implements Callable<Integer> {
 
     /** What run.json says of this run besides the options: the data, model and schedule as the trainer sees them. */
     private java.util.Map<String, Object> facts(Trainer tr) {
-        var m = new java.util.LinkedHashMap<String, Object>();
-        m.put("data", tr.dataName());
-        m.put("dim", tr.dim());
-        m.put("model", tr.modelDescription());
-        m.put("parameters", tr.parameterCount());
-        m.put("path", tr.pathName());
-        m.put("coupling", tr.couplingName());
-        m.put("objective", tr.objective());
+        var m = RunInfo.trainer(tr);
         m.put("batch", batch);
         m.put("steps", steps);
         m.put("time_budget_s", budget == null ? null : budget.toSeconds());
         m.put("seed", seed);
-        m.put("threads", tr.threads());
         m.put("ranks", tr.ranks());
-        m.put("where", tr.where());
         m.put("resumed_at", tr.resumedAt() >= 0 ? tr.resumedAt() : null);
         return m;
     }
