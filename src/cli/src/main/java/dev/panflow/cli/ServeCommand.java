@@ -12,10 +12,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Serve a trained model (--model FILE) or a shipped one (--pretrained NAME) over HTTP: POST /v1/sample, POST /v1/log-likelihood, GET /v1/model,",
-                "POST /v1/reload, GET /healthz, /readyz, /metrics (Prometheus). Concurrent sampling requests with the same",
-                "solver settings (a fixed-step solver, or dopri5-point) are solved together (dynamic batching); each keeps",
-                "the points of its own seed. A queued request whose client disconnects is dropped unsolved.",
+        description = {"Serve a trained model (--model FILE) or a shipped one (--pretrained NAME) over HTTP: POST /v1/sample,"
+                + " POST /v1/log-likelihood, GET /v1/model, POST /v1/reload, GET /healthz, /readyz, /metrics (Prometheus).",
+                "Concurrent sampling requests with the same solver settings (a fixed-step solver, or dopri5-point) are solved"
+                + " together (dynamic batching); each keeps the points of its own seed. A queued request whose client disconnects"
+                + " is dropped unsolved.",
                 "SIGTERM or Ctrl-C: stop taking requests, finish those accepted, exit."})
 final class ServeCommand implements Callable<Integer> {
     @Mixin
