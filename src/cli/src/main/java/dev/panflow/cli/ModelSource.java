@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** --model FILE or --pretrained NAME: where sample and nll get their model from. */
+/** --model FILE or --pretrained NAME: where sample, nll and serve get their model from. */
 final class ModelSource {
     @Option(names = "--model", paramLabel = "FILE", description = "A checkpoint written by 'panflow train' (model.safetensors).")
     Path model;

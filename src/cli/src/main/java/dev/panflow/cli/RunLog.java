@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * lr, grad norm, steps/s over the interval), and whatever else the writer thread is given to do
  * (run.json, pictures). The training thread only captures numbers; every file is written by one
  * writer thread, fed through a bounded queue (when it is full, the training thread writes itself
- * rather than drop a record). A resumed run keeps the records up to its checkpoint's step.
+ * rather than drop a record). A resumed run keeps the records up to its checkpoint's step, and
+ * its smoothed loss goes on from the last of them ({@link #resumedSmoothedLoss()}).
  */
 final class RunLog implements ProgressListener, AutoCloseable {
     /** One logged step. */
@@ -55,6 +56,7 @@ final class RunLog implements ProgressListener, AutoCloseable {
     private final ThreadPoolExecutor writer;
     private final long startNanos = System.nanoTime();
     private double timeOffset;   // a resumed run's time continues the recorded one
+    private double resumedSmoothed = Double.NaN;
     private long lastStep = -1, prevStep = -1;
     private double prevTime;
     private volatile Throwable failure;
@@ -92,6 +94,7 @@ final class RunLog implements ProgressListener, AutoCloseable {
             }
         }
         if (!kept.isEmpty()) timeOffset = kept.getLast().time();
+        for (Metric m : kept) if (Double.isFinite(m.smoothed())) resumedSmoothed = m.smoothed();
         prevTime = timeOffset;
         prevStep = Math.max(0, resumedAt);
         submit(() -> {
@@ -101,6 +104,13 @@ final class RunLog implements ProgressListener, AutoCloseable {
             Files.writeString(metrics, sb, StandardCharsets.UTF_8);
         });
     }
+
+    /**
+     * The smoothed loss of the last record kept at or before the resumed step (the checkpoint's,
+     * when a record fell on it: the last step and every --metrics-every steps are recorded), or NaN
+     * for a new run or one with no such record.
+     */
+    double resumedSmoothedLoss() { return resumedSmoothed; }
 
     /** Steps per metrics record for the commands that have no --metrics-every (train's default). */
     static final int DEFAULT_EVERY = 10;

@@ -226,6 +226,7 @@ final class TrainCommand implements Callable<Integer> {
                 if (!tr.where().equals("jvm")) System.err.println("backend: " + tr.where());
             }
             RunLog log = root ? new RunLog(out, metricsEvery, tr.resumedAt()) : null;
+            if (log != null && tr.resumedAt() >= 0) tr.continueSmoothedLoss(log.resumedSmoothedLoss()); // no step in loss.png
             TrainResult r;
             try {
                 if (log != null) log.writeLater("run.json", RunInfo.json("train", commandSpec, facts(tr)));

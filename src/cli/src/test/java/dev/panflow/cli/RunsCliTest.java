@@ -117,6 +117,22 @@ class RunsCliTest {
     }
 
     @Test
+    void aResumedRunContinuesTheSmoothedLossFromItsRecords(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("s");
+        assertEquals(0, train(out, "--steps", "30", "--samples", "0", "--metrics-every", "10", "--seed", "3").code());
+        CliTest.Run again = train(out, "--steps", "40", "--samples", "0", "--metrics-every", "1", "--seed", "3", "--resume");
+        assertEquals(0, again.code(), again.err());
+        List<RunLog.Metric> all = RunLog.read(out.resolve("metrics.jsonl"));
+        RunLog.Metric at30 = all.get(2), at31 = all.get(3);
+        assertEquals(List.of(30L, 31L), List.of(at30.step(), at31.step()));
+        // s ← 0.98·s + 0.02·loss goes on from the recorded s at step 30 (6 significant digits in the file);
+        // restarting it would give s = loss at step 31, a step in loss.png.
+        double expected = 0.98 * at30.smoothed() + 0.02 * at31.loss();
+        assertEquals(expected, at31.smoothed(), 2e-5 * Math.abs(expected), all.toString());
+        assertTrue(Math.abs(at31.smoothed() - at31.loss()) > 1e-3 * Math.abs(at31.loss()), "the average restarted: " + all);
+    }
+
+    @Test
     void lossPngTrajectoryPngAndPlotOverlay(@TempDir Path dir) throws Exception {
         Path a = dir.resolve("a"), b = dir.resolve("b");
         CliTest.Run r = train(a, "--steps", "40", "--checkpoint-every", "20", "--samples", "400");

@@ -55,6 +55,37 @@ class ServeCliTest {
         }
     }
 
+    @Test
+    void servesAPretrainedModelAndRefusesWatchingIt(@TempDir Path dir) throws Exception {
+        CliTest.assertUserError(CliTest.run("serve", "--pretrained", "checkerboard", "--watch", "--port", "0"), "--watch needs --model FILE");
+        CliTest.assertUserError(CliTest.run("serve", "--port", "0"), "give either --model FILE or --pretrained NAME");
+        CliTest.assertUserError(CliTest.run("serve", "--pretrained", "mnist", "--port", "0"), "mnist");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
+            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access")) cmd.add(a);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--pretrained", "checkerboard",
+                "--port", "0", "--threads", "1"));
+        Path log = dir.resolve("serve.log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            int port = port(log, p);
+            assertTrue(Files.readString(log).contains("pretrained model checkerboard on http://"), Files.readString(log));
+            HttpClient http = HttpClient.newHttpClient();
+            var m = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/model")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, m.statusCode(), m.body());
+            assertTrue(m.body().contains("\"source\": \"pretrained\"") && m.body().contains("\"pretrained\": \"checkerboard\""), m.body());
+            var s = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/sample"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"n\": 8, \"steps\": 10}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, s.statusCode(), s.body());
+            p.destroy();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the server did not exit");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     private static int port(Path log, Process p) throws Exception {
         Pattern on = Pattern.compile("on http://127\\.0\\.0\\.1:(\\d+)");
         long deadline = System.nanoTime() + 30_000_000_000L;

@@ -66,6 +66,7 @@ public final class Trainer implements AutoCloseable {
     private final Duration timeBudget; // null: none
     private final LongSupplier clock;  // nanoseconds: System::nanoTime, or a test's
     private boolean emaSwapped;
+    private double resumedSmoothedLoss = Double.NaN; // NaN: the average starts from the first step's loss
 
     private Trainer(Builder b) {
         if (b.data == null) throw new InvalidParameterException("data must be given (DataSets.builtIn, file or of)", "data");
@@ -175,7 +176,7 @@ public final class Trainer implements AutoCloseable {
     public TrainResult run(ProgressListener listener) {
         if (emaSwapped) throw new IllegalStateException("this trainer has sampled with its EMA weights; build a new one to train on");
         boolean root = coll.isRoot();
-        double smooth = Double.NaN;
+        double smooth = resumedSmoothedLoss;
         long start = tr.step(), t0 = clock.getAsLong();
         final long began = t0; // (t0 moves to the start of the measured stretch)
         if (timeBudget != null) tr.setTimeBudgetSeconds(timeBudget.toNanos() * 1e-9);
@@ -318,6 +319,16 @@ public final class Trainer implements AutoCloseable {
 
     /** The step a resumed run continued from, or −1. */
     public long resumedAt() { return resumedAt; }
+
+    /**
+     * The smoothed loss (s ← 0.98·s + 0.02·loss) the run had at {@link #resumedAt()}, taken from
+     * the caller's own records (a checkpoint does not hold it), so that {@link #run} continues the
+     * average instead of restarting it from the first step's raw loss. NaN restarts it.
+     */
+    public void continueSmoothedLoss(double smoothed) {
+        if (resumedAt < 0) throw new IllegalStateException("only a resumed run continues a smoothed loss");
+        this.resumedSmoothedLoss = smoothed;
+    }
 
     public long step() { return tr.step(); }
 

@@ -100,8 +100,13 @@ class TrainerTest {
         Files.createDirectories(resumed);
         UnaryOperator<Trainer.Builder> run = b -> b.steps(60).checkpointEvery(30).ema(0.9f).coupling("ot");
         List<Long> saved = new ArrayList<>();
+        double[] smoothedStraight = new double[61];
         try (Trainer t = run.apply(small(DataSets.builtIn("checkerboard"))).out(straight).build()) {
+            assertThrows(IllegalStateException.class, () -> t.continueSmoothedLoss(1.0), "a new run has no smoothed loss to continue");
             t.run(new ProgressListener() {
+                @Override
+                public void onStep(long step, long total, double loss, double smoothed) { smoothedStraight[(int) step] = smoothed; }
+
                 @Override
                 public void onCheckpoint(long step, Path file) {
                     saved.add(step);
@@ -113,9 +118,13 @@ class TrainerTest {
         List<Long> heard = new ArrayList<>();
         try (Trainer t = run.apply(small(DataSets.builtIn("checkerboard"))).out(resumed).resume(true).build()) {
             assertEquals(30, t.resumedAt());
+            t.continueSmoothedLoss(smoothedStraight[30]); // as the CLI does from metrics.jsonl
             TrainResult r = t.run(new ProgressListener() {
                 @Override
-                public void onStep(long step, long total, double loss, double smoothed) { heard.add(step); }
+                public void onStep(long step, long total, double loss, double smoothed) {
+                    heard.add(step);
+                    assertEquals(smoothedStraight[(int) step], smoothed, "the smoothed loss at step " + step); // continued, not restarted
+                }
             });
             assertEquals(60, r.step());
             assertFalse(r.stopped());

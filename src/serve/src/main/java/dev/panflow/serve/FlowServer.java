@@ -30,8 +30,9 @@ import java.util.function.UnaryOperator;
 /**
  * {@code panflow serve}: HTTP endpoints over a loaded {@link dev.panflow.api.Flow} (Helidon SE
  * web server, a virtual thread per request). Sampling requests go through a bounded queue and
- * dynamic batching ({@link Batcher}); likelihood requests share the same bound. {@link #reload}
- * swaps in a new checkpoint atomically; {@link #drainAndStop} stops taking requests, finishes
+ * dynamic batching ({@link Batcher}); likelihood requests share the same bound. The model is a
+ * checkpoint file or a pretrained one ({@link ModelOrigin}). {@link #reload} swaps in a new model
+ * atomically; {@link #drainAndStop} stops taking requests, finishes
  * those accepted, then stops the HTTP server.
  */
 public final class FlowServer implements AutoCloseable {
@@ -217,8 +218,13 @@ public final class FlowServer implements AutoCloseable {
         }
     }
 
+    /**
+     * {"model": FILE} or {"pretrained": NAME} loads that; an empty body re-reads the served file.
+     * A pretrained model has no file to re-read: an empty body then is a 409 naming the two fields.
+     */
     private int reload(ServerRequest req, ServerResponse res) {
-        Path file = current.get().file;
+        ServedModel served = current.get();
+        ModelOrigin next = served.origin;
         String body = body(req);
         if (!body.isBlank()) {
             Object v;
@@ -228,22 +234,40 @@ public final class FlowServer implements AutoCloseable {
                 throw HttpError.badRequest("malformed JSON: " + e.getMessage());
             }
             if (!(v instanceof Map<?, ?> m)) throw HttpError.badRequest("the body must be a JSON object");
-            for (Object k : m.keySet()) if (!"model".equals(k)) throw HttpError.badRequest("unknown field '" + k + "'; allowed: model");
-            if (m.get("model") instanceof String s) file = Path.of(s);
+            for (Object k : m.keySet())
+                if (!"model".equals(k) && !"pretrained".equals(k)) throw HttpError.badRequest("unknown field '" + k + "'; allowed: model, pretrained");
+            if (m.containsKey("model") && m.containsKey("pretrained")) throw HttpError.badRequest("give either field 'model' or field 'pretrained', not both");
+            if (m.get("model") instanceof String s) next = new ModelOrigin.File(Path.of(s));
             else if (m.containsKey("model")) throw HttpError.badRequest("field 'model' must be a string (a checkpoint path)");
+            if (m.get("pretrained") instanceof String s) next = pretrainedOrigin(s);
+            else if (m.containsKey("pretrained")) throw HttpError.badRequest("field 'pretrained' must be a string (" + dev.panflow.api.Pretrained.names() + ")");
+        } else if (served.file() == null) {
+            throw new HttpError(409, "the served model is the " + served.origin.describe()
+                    + ", which has no file to re-read; name one: {\"model\": \"FILE\"} or {\"pretrained\": \"NAME\"}");
         }
-        reload(file);
+        reload(next);
         return json(res, 200, modelJson());
     }
 
-    /** Loads {@code file} and swaps it in; a bad file throws and the old model keeps serving. */
-    public void reload(Path file) {
+    private static ModelOrigin pretrainedOrigin(String name) {
+        try {
+            return ModelOrigin.pretrained(name);
+        } catch (dev.panflow.InvalidParameterException e) {
+            throw HttpError.badRequest("field 'pretrained': " + e.getMessage());
+        }
+    }
+
+    /** Loads the checkpoint {@code file} and swaps it in; a bad file throws and the old model keeps serving. */
+    public void reload(Path file) { reload(new ModelOrigin.File(file)); }
+
+    /** Loads {@code origin}'s model and swaps it in; a bad one throws and the old model keeps serving. */
+    public void reload(ModelOrigin origin) {
         ServedModel next;
         try {
-            next = ServedModel.load(file, loadOptions);
+            next = ServedModel.load(origin, loadOptions);
         } catch (RuntimeException e) {
             metrics.reloads.labelValues("refused").inc();
-            throw e instanceof UserError u ? u : new UserError("cannot load " + file + ": " + e.getMessage());
+            throw e instanceof UserError u ? u : new UserError("cannot load " + origin.describe() + ": " + e.getMessage());
         }
         current.getAndSet(next).retire();
         metrics.reloads.labelValues("ok").inc();
@@ -289,8 +313,16 @@ public final class FlowServer implements AutoCloseable {
         return "{\"kind\": " + Json.quote(i.kind()) + ", \"dim\": " + i.dim()
                 + ", \"image_shape\": " + (shape == null ? "null" : "[" + shape[0] + ", " + shape[1] + ", " + shape[2] + "]")
                 + ", \"classes\": " + i.classes() + ", \"path\": " + Json.quote(i.path()) + ", \"data\": " + Json.quote(i.data())
-                + ", \"step\": " + i.step() + ", \"ema\": " + i.ema() + ", \"file\": " + Json.quote(m.file.toString())
+                + ", \"step\": " + i.step() + ", \"ema\": " + i.ema() + ", " + originJson(m.origin)
                 + ", \"sha256\": " + Json.quote(m.sha256) + "}";
+    }
+
+    /** "source" says which of "file" and "pretrained" names the model; the other is null. */
+    private static String originJson(ModelOrigin o) {
+        return switch (o) {
+            case ModelOrigin.File f -> "\"source\": \"file\", \"file\": " + Json.quote(f.path().toString()) + ", \"pretrained\": null";
+            case ModelOrigin.Shipped s -> "\"source\": \"pretrained\", \"file\": null, \"pretrained\": " + Json.quote(s.model().id());
+        };
     }
 
     /** Requests waiting for a solver batch now. */

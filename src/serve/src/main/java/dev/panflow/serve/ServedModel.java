@@ -12,26 +12,36 @@ import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A loaded checkpoint as the server holds it: the {@link Flow}, the file's SHA-256, and a count
- * of the calls using it, so a reload can retire it and close it only when its last call is done.
+ * A loaded model as the server holds it: the {@link Flow}, where it came from, its bytes' SHA-256,
+ * and a count of the calls using it, so a reload can retire it and close it only when its last
+ * call is done.
  */
 final class ServedModel {
     final Flow flow;
-    final Path file;
+    final ModelOrigin origin;
     final String sha256;
     private final AtomicInteger users = new AtomicInteger(1); // 1 = held by the server until retired
 
-    private ServedModel(Flow flow, Path file, String sha256) {
+    private ServedModel(Flow flow, ModelOrigin origin, String sha256) {
         this.flow = flow;
-        this.file = file;
+        this.origin = origin;
         this.sha256 = sha256;
     }
 
-    /** Loads and checks a checkpoint; a bad file throws (the UserError names what is wrong). */
-    static ServedModel load(Path file, LoadOptions options) {
-        String hash = sha256(file);
-        return new ServedModel(Flow.load(file, options), file, hash);
+    /** Loads and checks a model; a bad file throws (the UserError names what is wrong). */
+    static ServedModel load(ModelOrigin origin, LoadOptions options) {
+        return switch (origin) {
+            case ModelOrigin.File f -> {
+                String hash = sha256(f.path()); // before loading: a missing file is named as such
+                yield new ServedModel(Flow.load(f.path(), options), origin, hash);
+            }
+            // Flow.loadPretrained checks the bytes against this hash before it builds anything.
+            case ModelOrigin.Shipped s -> new ServedModel(Flow.loadPretrained(s.model().id(), options), origin, s.model().sha256());
+        };
     }
+
+    /** The checkpoint file, or null for a pretrained model (it has none to re-read). */
+    Path file() { return origin instanceof ModelOrigin.File f ? f.path() : null; }
 
     /** Takes a use; false if the model was retired meanwhile (take the current one again). */
     boolean retain() {
