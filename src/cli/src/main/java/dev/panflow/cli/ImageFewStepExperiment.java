@@ -68,7 +68,7 @@ final class ImageFewStepExperiment {
                         Samples smp = ExperimentCommand.PathsExperiment.sample(flow, "sample " + objective + " " + solver, req, s.progress());
                         FidReport r = ImageQuality.score(net, MemorySegment.ofArray(smp.values()), s.eval(), ref, floorData, s.seed());
                         floor = r;
-                        table.append(String.format(Locale.ROOT, "| %s | %s | %d | %.2f | %.4f | %.0f | %d | %.1f |%n", objective, solver,
+                        table.append(String.format(Locale.ROOT, "| %s | %s | %d | %.2f | %.4f | %.0f | %d | %.2f |%n", objective, solver,
                                 smp.nfe(), r.fid(), r.kid().mean(), trainSeconds, tr.step(), smp.seconds()));
                         System.err.printf(Locale.ROOT, "%s %s NFE %d: FID %.2f%n", objective, solver, smp.nfe(), r.fid());
                         if (req.solver() == SolverKind.EULER && req.steps() == 1 || req.solver() == SolverKind.DOPRI5) {
