@@ -44,7 +44,7 @@ final class TrainCommand implements Callable<Integer> {
     String timeEmbedding;
     @Option(names = "--objective", description = "What the network learns: cfm (the velocity field, sampled by any --solver), meanflow (the average velocity "
             + "over a step, Geng et al. 2025) or shortcut (a jump whose step size is an input, Frans et al. 2024); the last two sample in 1, 2, 4, … steps "
-            + "(panflow sample --steps N); shortcut with --model mlp only (default: ${DEFAULT-VALUE}).")
+            + "(panflow sample --steps N), with --model mlp or unet (default: ${DEFAULT-VALUE}).")
     String objective = "cfm";
     @Option(names = "--frequencies", description = "Frequencies of the sinusoidal time embedding (default: ${DEFAULT-VALUE}).")
     int frequencies = 16;

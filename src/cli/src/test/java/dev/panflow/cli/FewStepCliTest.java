@@ -73,4 +73,14 @@ class FewStepCliTest {
         assertTrue(Files.size(out.resolve("fewstep.png")) > 1000);
         assertUserError(run("experiment", "fewstep", "--schedules", "nope", "--out", out.toString()), "unknown --time-schedule");
     }
+
+    @Test
+    void imageFewstepExperimentRefusesBadSettingsFirst(@TempDir Path dir) {
+        String out = dir.resolve("img").toString();
+        assertUserError(run("experiment", "fewstep", "--data", "fashion-mnist", "--backend", "scalar", "--out", out), "--backend");
+        assertUserError(run("experiment", "fewstep", "--data", "fashion-mnist", "--eval", "1", "--out", out), "--eval");
+        assertUserError(run("experiment", "fewstep", "--data", "fashion-mnist", "--time-budget", "soon", "--out", out), "--time-budget");
+        assertUserError(run("experiment", "fewstep", "--data", "fashion-mnist", "--features", dir.resolve("none.safetensors").toString(),
+                "--out", out), "no feature network");
+    }
 }

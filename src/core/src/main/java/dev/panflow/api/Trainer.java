@@ -435,7 +435,7 @@ public final class Trainer implements AutoCloseable {
         public Builder timeLocation(float m) { this.timeLocation = m; return this; }
         /**
          * What the network learns: cfm (the velocity field; the default), meanflow (Geng et al.
-         * 2025) or shortcut (Frans et al. 2024), the few-step models (MLP, one process, a path from
+         * 2025) or shortcut (Frans et al. 2024), the few-step models (MLP or U-Net, one process, a path from
          * N(0, I) to the data: ot, cosine or poly).
          */
         public Builder objective(String name) { this.objective = name; return this; }

@@ -83,7 +83,7 @@ public final class CfmTrainer implements StepEngine {
     }
 
     /**
-     * With a training objective: the few-step ones (meanflow, shortcut) train an MLP with a
+     * With a training objective: the few-step ones (meanflow, shortcut) train an MLP or a U-Net with a
      * second time input, in one process, on a path from N(0, I) at t = 0 to the data at t = 1.
      */
     public CfmTrainer(TrainConfig config, ModelSpec spec, DataSource data, AffinePath path, Pool pool, ConvKernels conv,
@@ -91,8 +91,6 @@ public final class CfmTrainer implements StepEngine {
         this.config = config;
         this.objective = objective;
         if (objective.fewStep()) {
-            if (spec.isUnet() && objective == Objective.SHORTCUT)
-                throw new InvalidParameterException("objective shortcut trains model mlp only (meanflow trains both)", "objective", "model");
             if (collective.size() > 1)
                 throw new InvalidParameterException("objective " + objective.id + " runs in one process (not data-parallel) for now", "objective");
             if (path.tMax() != 1f || path.noiseStd() != 1f)
@@ -145,9 +143,8 @@ public final class CfmTrainer implements StepEngine {
         xtL = block(xt, dim);
         coefL = block(coef, 4);
         dvL = block(dv, dim);
-        MlpModel mm = model instanceof MlpModel m ? m : null;
         meanFlow = objective == Objective.MEANFLOW ? new MeanFlowLoss((dev.panflow.nn.FewStepModel) model, path, b, ws) : null;
-        shortcut = objective == Objective.SHORTCUT ? new ShortcutLoss(mm, path, b, ws) : null;
+        shortcut = objective == Objective.SHORTCUT ? new ShortcutLoss((dev.panflow.nn.FewStepModel) model, path, b, ws) : null;
     }
 
     private MemorySegment block(Tensor full, int cols) {
@@ -253,7 +250,7 @@ public final class CfmTrainer implements StepEngine {
         }
         double loss;
         if (meanFlow != null) loss = meanFlow.lossAndGrad(rng, x0L, x1L, labels, dvL, rows, 1f / b) / b; // one process: rows = b
-        else if (shortcut != null) loss = shortcut.lossAndGrad(rng, x0L, x1L, dvL, rows, 1f / b) / b;
+        else if (shortcut != null) loss = shortcut.lossAndGrad(rng, x0L, x1L, labels, dvL, rows, 1f / b) / b;
         else {
             timeSampling.fill(rng, t.segment(), b, path.tMax(), config.timeLocation());
             // From here on, only this rank's rows [first, first + rows) of the global batch.

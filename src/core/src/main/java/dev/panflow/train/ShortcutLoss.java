@@ -1,6 +1,7 @@
 package dev.panflow.train;
 
 import dev.panflow.kernels.Elementwise;
+import dev.panflow.nn.FewStepModel;
 import dev.panflow.nn.Mlp;
 import dev.panflow.nn.MlpModel;
 import dev.panflow.path.AffinePath;
@@ -18,17 +19,27 @@ import java.lang.foreign.ValueLayout;
  * flow matching at d = 0 with t ~ U[0, 1). Self-consistency step sizes: 2d = 2^−j, j uniform in
  * {0, …, 6} (M = 128 steps, so d ∈ {1/2, …, 1/128}), and t uniform on the grid of multiples of
  * 2d below 1, so t + 2d ≤ 1.
+ *
+ * <p>Works for any {@link FewStepModel}: the MLP takes its target passes serially into activations
+ * of their own; the U-Net runs them through its one forward pass (overwritten by the training
+ * pass that follows them, which the backward pass then uses), with the rows' class labels.
  */
 final class ShortcutLoss {
     static final int LOG2_MAX_STEPS = 7;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private final MlpModel model;
+    private final FewStepModel model;
     private final AffinePath path;
     private final int dim;
     private final Tensor t, d, half, tNext, xt, target, s1, xNext;
-    private final Mlp.Activations targetActs;   // the target passes: inference only, on the calling thread
+    private final TargetPass targetPass;   // inference only, before the training pass
 
-    ShortcutLoss(MlpModel model, AffinePath path, int batch, Workspace ws) {
+    /** u(x, t, h) for the first {@code rows} rows, kept at least until the next pass. */
+    @FunctionalInterface
+    private interface TargetPass {
+        MemorySegment run(MemorySegment x, MemorySegment t, MemorySegment h, int[] labels, int rows);
+    }
+
+    ShortcutLoss(FewStepModel model, AffinePath path, int batch, Workspace ws) {
         this.model = model;
         this.path = path;
         this.dim = model.dim();
@@ -40,13 +51,20 @@ final class ShortcutLoss {
         target = ws.tensor(batch, dim);
         s1 = ws.tensor(batch, dim);
         xNext = ws.tensor(batch, dim);
-        targetActs = model.mlp.activations(ws, Math.max(1, consistencyRows(batch)));
+        if (model instanceof MlpModel m) {
+            // the sampler's serial forward pass, into activations of its own (the MLP's zero-allocation step)
+            Mlp.Activations acts = m.mlp.activations(ws, Math.max(1, consistencyRows(batch)));
+            targetPass = (x, tt, hh, labels, n) -> m.mlp.forwardSerial(acts, x, 0, tt, 0f, hh, 0f, n, false);
+        } else {
+            targetPass = model::forward;
+        }
     }
 
     /** Rows of a batch of {@code rows} that get self-consistency targets (the first ones). */
     static int consistencyRows(int rows) { return rows / 4; }
 
-    double lossAndGrad(Rng rng, MemorySegment x0, MemorySegment x1, MemorySegment grad, int rows, float gradScale) {
+    /** As {@link MeanFlowLoss#lossAndGrad}: labels per row for a class-conditional model, else null. */
+    double lossAndGrad(Rng rng, MemorySegment x0, MemorySegment x1, int[] labels, MemorySegment grad, int rows, float gradScale) {
         int k = consistencyRows(rows);
         MemorySegment ts = t.segment(), ds = d.segment(), hs = half.segment();
         for (int r = 0; r < rows; r++) {
@@ -66,16 +84,15 @@ final class ShortcutLoss {
         path.sample(x0, x1, ts, xt.segment(), target.segment(), rows, dim);
         if (k > 0) {
             long kn = (long) k * dim;
-            // Inference passes (no activations kept for backward): the sampler's serial forward pass
-            MemorySegment a = model.mlp.forwardSerial(targetActs, xt.segment(), 0, ts, 0f, hs, 0f, k, false);   // s(x_t, t, d)
+            MemorySegment a = targetPass.run(xt.segment(), ts, hs, labels, k);   // s(x_t, t, d)
             MemorySegment.copy(a, 0, s1.segment(), 0, 4 * kn);
             Elementwise.addScaledRows(xt.segment(), s1.segment(), hs, xNext.segment(), k, dim); // x′ = x_t + d·s
-            MemorySegment b = model.mlp.forwardSerial(targetActs, xNext.segment(), 0, tNext.segment(), 0f, hs, 0f, k, false); // s(x′, t + d, d)
+            MemorySegment b = targetPass.run(xNext.segment(), tNext.segment(), hs, labels, k); // s(x′, t + d, d)
             MemorySegment s1s = s1.segment(), tg = target.segment();
             // ½(s1 + s2) in one scalar pass: k·dim floats (the vector add then scale boxed their vectors here, 6 KB a step)
             for (long i = 0; i < kn; i++) tg.setAtIndex(F32, i, 0.5f * (s1s.getAtIndex(F32, i) + b.getAtIndex(F32, i)));
         }
-        MemorySegment u = model.forward(xt.segment(), ts, ds, rows);
+        MemorySegment u = model.forward(xt.segment(), ts, ds, labels, rows);
         return Elementwise.squaredErrorGrad(u, target.segment(), grad, (long) rows * dim, gradScale);
     }
 }
