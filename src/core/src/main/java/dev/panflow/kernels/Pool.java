@@ -2,6 +2,7 @@ package dev.panflow.kernels;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -17,6 +18,12 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Hand-off cost matters for small batches (a training step makes ~15 calls): a thread that is
  * still spinning is not unparked (each waiter announces that it is about to park, and re-checks
  * its condition after announcing, so no wake-up is lost).
+ *
+ * <p>A worker's chunk goes to whichever thread claims it first: the caller, done with chunk 0,
+ * claims and runs every chunk no worker has started. A worker the OS has not scheduled yet (a
+ * machine busy with other work, a worker still parked) then costs nothing but the wake-up, and a
+ * small job on two threads is never much slower than on one. Every chunk runs exactly once, so
+ * results are those of any other split.
  */
 public final class Pool implements AutoCloseable {
     /** A loop body over the half-open index range [from, to). */
@@ -36,7 +43,10 @@ public final class Pool implements AutoCloseable {
     private volatile int generation;
     private volatile boolean closed;
     private volatile boolean running;
-    private final AtomicInteger pending = new AtomicInteger();
+    /** Chunks claimed by workers in the current job and finished (the caller waits for its count). */
+    private final AtomicInteger finished = new AtomicInteger();
+    /** Chunk c (≥ 1) of job g: 2g while free, 2g + 1 once claimed; older values mean no claim. */
+    private final AtomicLongArray claim;
     /** 1 while worker w (index w − 1) is parked or about to park. */
     private final AtomicIntegerArray sleeping;
     private volatile boolean callerSleeping;
@@ -47,6 +57,7 @@ public final class Pool implements AutoCloseable {
         this.threads = threads;
         this.workers = new Thread[threads - 1];
         this.sleeping = new AtomicIntegerArray(Math.max(1, threads - 1));
+        this.claim = new AtomicLongArray(threads);
         for (int w = 1; w < threads; w++) {
             final int index = w;
             Thread t = new Thread(() -> workerLoop(index), "panflow-kernel-" + w);
@@ -79,17 +90,27 @@ public final class Pool implements AutoCloseable {
             this.jobChunks = chunks;
             this.caller = Thread.currentThread();
             error.set(null);
-            pending.set(threads - 1);         // every worker acknowledges, idle ones at once
-            generation = generation + 1;      // volatile write publishes the job fields
+            finished.set(0);
+            int gen = generation + 1;
+            for (int c = 1; c < chunks; c++) claim.set(c, 2L * gen);
+            generation = gen;                 // volatile write publishes the job fields
             for (int w = 0; w < workers.length; w++)
                 if (sleeping.get(w) != 0) LockSupport.unpark(workers[w]);
+            // Chunk 0, then every chunk no worker has claimed, through one call site: with a
+            // second body.range call here a warmed-up training step allocated (boxed vectors;
+            // TrainStepAllocationTest failed).
             Throwable mine = null;
-            try {
-                body.range(0, chunkEnd(n, chunks, 0));
-            } catch (Throwable t) {
-                mine = t;
+            int owed = 0;                     // chunks workers claimed: wait for those only
+            for (int c = 0; c < chunks; c++) {
+                if (c > 0 && !claim.compareAndSet(c, 2L * gen, 2L * gen + 1)) { owed++; continue; }
+                try {
+                    body.range(c == 0 ? 0 : chunkEnd(n, chunks, c - 1), chunkEnd(n, chunks, c));
+                } catch (Throwable t) {
+                    if (c == 0) mine = t;
+                    else error.compareAndSet(null, t);
+                }
             }
-            awaitWorkers();
+            awaitWorkers(owed);
             this.body = null;
             this.caller = null;
             Throwable t = mine != null ? mine : error.get();
@@ -106,12 +127,12 @@ public final class Pool implements AutoCloseable {
         return (int) ((long) n * (c + 1) / chunks);
     }
 
-    private void awaitWorkers() {
-        for (int spin = 0; pending.get() != 0; spin++) {
+    private void awaitWorkers(int owed) {
+        for (int spin = 0; finished.get() != owed; spin++) {
             if (spin < SPINS) Thread.onSpinWait();
             else {
                 callerSleeping = true;
-                if (pending.get() != 0) LockSupport.park(this);
+                if (finished.get() != owed) LockSupport.park(this);
                 callerSleeping = false;
             }
         }
@@ -131,17 +152,18 @@ public final class Pool implements AutoCloseable {
             }
             if (closed) return;
             seen = gen;
+            // The claim first: only a claimed chunk keeps job gen (and its fields) from ending.
+            if (!claim.compareAndSet(index, 2L * gen, 2L * gen + 1)) continue;
             int chunks = jobChunks, n = jobN;
             RangeBody b = body;
             Thread owner = caller;
-            if (index < chunks) {
-                try {
-                    b.range(chunkEnd(n, chunks, index - 1), chunkEnd(n, chunks, index));
-                } catch (Throwable t) {
-                    error.compareAndSet(null, t);
-                }
+            try {
+                b.range(chunkEnd(n, chunks, index - 1), chunkEnd(n, chunks, index));
+            } catch (Throwable t) {
+                error.compareAndSet(null, t);
             }
-            if (pending.decrementAndGet() == 0 && callerSleeping) LockSupport.unpark(owner);
+            finished.incrementAndGet();
+            if (callerSleeping) LockSupport.unpark(owner);
         }
     }
 

@@ -36,7 +36,13 @@ class PoolTest {
         try (Pool pool = new Pool(2)) {
             Thread me = Thread.currentThread();
             AtomicInteger onWorker = new AtomicInteger();
+            AtomicInteger started = new AtomicInteger();
             pool.parallelFor(10, 1, (from, to) -> {
+                // Chunk 0 (the caller) holds on until chunk 1 has started, so that the caller
+                // cannot claim chunk 1 itself: a worker must run it (deadline: no hang).
+                if (from > 0) started.incrementAndGet();
+                else for (long end = System.nanoTime() + 10_000_000_000L; started.get() == 0 && System.nanoTime() < end; )
+                    Thread.onSpinWait();
                 if (Thread.currentThread() != me) {
                     assertTrue(Thread.currentThread().getName().startsWith("panflow-kernel-"));
                     assertTrue(Thread.currentThread().isDaemon());
@@ -94,6 +100,26 @@ class PoolTest {
             }
             assertEquals(20_000, total[0]);
             assertEquals(20_000, total[1]);
+        }
+    }
+
+    @Test
+    void chunksNoWorkerStartedRunOnTheCallerExactlyOnce() {
+        // A caller done at once claims the chunks of workers not yet running; a slow caller
+        // leaves them to the workers. Either way every index runs once and errors come back.
+        try (Pool pool = new Pool(3)) {
+            for (int rep = 0; rep < 5_000; rep++) {
+                AtomicIntegerArray hits = new AtomicIntegerArray(30);
+                boolean slowCaller = rep % 2 == 0;
+                pool.parallelFor(30, 1, (from, to) -> {
+                    if (from == 0 && slowCaller) for (int i = 0; i < 2_000; i++) Thread.onSpinWait();
+                    for (int i = from; i < to; i++) hits.incrementAndGet(i);
+                });
+                for (int i = 0; i < 30; i++) assertEquals(1, hits.get(i), "index " + i + " rep " + rep);
+            }
+            IllegalStateException e = assertThrows(IllegalStateException.class, () ->
+                    pool.parallelFor(30, 1, (from, to) -> { if (from == 20) throw new IllegalStateException("last"); }));
+            assertEquals("last", e.getMessage());
         }
     }
 
