@@ -37,6 +37,15 @@ abstract class AbstractSolver implements OdeSolver {
         }
     }
 
+    /** Every solver here reports its steps: the plain solve is the listening one with no listener. */
+    @Override
+    public final SolveStats solve(VelocityField f, MemorySegment x, int rows, float t0, float t1) {
+        return solve(f, x, rows, t0, t1, SolveListener.NONE);
+    }
+
+    @Override
+    public abstract SolveStats solve(VelocityField f, MemorySegment x, int rows, float t0, float t1, SolveListener listener);
+
     protected static long size(VelocityField f, MemorySegment x, int rows) {
         if (rows < 0) throw new IllegalArgumentException("rows < 0: " + rows);
         long n = (long) rows * f.dim();

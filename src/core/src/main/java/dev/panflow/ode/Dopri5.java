@@ -60,11 +60,6 @@ public final class Dopri5 extends AbstractSolver {
     @Override public String name() { return "dopri5"; }
 
     @Override
-    public SolveStats solve(VelocityField f, MemorySegment x, int rows, float t0, float t1) {
-        return solve(f, x, rows, t0, t1, SolveListener.NONE);
-    }
-
-    @Override
     public SolveStats solve(VelocityField f, MemorySegment x, int rows, float t0, float t1, SolveListener listener) {
         long n = size(f, x, rows);
         if (t0 == t1 || n == 0) return new SolveStats(0, 0, 0);

@@ -36,11 +36,6 @@ abstract class FixedStepSolver extends AbstractSolver {
     void schedule(TimeSchedule schedule) { this.schedule = schedule; }
 
     @Override
-    public final SolveStats solve(VelocityField f, MemorySegment x, int rows, float t0, float t1) {
-        return solve(f, x, rows, t0, t1, SolveListener.NONE);
-    }
-
-    @Override
     public final SolveStats solve(VelocityField f, MemorySegment x, int rows, float t0, float t1, SolveListener listener) {
         long n = size(f, x, rows);
         if (t0 == t1 || n == 0) return new SolveStats(0, 0, 0);
