@@ -112,10 +112,7 @@ public final class Trainer implements AutoCloseable {
             if (b.couplingBatch != 0 && cname.equals("independent"))
                 throw new InvalidParameterException("couplingBatch applies to coupling ot or sinkhorn only", "couplingBatch", "coupling");
             double w = !b.conditional ? Double.NaN : b.classWeight == null ? Double.POSITIVE_INFINITY : b.classWeight;
-            int planRows = b.couplingBatch > 0 ? b.couplingBatch : cfg.batch();
-            if (b.couplingBatch < 0 || b.couplingBatch > 0 && b.couplingBatch < cfg.batch())
-                throw new InvalidParameterException("couplingBatch must be ≥ batch (" + cfg.batch() + "), got " + b.couplingBatch,
-                        "couplingBatch", "batch");
+            int planRows = b.couplingBatch > 0 ? b.couplingBatch : cfg.batch(); // setCoupling checks couplingBatch ≥ batch
             t.setCoupling(Coupling.byName(cname, planRows, t.dim(), b.sinkhornReg, w, coll), b.couplingBatch);
             if (b.startFrom != null) startFrom(t, b.startFrom);
             long at = -1;
