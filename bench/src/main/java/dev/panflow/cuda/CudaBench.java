@@ -11,6 +11,8 @@ import dev.panflow.tensor.Tensor;
 import dev.panflow.tensor.Workspace;
 import dev.panflow.train.CfmTrainer;
 import dev.panflow.sampling.Sampler;
+import dev.panflow.train.LrSchedule;
+import dev.panflow.train.TimeSampling;
 import dev.panflow.train.TrainConfig;
 import java.lang.foreign.Arena;
 
@@ -27,7 +29,7 @@ public final class CudaBench {
         int steps = args.length > 3 ? Integer.parseInt(args[3]) : 200;
         int points = args.length > 4 ? Integer.parseInt(args[4]) : 100_000;
         TrainConfig cfg = new TrainConfig(dim == 2 ? "checkerboard" : "synthetic", "ot", hidden, 3, "concat", 0, batch,
-                1_000_000, 1e-3f, "constant", 0, 0f, 0.999f, 0f, 0, 0, "uniform", 0f);
+                1_000_000, 1e-3f, LrSchedule.CONSTANT, 0, 0f, 0.999f, 0f, 0, 0, TimeSampling.UNIFORM, 0f);
         AffinePath path = Paths.byName("ot");
         try (Arena arena = Arena.ofShared(); Pool pool = new Pool(1); Gpu gpu = Gpu.open(null)) {
             DataSource ds;

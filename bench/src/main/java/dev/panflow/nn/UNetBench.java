@@ -8,7 +8,9 @@ import dev.panflow.kernels.ConvShape;
 import dev.panflow.kernels.Pool;
 import dev.panflow.path.Paths;
 import dev.panflow.train.CfmTrainer;
+import dev.panflow.train.LrSchedule;
 import dev.panflow.train.ModelSpec;
+import dev.panflow.train.TimeSampling;
 import dev.panflow.train.TrainConfig;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -171,8 +173,8 @@ public final class UNetBench {
         List<String> backends = backend.equals("both") ? List.of("jvm", "onednn")
                 : backend.equals("cudnn") ? List.of("cudnn") : List.of(Backends.check(backend));
         // `panflow train --data fashion-mnist --model unet` defaults (TrainCommand, applyUnetDefaults).
-        TrainConfig cfg = new TrainConfig("fashion-mnist", "ot", 256, 3, "sinusoidal", 16, batch, 1_000_000, 1e-3f, "cosine",
-                100, 0f, 0.999f, 0f, 0, 0, "logit-normal", 0f);
+        TrainConfig cfg = new TrainConfig("fashion-mnist", "ot", 256, 3, "sinusoidal", 16, batch, 1_000_000, 1e-3f, LrSchedule.COSINE,
+                100, 0f, 0.999f, 0f, 0, 0, TimeSampling.LOGIT_NORMAL, 0f);
         ModelSpec spec = new ModelSpec("unet", ch, 8, conditional, 0.1f);
         try (Arena arena = Arena.ofShared(); Pool pool = new Pool(threads)) {
             DataSource data = Datasets.open("fashion-mnist", arena);

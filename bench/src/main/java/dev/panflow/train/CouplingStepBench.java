@@ -17,8 +17,8 @@ public final class CouplingStepBench {
             for (int[] s : shapes) {
                 double[] ms = new double[3];
                 for (int k = 0; k < 3; k++) {
-                    TrainConfig cfg = new TrainConfig("checkerboard", "ot", s[0], 3, "sinusoidal", 16, s[1], 100_000, 1e-3f, "constant",
-                            0, 0f, 0.999f, 0f, 0, 0, "logit-normal", 1f);
+                    TrainConfig cfg = new TrainConfig("checkerboard", "ot", s[0], 3, "sinusoidal", 16, s[1], 100_000, 1e-3f, LrSchedule.CONSTANT,
+                            0, 0f, 0.999f, 0f, 0, 0, TimeSampling.LOGIT_NORMAL, 1f);
                     try (CfmTrainer tr = new CfmTrainer(cfg, new Checkerboard(), Paths.byName("ot"), pool)) {
                         tr.setCoupling(Coupling.byName(new String[] {"independent", "ot", "sinkhorn"}[k], s[1], 2));
                         for (int i = 0; i < 100; i++) tr.trainStep();

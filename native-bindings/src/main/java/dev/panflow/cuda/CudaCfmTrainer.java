@@ -59,7 +59,7 @@ public final class CudaCfmTrainer implements AutoCloseable {
         this.lossEvery = lossEvery;
         this.sigmaMin = (float) ot.sigmaMin();
         this.tMax = host.path.tMax();
-        this.logitNormal = config.timeSampler() == TimeSampling.LOGIT_NORMAL;
+        this.logitNormal = config.timeSampling() == TimeSampling.LOGIT_NORMAL;
         this.dim = host.dim();
         this.batch = config.batch();
         gpu.makeCurrent();

@@ -25,6 +25,8 @@ import dev.panflow.tensor.Rng;
 import dev.panflow.tensor.Tensor;
 import dev.panflow.tensor.Workspace;
 import dev.panflow.train.CfmTrainer;
+import dev.panflow.train.LrSchedule;
+import dev.panflow.train.TimeSampling;
 import dev.panflow.train.TrainConfig;
 import java.lang.foreign.Arena;
 import org.junit.jupiter.api.Test;
@@ -86,8 +88,8 @@ class CudaEquivalenceTest {
     @Test
     void oneTrainingStepFromTheSameBatch() {
         Gpu g = TestGpu.get();
-        TrainConfig cfg = new TrainConfig("checkerboard", "ot", 48, 3, "sinusoidal", 8, 128, 10, 1e-2f, "constant", 0,
-                0.01f, 0.9f, 0.5f, 7, 0, "logit-normal", 1f);
+        TrainConfig cfg = new TrainConfig("checkerboard", "ot", 48, 3, "sinusoidal", 8, 128, 10, 1e-2f, LrSchedule.CONSTANT, 0,
+                0.01f, 0.9f, 0.5f, 7, 0, TimeSampling.LOGIT_NORMAL, 1f);
         AffinePath path = Paths.byName("ot");
         try (Arena a = Arena.ofConfined(); Pool pool = new Pool(1);
              CfmTrainer ref = new CfmTrainer(cfg, Datasets.open("checkerboard", a), path, pool);

@@ -12,7 +12,9 @@ import dev.panflow.nn.MlpConfig;
 import dev.panflow.nn.UNetConfig;
 import dev.panflow.ode.Divergence;
 import dev.panflow.ode.SolverFailure;
+import dev.panflow.train.LrSchedule;
 import dev.panflow.train.ModelSpec;
+import dev.panflow.train.TimeSampling;
 import dev.panflow.train.TrainConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,8 +31,8 @@ class InvalidParameterExceptionTest {
     }
 
     static TrainConfig train(int batch, float lr, String lrSchedule, float emaDecay, float maxGradNorm) {
-        return new TrainConfig("checkerboard", "ot", 8, 1, "concat", 1, batch, 10, lr, lrSchedule, 0, 0f, emaDecay, maxGradNorm,
-                0, 0, "uniform", 0f);
+        return new TrainConfig("checkerboard", "ot", 8, 1, "concat", 1, batch, 10, lr, LrSchedule.byName(lrSchedule), 0, 0f, emaDecay, maxGradNorm,
+                0, 0, TimeSampling.UNIFORM, 0f);
     }
 
     @Test

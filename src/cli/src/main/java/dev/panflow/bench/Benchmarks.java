@@ -16,6 +16,8 @@ import dev.panflow.tensor.Tensor;
 import dev.panflow.tensor.Workspace;
 import dev.panflow.train.CfmTrainer;
 import dev.panflow.sampling.Sampler;
+import dev.panflow.train.LrSchedule;
+import dev.panflow.train.TimeSampling;
 import dev.panflow.train.TrainConfig;
 import java.util.Arrays;
 
@@ -42,7 +44,7 @@ public final class Benchmarks {
     /** The reference's training config for a model of this shape. */
     public static TrainConfig trainConfig(int dim, int hidden, int batch, long seed) {
         return new TrainConfig(dim == 2 ? "checkerboard" : "gaussian" + dim, "ot", hidden, 3, "concat", 1, batch,
-                Long.MAX_VALUE / 2, 1e-3f, "constant", 0, 0f, 0f, 0f, seed, 0, "uniform", 0f);
+                Long.MAX_VALUE / 2, 1e-3f, LrSchedule.CONSTANT, 0, 0f, 0f, 0f, seed, 0, TimeSampling.UNIFORM, 0f);
     }
 
     /** Checkerboard for dim 2, else N(0, I)·2 + 1 (the reference's data). */

@@ -12,6 +12,8 @@ import dev.panflow.path.Paths;
 import dev.panflow.tensor.Tensor;
 import dev.panflow.train.CfmTrainer;
 import dev.panflow.train.Checkpoint;
+import dev.panflow.train.LrSchedule;
+import dev.panflow.train.TimeSampling;
 import dev.panflow.train.TrainConfig;
 import dev.panflow.train.TrainingDiverged;
 import java.lang.foreign.Arena;
@@ -52,8 +54,8 @@ class DivergenceTest {
 
     @Test
     void nonFiniteWeightsAreNeverSaved(@TempDir Path dir) throws Exception {
-        TrainConfig cfg = new TrainConfig("moons", "ot", 8, 1, "concat", 1, 16, 10, 1e-3f, "constant", 0, 0f, 0.9f, 0f, 1, 0,
-                "uniform", 0f);
+        TrainConfig cfg = new TrainConfig("moons", "ot", 8, 1, "concat", 1, 16, 10, 1e-3f, LrSchedule.CONSTANT, 0, 0f, 0.9f, 0f, 1, 0,
+                TimeSampling.UNIFORM, 0f);
         Path ckpt = dir.resolve("model.safetensors");
         try (Arena arena = Arena.ofShared(); Pool pool = new Pool(1);
              CfmTrainer tr = new CfmTrainer(cfg, Datasets.open("moons", arena), Paths.byName("ot"), pool)) {

@@ -18,11 +18,13 @@ import dev.panflow.sampling.Sampler;
 import dev.panflow.tensor.Workspace;
 import dev.panflow.train.CfmTrainer;
 import dev.panflow.train.Checkpoint;
+import dev.panflow.train.LrSchedule;
 import dev.panflow.train.MemoryBudget;
 import dev.panflow.train.ModelSpec;
 import dev.panflow.train.Objective;
 import dev.panflow.train.StepEngine;
 import dev.panflow.train.TimeBudget;
+import dev.panflow.train.TimeSampling;
 import dev.panflow.train.TrainConfig;
 import dev.panflow.train.TrainingDiverged;
 import java.io.IOException;
@@ -33,6 +35,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.function.LongSupplier;
 
 /**
@@ -80,7 +83,7 @@ public final class Trainer implements AutoCloseable {
         ModelSpec spec = b.unetChannels == null ? ModelSpec.MLP
                 : new ModelSpec("unet", b.unetChannels, b.groups, b.conditional, b.labelDropout);
         if (!spec.isUnet() && b.conditional) throw new InvalidParameterException("conditional needs model unet", "conditional", "model");
-        Objective objective = Objective.byName(b.objective);
+        Objective objective = b.objective;
         TrainConfig cfg = b.config(data.name);
         AffinePath path = path(b.path);
         Backend backend = Backends.byName(b.backend);
@@ -357,8 +360,11 @@ public final class Trainer implements AutoCloseable {
      */
     public static final class Builder {
         private TrainingData data;
-        private String path = "ot", timeEmbedding, lrSchedule = "cosine", timeSampling = "logit-normal";
-        private String coupling = "independent", backend = Backends.DEFAULT, objective = "cfm";
+        private String path = "ot", timeEmbedding;
+        private LrSchedule lrSchedule = LrSchedule.COSINE;
+        private TimeSampling timeSampling = TimeSampling.LOGIT_NORMAL;
+        private Objective objective = Objective.CFM;
+        private String coupling = "independent", backend = Backends.DEFAULT;
         private int hidden = 256, layers = 3, frequencies = 16, groups = 8;
         private Integer batch;
         private Float lr, timeLocation;
@@ -428,14 +434,16 @@ public final class Trainer implements AutoCloseable {
         public Builder timeEmbedding(String kind) { this.timeEmbedding = kind; return this; }
         public Builder frequencies(int n) { this.frequencies = n; return this; }
         /** uniform or logit-normal. */
-        public Builder timeSampling(String kind) { this.timeSampling = kind; return this; }
+        public Builder timeSampling(String kind) { return timeSampling(TimeSampling.byName(kind)); }
+        public Builder timeSampling(TimeSampling kind) { this.timeSampling = Objects.requireNonNull(kind, "timeSampling"); return this; }
         public Builder timeLocation(float m) { this.timeLocation = m; return this; }
         /**
          * What the network learns: cfm (the velocity field; the default), meanflow (Geng et al.
          * 2025) or shortcut (Frans et al. 2024), the few-step models (MLP or U-Net, one process, a path from
          * N(0, I) to the data: ot, cosine or poly).
          */
-        public Builder objective(String name) { this.objective = name; return this; }
+        public Builder objective(String name) { return objective(Objective.byName(name)); }
+        public Builder objective(Objective objective) { this.objective = Objects.requireNonNull(objective, "objective"); return this; }
         /** independent, ot or sinkhorn. */
         public Builder coupling(String kind) { this.coupling = kind; return this; }
         public Builder sinkhornReg(double reg) { this.sinkhornReg = reg; return this; }
@@ -453,7 +461,8 @@ public final class Trainer implements AutoCloseable {
         public Builder steps(long steps) { this.steps = steps; return this; }
         public Builder lr(float lr) { this.lr = lr; return this; }
         /** constant or cosine (decays to lr/10). */
-        public Builder lrSchedule(String kind) { this.lrSchedule = kind; return this; }
+        public Builder lrSchedule(String kind) { return lrSchedule(LrSchedule.byName(kind)); }
+        public Builder lrSchedule(LrSchedule kind) { this.lrSchedule = Objects.requireNonNull(kind, "lrSchedule"); return this; }
         public Builder warmup(long steps) { this.warmup = steps; return this; }
         public Builder weightDecay(float wd) { this.weightDecay = wd; return this; }
         /** EMA decay of the weights used for sampling (0 = none). */
@@ -507,7 +516,7 @@ public final class Trainer implements AutoCloseable {
                 groups = spec.isUnet() ? spec.groups() : groups;
                 conditional = spec.conditional();
                 labelDropout = spec.isUnet() ? spec.labelDropout() : labelDropout;
-                objective = m.objective().id;
+                objective = m.objective();
             }
             this.startFrom = checkpoint;
             return this;
@@ -530,7 +539,7 @@ public final class Trainer implements AutoCloseable {
             int b = batch != null ? batch : unet ? 64 : 1024;
             float l = lr != null ? lr : unet ? 1e-3f : 8e-3f;
             float tl = timeLocation != null ? timeLocation : unet ? 0f : 1f;
-            String te = timeEmbedding != null ? timeEmbedding : Objective.byName(objective) == Objective.MEANFLOW ? "concat" : "sinusoidal";
+            String te = timeEmbedding != null ? timeEmbedding : objective == Objective.MEANFLOW ? "concat" : "sinusoidal";
             return new TrainConfig(dataName, path, hidden, layers, te, frequencies, b, steps, l, lrSchedule, warmup,
                     weightDecay, ema, maxGradNorm, seed, checkpointEvery, timeSampling, tl);
         }

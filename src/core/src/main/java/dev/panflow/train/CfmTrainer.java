@@ -108,7 +108,7 @@ public final class CfmTrainer implements StepEngine {
         this.data = data;
         this.path = path;
         this.dim = data.dim();
-        this.timeSampling = config.timeSampler();
+        this.timeSampling = config.timeSampling();
         this.rng = new Rng(config.seed());
         if (spec.isUnet()) {
             if (!(data instanceof ImageDataSource img))

@@ -9,21 +9,20 @@ import java.util.Map;
 /** Everything that defines a training run; saved in every checkpoint's metadata. */
 public record TrainConfig(
         String data, String path, int hidden, int layers, String timeEmbedding, int frequencies,
-        int batch, long steps, float lr, String lrSchedule, long warmup, float weightDecay,
-        float emaDecay, float maxGradNorm, long seed, long checkpointEvery, String timeSampling,
+        int batch, long steps, float lr, LrSchedule lrSchedule, long warmup, float weightDecay,
+        float emaDecay, float maxGradNorm, long seed, long checkpointEvery, TimeSampling timeSampling,
         float timeLocation) {
 
     public TrainConfig {
         check(batch >= 1 && batch <= 1 << 22, "batch", "batch must be in [1, 4194304], got " + batch);
         check(steps >= 1, "steps", "steps must be ≥ 1, got " + steps);
         check(lr > 0 && Float.isFinite(lr) && lr < 10, "lr", "lr must be in (0, 10), got " + lr);
-        check(lrSchedule.equals("constant") || lrSchedule.equals("cosine"),
-                "lrSchedule", "unknown lrSchedule '" + lrSchedule + "'; choose constant or cosine");
+        check(lrSchedule != null, "lrSchedule", "lrSchedule must be given (constant or cosine)");
+        check(timeSampling != null, "timeSampling", "timeSampling must be given (uniform or logit-normal)");
         check(warmup >= 0, "warmup", "warmup must be ≥ 0, got " + warmup);
         check(weightDecay >= 0 && weightDecay < 1, "weightDecay", "weightDecay must be in [0, 1), got " + weightDecay);
         check(emaDecay >= 0 && emaDecay < 1, "emaDecay", "emaDecay must be in [0, 1), got " + emaDecay);
         check(maxGradNorm >= 0 && !Float.isNaN(maxGradNorm), "maxGradNorm", "maxGradNorm must be ≥ 0 (0 = off), got " + maxGradNorm);
-        TimeSampling.byName(timeSampling); // refuses unknown names
         check(Math.abs(timeLocation) <= 5, "timeLocation", "timeLocation must be in [-5, 5], got " + timeLocation);
         check(checkpointEvery >= 0, "checkpointEvery", "checkpointEvery must be ≥ 0, got " + checkpointEvery);
     }
@@ -31,8 +30,6 @@ public record TrainConfig(
     private static void check(boolean ok, String parameter, String message) {
         if (!ok) throw new InvalidParameterException(message, parameter);
     }
-
-    public TimeSampling timeSampler() { return TimeSampling.byName(timeSampling); }
 
     public MlpConfig mlp(int dim) {
         return new MlpConfig(dim, hidden, layers, timeEmbedding, frequencies);
@@ -44,7 +41,7 @@ public record TrainConfig(
     /** The same schedule laid over {@code horizon} steps instead of {@link #steps()} (e.g. a time budget's estimate). */
     public float lrAt(long k, long horizon) {
         if (warmup > 0 && k <= warmup) return lr * k / warmup;
-        if (lrSchedule.equals("constant")) return lr;
+        if (lrSchedule == LrSchedule.CONSTANT) return lr;
         double p = Math.min(1.0, (double) (k - warmup) / Math.max(1, horizon - warmup));
         return (float) (lr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * p))));
     }
@@ -58,7 +55,7 @@ public record TrainConfig(
     public float lrAt(long k, long horizon, long from, double fromProgress) {
         if (from <= warmup) return lrAt(k, horizon);
         if (warmup > 0 && k <= warmup) return lr * k / warmup;
-        if (lrSchedule.equals("constant")) return lr;
+        if (lrSchedule == LrSchedule.CONSTANT) return lr;
         return (float) (lr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * decayProgress(k, horizon, from, fromProgress)))));
     }
 
@@ -79,14 +76,14 @@ public record TrainConfig(
         m.put("batch", Integer.toString(batch));
         m.put("steps", Long.toString(steps));
         m.put("lr", Float.toString(lr));
-        m.put("lr_schedule", lrSchedule);
+        m.put("lr_schedule", lrSchedule.id);
         m.put("warmup", Long.toString(warmup));
         m.put("weight_decay", Float.toString(weightDecay));
         m.put("ema_decay", Float.toString(emaDecay));
         m.put("max_grad_norm", Float.toString(maxGradNorm));
         m.put("seed", Long.toString(seed));
         m.put("checkpoint_every", Long.toString(checkpointEvery));
-        m.put("time_sampling", timeSampling);
+        m.put("time_sampling", timeSampling.flag);
         m.put("time_location", Float.toString(timeLocation));
         return m;
     }
@@ -97,11 +94,11 @@ public record TrainConfig(
                     Integer.parseInt(get(m, "hidden", source)), Integer.parseInt(get(m, "layers", source)),
                     get(m, "time_embedding", source), Integer.parseInt(get(m, "frequencies", source)),
                     Integer.parseInt(get(m, "batch", source)), Long.parseLong(get(m, "steps", source)),
-                    Float.parseFloat(get(m, "lr", source)), get(m, "lr_schedule", source),
+                    Float.parseFloat(get(m, "lr", source)), LrSchedule.byName(get(m, "lr_schedule", source)),
                     Long.parseLong(get(m, "warmup", source)), Float.parseFloat(get(m, "weight_decay", source)),
                     Float.parseFloat(get(m, "ema_decay", source)), Float.parseFloat(get(m, "max_grad_norm", source)),
                     Long.parseLong(get(m, "seed", source)), Long.parseLong(get(m, "checkpoint_every", source)),
-                    get(m, "time_sampling", source), Float.parseFloat(get(m, "time_location", source)));
+                    TimeSampling.byName(get(m, "time_sampling", source)), Float.parseFloat(get(m, "time_location", source)));
         } catch (NumberFormatException e) {
             throw new UserError(source + ": bad number in checkpoint metadata: " + e.getMessage());
         }

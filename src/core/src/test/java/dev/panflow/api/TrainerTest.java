@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panflow.InvalidParameterException;
+import dev.panflow.train.LrSchedule;
+import dev.panflow.train.TimeSampling;
 import dev.panflow.train.TrainConfig;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -78,8 +80,8 @@ class TrainerTest {
     void defaultsAreTheCommandLinesDefaults() {
         // panflow train's defaults (src/cli/.../TrainCommand.java); the config is what a checkpoint records
         TrainConfig mlp = Trainer.builder().config("checkerboard");
-        assertEquals(new TrainConfig("checkerboard", "ot", 256, 3, "sinusoidal", 16, 1024, 3000, 8e-3f, "cosine", 100, 0f,
-                0.999f, 0f, 0, 1000, "logit-normal", 1f), mlp);
+        assertEquals(new TrainConfig("checkerboard", "ot", 256, 3, "sinusoidal", 16, 1024, 3000, 8e-3f, LrSchedule.COSINE, 100, 0f,
+                0.999f, 0f, 0, 1000, TimeSampling.LOGIT_NORMAL, 1f), mlp);
         TrainConfig unet = Trainer.builder().unet(32, 64, 64).config("fashion-mnist"); // --model unet: batch 64, lr 1e-3, location 0
         assertEquals(64, unet.batch());
         assertEquals(1e-3f, unet.lr());

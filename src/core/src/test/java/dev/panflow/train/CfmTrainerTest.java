@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CfmTrainerTest {
     static TrainConfig small(String data, String path, long steps, float lr) {
-        return new TrainConfig(data, path, 32, 2, "sinusoidal", 4, 64, steps, lr, "cosine", 5, 0f, 0.99f, 1f, 7, 0, "logit-normal", 1f);
+        return new TrainConfig(data, path, 32, 2, "sinusoidal", 4, 64, steps, lr, LrSchedule.COSINE, 5, 0f, 0.99f, 1f, 7, 0, TimeSampling.LOGIT_NORMAL, 1f);
     }
 
     @Test
@@ -106,7 +106,7 @@ class CfmTrainerTest {
 
     @Test
     void divergenceStopsWithAMessageNamingTheStep() {
-        TrainConfig cfg = new TrainConfig("huge.npy", "ot", 32, 2, "concat", 1, 64, 100, 1e-3f, "constant", 0, 0f, 0.9f, 0f, 1, 0, "uniform", 0f);
+        TrainConfig cfg = new TrainConfig("huge.npy", "ot", 32, 2, "concat", 1, 64, 100, 1e-3f, LrSchedule.CONSTANT, 0, 0f, 0.9f, 0f, 1, 0, TimeSampling.UNIFORM, 0f);
         try (Arena arena = Arena.ofShared(); Pool pool = new Pool(1)) {
             // Finite data whose squared error overflows float32: the loss or gradient becomes Inf.
             Tensor huge = Tensor.allocate(arena, 16, 2);
@@ -123,7 +123,7 @@ class CfmTrainerTest {
     @Tag("slow") // ~3 s
     @Test
     void shortRunOnEightGaussiansCoversEveryMode() {
-        TrainConfig cfg = new TrainConfig("8gaussians", "ot", 64, 3, "sinusoidal", 8, 256, 400, 3e-3f, "cosine", 20, 0f, 0.99f, 0f, 3, 0, "uniform", 0f);
+        TrainConfig cfg = new TrainConfig("8gaussians", "ot", 64, 3, "sinusoidal", 8, 256, 400, 3e-3f, LrSchedule.COSINE, 20, 0f, 0.99f, 0f, 3, 0, TimeSampling.UNIFORM, 0f);
         try (Arena arena = Arena.ofShared(); Pool pool = new Pool(2);
              CfmTrainer tr = new CfmTrainer(cfg, Datasets.open("8gaussians", arena), Paths.byName("ot"), pool)) {
             double first = tr.trainStep();

@@ -59,8 +59,8 @@ public final class FuzzSeeds {
             text(json.resolve("header"), "{\"__metadata__\":{\"format\":\"pt\"},\"w\":{\"dtype\":\"F32\",\"shape\":[3,2],\"data_offsets\":[0,24]}}");
 
             for (String emb : new String[] {"concat", "sinusoidal"}) {
-                TrainConfig cfg = new TrainConfig("checkerboard", "ot", 4, 1, emb, 2, 8, 2, 1e-3f, "constant", 0, 0f, 0.9f,
-                        0f, 1, 0, "uniform", 0f);
+                TrainConfig cfg = new TrainConfig("checkerboard", "ot", 4, 1, emb, 2, 8, 2, 1e-3f, LrSchedule.CONSTANT, 0, 0f, 0.9f,
+                        0f, 1, 0, TimeSampling.UNIFORM, 0f);
                 try (Pool pool = new Pool(1);
                      CfmTrainer tr = new CfmTrainer(cfg, Datasets.open("checkerboard", a), Paths.byName("ot"), pool)) {
                     tr.trainStep();

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class TrainConfigTest {
     static TrainConfig cfg(String schedule, long warmup, long steps) {
-        return new TrainConfig("checkerboard", "ot", 8, 1, "concat", 1, 4, steps, 1e-3f, schedule, warmup, 0f, 0.9f, 0f, 0, 0, "uniform", 0f);
+        return new TrainConfig("checkerboard", "ot", 8, 1, "concat", 1, 4, steps, 1e-3f, LrSchedule.byName(schedule), warmup, 0f, 0.9f, 0f, 0, 0, TimeSampling.UNIFORM, 0f);
     }
 
     @Test
@@ -53,9 +53,9 @@ class TrainConfigTest {
     void outOfRangeValuesAreRefusedWithTheLimit() {
         assertThrows(UserError.class, () -> cfg("cosine", -1, 10));
         assertThrows(UserError.class, () -> cfg("step", 0, 10));
-        assertThrows(UserError.class, () -> new TrainConfig("c", "ot", 8, 1, "concat", 1, 4, 10, Float.NaN, "cosine", 0, 0f, 0.9f, 0f, 0, 0, "uniform", 0f));
-        assertThrows(UserError.class, () -> new TrainConfig("c", "ot", 8, 1, "concat", 1, 0, 10, 1e-3f, "cosine", 0, 0f, 0.9f, 0f, 0, 0, "uniform", 0f));
-        var e = assertThrows(InvalidParameterException.class, () -> new TrainConfig("c", "ot", 8, 1, "concat", 1, 4, 10, 1e-3f, "cosine", 0, 0f, 1.5f, 0f, 0, 0, "uniform", 0f));
+        assertThrows(UserError.class, () -> new TrainConfig("c", "ot", 8, 1, "concat", 1, 4, 10, Float.NaN, LrSchedule.COSINE, 0, 0f, 0.9f, 0f, 0, 0, TimeSampling.UNIFORM, 0f));
+        assertThrows(UserError.class, () -> new TrainConfig("c", "ot", 8, 1, "concat", 1, 0, 10, 1e-3f, LrSchedule.COSINE, 0, 0f, 0.9f, 0f, 0, 0, TimeSampling.UNIFORM, 0f));
+        var e = assertThrows(InvalidParameterException.class, () -> new TrainConfig("c", "ot", 8, 1, "concat", 1, 4, 10, 1e-3f, LrSchedule.COSINE, 0, 0f, 1.5f, 0f, 0, 0, TimeSampling.UNIFORM, 0f));
         assertEquals("emaDecay must be in [0, 1), got 1.5", e.getMessage());
         assertEquals("emaDecay", e.parameter());
     }

@@ -26,8 +26,8 @@ class TrainStepAllocationTest {
     /** The bench's small case (H 128, batch 256): row pieces over both threads, weights packed once per pass. */
     @Test
     void steadyStateRowSplitStepWithPrepackedWeightsAllocatesNothing() {
-        steadyState(new TrainConfig("checkerboard", "ot", 128, 3, "concat", 1, 256, Long.MAX_VALUE / 2, 1e-3f, "constant",
-                0, 0f, 0f, 0f, 0, 0, "uniform", 0f)); // the PyTorch reference's recipe, as panflow bench trains it
+        steadyState(new TrainConfig("checkerboard", "ot", 128, 3, "concat", 1, 256, Long.MAX_VALUE / 2, 1e-3f, LrSchedule.CONSTANT,
+                0, 0f, 0f, 0f, 0, 0, TimeSampling.UNIFORM, 0f)); // the PyTorch reference's recipe, as panflow bench trains it
 
     }
 

@@ -21,7 +21,7 @@ class UNetTrainerTest {
     static final ModelSpec SPEC = new ModelSpec("unet", new int[] {4, 8}, 2, true, 0.2f);
 
     static TrainConfig cfg(long steps) {
-        return new TrainConfig("fashion-mnist", "ot", 32, 2, "sinusoidal", 4, 8, steps, 3e-3f, "cosine", 2, 0f, 0.9f, 1f, 3, 0, "logit-normal", 0f);
+        return new TrainConfig("fashion-mnist", "ot", 32, 2, "sinusoidal", 4, 8, steps, 3e-3f, LrSchedule.COSINE, 2, 0f, 0.9f, 1f, 3, 0, TimeSampling.LOGIT_NORMAL, 0f);
     }
 
     static FashionMnist tinySet(Path dir, Arena arena) throws Exception {
