@@ -1,10 +1,10 @@
 package dev.panflow.cli;
 
 import dev.panflow.UserError;
+import dev.panflow.api.ImageFeatures;
 import dev.panflow.api.ImageQuality;
+import dev.panflow.api.ImageScores;
 import dev.panflow.api.TrainingData;
-import dev.panflow.eval.FeatureNetwork;
-import dev.panflow.eval.FidReport;
 import dev.panflow.io.Npy;
 import dev.panflow.tensor.Tensor;
 import java.lang.foreign.Arena;
@@ -47,16 +47,16 @@ final class FidCommand implements Callable<Integer> {
         String be = backend.checked("eval fid");
         String floor = floorData != null ? floorData : ImageQuality.defaultFloorData(data);
         try (Arena arena = Arena.ofShared();
-             FeatureNetwork net = FeatureNetwork.load(features, be, threads.checked());
+             ImageFeatures net = ImageFeatures.load(features, be, threads.checked());
              TrainingData ref = ImageData.open(data, imageSize);
              TrainingData fl = floor == null ? null : ImageData.open(floor, imageSize)) {
             Tensor s = Npy.read(samples, arena);
-            var c = net.config();
-            int dim = c.imageChannels() * c.height() * c.width();
+            int[] c = net.imageShape();
+            int dim = net.imageDim();
             if (s.rank() != 2 || s.dim(1) != dim)
                 throw new UserError(samples + " holds " + java.util.Arrays.toString(s.shape()) + "; the feature network reads rows of "
-                        + c.imageChannels() + "×" + c.height() + "×" + c.width() + " = " + dim + " floats");
-            FidReport r = ImageQuality.score(net, s.segment(), s.dim(0), ref, fl, seed);
+                        + c[0] + "×" + c[1] + "×" + c[2] + " = " + dim + " floats");
+            ImageScores r = ImageQuality.score(net, s.segment(), s.dim(0), ref, fl, seed);
             System.out.printf("%d samples against %d images of %s (features: %s, test accuracy %.2f %%)%n",
                     r.samples(), r.referenceImages(), data, features, 100 * net.testAccuracy());
             System.out.printf("%-10s %12s %12s%n", "", "samples", "real floor");

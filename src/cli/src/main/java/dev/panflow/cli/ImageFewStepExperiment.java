@@ -1,17 +1,17 @@
 package dev.panflow.cli;
 
 import dev.panflow.api.DataSets;
+import dev.panflow.api.FeatureTrainingOptions;
 import dev.panflow.api.Flow;
+import dev.panflow.api.ImageFeatures;
 import dev.panflow.api.ImageQuality;
+import dev.panflow.api.ImageScores;
 import dev.panflow.api.LoadOptions;
 import dev.panflow.api.SampleRequest;
 import dev.panflow.api.Samples;
 import dev.panflow.api.TrainResult;
 import dev.panflow.api.Trainer;
 import dev.panflow.api.TrainingData;
-import dev.panflow.eval.FeatureNetwork;
-import dev.panflow.eval.FeatureTraining;
-import dev.panflow.eval.FidReport;
 import dev.panflow.io.AtomicFiles;
 import dev.panflow.io.ImageGrid;
 import dev.panflow.ode.SolverKind;
@@ -45,9 +45,9 @@ final class ImageFewStepExperiment {
         List<float[]> gridRows = new ArrayList<>();
         List<String> gridTitles = new ArrayList<>();
         String accuracy;
-        FidReport floor = null;
+        ImageScores floor = null;
         try (TrainingData ref = DataSets.open("fashion-mnist-test", 0); TrainingData floorData = DataSets.open("fashion-mnist", 0);
-             FeatureNetwork net = features(s)) {
+             ImageFeatures net = features(s)) {
             accuracy = String.format(Locale.ROOT, "%.2f %%", 100 * net.testAccuracy());
             for (String objective : new String[] {"cfm", "meanflow", "shortcut"}) {
                 long t0 = System.nanoTime();
@@ -66,14 +66,13 @@ final class ImageFewStepExperiment {
                         String solver = req.solver() == SolverKind.DOPRI5 ? String.format(Locale.ROOT, "dopri5 (%.0e)", s.tol())
                                 : objective.equals("cfm") ? req.solver().id() : "jump";
                         Samples smp = ExperimentCommand.PathsExperiment.sample(flow, "sample " + objective + " " + solver, req, s.progress());
-                        FidReport r = ImageQuality.score(net, MemorySegment.ofArray(smp.values()), s.eval(), ref, floorData, s.seed());
+                        ImageScores r = ImageQuality.score(net, MemorySegment.ofArray(smp.values()), s.eval(), ref, floorData, s.seed());
                         floor = r;
                         table.append(String.format(Locale.ROOT, "| %s | %s | %d | %.2f | %.4f | %.0f | %d | %.2f |%n", objective, solver,
                                 smp.nfe(), r.fid(), r.kid().mean(), trainSeconds, tr.step(), smp.seconds()));
                         System.err.printf(Locale.ROOT, "%s %s NFE %d: FID %.2f%n", objective, solver, smp.nfe(), r.fid());
                         if (req.solver() == SolverKind.EULER && req.steps() == 1 || req.solver() == SolverKind.DOPRI5) {
-                            gridRows.add(java.util.Arrays.copyOf(smp.values(), GRID_COLUMNS * net.config().imageChannels()
-                                    * net.config().height() * net.config().width()));
+                            gridRows.add(java.util.Arrays.copyOf(smp.values(), GRID_COLUMNS * net.imageDim()));
                             gridTitles.add(objective + " " + solver + " NFE " + smp.nfe());
                         }
                     }
@@ -81,12 +80,12 @@ final class ImageFewStepExperiment {
             }
             table.append(String.format(Locale.ROOT, "| real floor: %d training images | – | – | %.2f | %.4f | – | – | – |%n",
                     s.eval(), floor.floorFid(), floor.floorKid().mean()));
-            var c = net.config();
-            int dim = c.imageChannels() * c.height() * c.width();
+            int[] c = net.imageShape();
+            int dim = net.imageDim();
             float[] grid = new float[gridRows.size() * GRID_COLUMNS * dim];
             for (int i = 0; i < gridRows.size(); i++) System.arraycopy(gridRows.get(i), 0, grid, i * GRID_COLUMNS * dim, GRID_COLUMNS * dim);
             ImageGrid.writePng(s.out().resolve("fewstep.png"), MemorySegment.ofArray(grid), gridRows.size() * GRID_COLUMNS,
-                    c.imageChannels(), c.height(), c.width(), GRID_COLUMNS, 2);
+                    c[0], c[1], c[2], GRID_COLUMNS, 2);
         }
         String md = String.format(Locale.ROOT, "Fashion-MNIST, unconditional U-Net %s, batch %d, lr %s, %s of training per method, seed %d, %d threads;"
                         + " FID and KID (features: %s, test accuracy %s) of %d samples against the 10 000 test images. Reflow: not run on images."
@@ -98,17 +97,16 @@ final class ImageFewStepExperiment {
     }
 
     /** The feature network of {@code --features}, or one trained now (default epochs) and saved in DIR/features.safetensors. */
-    private static FeatureNetwork features(Settings s) {
+    private static ImageFeatures features(Settings s) {
         if (s.features() != null) {
             if (!Files.isRegularFile(s.features()))
                 throw new dev.panflow.UserError("no feature network at " + s.features() + " (make one with 'panflow eval train-features --data fashion-mnist')");
-            return FeatureNetwork.load(s.features(), s.backend(), s.threads());
+            return ImageFeatures.load(s.features(), s.backend(), s.threads());
         }
-        FeatureTraining t = new FeatureTraining(FeatureTraining.DEFAULT_EPOCHS, FeatureTraining.DEFAULT_BATCH, FeatureTraining.DEFAULT_LR,
-                FeatureTraining.DEFAULT_WARMUP, s.seed(), s.threads());
-        ProgressBar bar = new ProgressBar("features", 1, s.progress()).rows(FeatureTraining.DEFAULT_BATCH, "images");
+        FeatureTrainingOptions t = FeatureTrainingOptions.defaults(s.seed(), s.threads());
+        ProgressBar bar = new ProgressBar("features", 1, s.progress()).rows(FeatureTrainingOptions.DEFAULT_BATCH, "images");
         long[] last = {0};
-        FeatureNetwork net;
+        ImageFeatures net;
         try (TrainingData train = DataSets.open("fashion-mnist", 0); TrainingData test = DataSets.open("fashion-mnist-test", 0)) {
             net = ImageQuality.trainFeatures(train, test, t, s.backend(), (step, total, loss) -> {
                 if (step == 1) bar.total(total);

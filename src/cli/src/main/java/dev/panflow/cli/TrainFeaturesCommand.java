@@ -1,10 +1,10 @@
 package dev.panflow.cli;
 
 import dev.panflow.UserError;
+import dev.panflow.api.FeatureTrainingOptions;
+import dev.panflow.api.ImageFeatures;
 import dev.panflow.api.ImageQuality;
 import dev.panflow.api.TrainingData;
-import dev.panflow.eval.FeatureNetwork;
-import dev.panflow.eval.FeatureTraining;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -27,11 +27,11 @@ final class TrainFeaturesCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "The feature network (default: ${DEFAULT-VALUE}).")
     Path out = Path.of(FidCommand.DEFAULT_FEATURES);
     @Option(names = "--epochs", description = "Passes over the training images (default: ${DEFAULT-VALUE}).")
-    int epochs = FeatureTraining.DEFAULT_EPOCHS;
+    int epochs = FeatureTrainingOptions.DEFAULT_EPOCHS;
     @Option(names = "--batch", description = "Images per step (default: ${DEFAULT-VALUE}).")
-    int batch = FeatureTraining.DEFAULT_BATCH;
+    int batch = FeatureTrainingOptions.DEFAULT_BATCH;
     @Option(names = "--lr", description = "Peak AdamW learning rate, cosine-decayed to 0 (default: ${DEFAULT-VALUE}).")
-    double lr = FeatureTraining.DEFAULT_LR;
+    double lr = FeatureTrainingOptions.DEFAULT_LR;
     @Option(names = "--seed", description = "Seed of the initialisation and the shuffles (default: ${DEFAULT-VALUE}).")
     long seed = 0;
     @Mixin
@@ -44,7 +44,7 @@ final class TrainFeaturesCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         String be = backend.checked("eval train-features");
-        FeatureTraining t = new FeatureTraining(epochs, batch, lr, FeatureTraining.DEFAULT_WARMUP, seed, threads.checked());
+        FeatureTrainingOptions t = new FeatureTrainingOptions(epochs, batch, lr, FeatureTrainingOptions.DEFAULT_WARMUP, seed, threads.checked());
         String test = testData != null ? testData : ImageQuality.defaultTestData(data);
         long t0 = System.nanoTime();
         try (TrainingData train = ImageData.open(data, imageSize);
@@ -52,7 +52,7 @@ final class TrainFeaturesCommand implements Callable<Integer> {
             ProgressBar bar = new ProgressBar("features", 1, progress).rows(batch, "images");
             long[] last = {0};
             double[] lastLoss = {Double.NaN};
-            try (FeatureNetwork net = ImageQuality.trainFeatures(train, held, t, be, (step, total, loss) -> {
+            try (ImageFeatures net = ImageQuality.trainFeatures(train, held, t, be, (step, total, loss) -> {
                 if (step == 1) bar.total(total);
                 last[0] = step;
                 lastLoss[0] = loss;

@@ -4,9 +4,9 @@ import dev.panflow.UserError;
 import dev.panflow.data.ImageSet;
 import dev.panflow.data.ImageSubset;
 import dev.panflow.eval.FeatureNetwork;
-import dev.panflow.eval.FeatureTraining;
 import dev.panflow.eval.FidEvaluator;
 import dev.panflow.eval.FidReport;
+import dev.panflow.eval.KernelDistance;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -22,12 +22,12 @@ public final class ImageQuality {
      * Fits a feature network to labelled images {@code train}; its accuracy is measured on
      * {@code test}, or, when {@code test} is null, on 10 % of {@code train} held out at random.
      */
-    public static FeatureNetwork trainFeatures(TrainingData train, TrainingData test, FeatureTraining t, FeatureNetwork.Progress progress) {
+    public static ImageFeatures trainFeatures(TrainingData train, TrainingData test, FeatureTrainingOptions t, FeatureTrainingListener progress) {
         return trainFeatures(train, test, t, dev.panflow.backend.Backends.DEFAULT, progress);
     }
 
     /** The same with the convolutions run by {@code backend} (jvm, scalar or onednn). */
-    public static FeatureNetwork trainFeatures(TrainingData train, TrainingData test, FeatureTraining t, String backend, FeatureNetwork.Progress progress) {
+    public static ImageFeatures trainFeatures(TrainingData train, TrainingData test, FeatureTrainingOptions t, String backend, FeatureTrainingListener progress) {
         ImageSet tr = images(train, "data");
         ImageSet te;
         if (test != null) te = images(test, "testData");
@@ -36,7 +36,8 @@ public final class ImageQuality {
             tr = parts[0];
             te = parts[1];
         }
-        return FeatureNetwork.train(tr, te, t, backend, progress == null ? FeatureNetwork.Progress.NONE : progress);
+        FeatureNetwork.Progress p = progress == null ? FeatureNetwork.Progress.NONE : progress::onStep;
+        return new ImageFeatures(FeatureNetwork.train(tr, te, t.internal(), backend, p));
     }
 
     /** The set whose images make the floor of {@code referenceName}: Fashion-MNIST's training split for its test split, else none (split the reference). */
@@ -53,13 +54,16 @@ public final class ImageQuality {
      * FID and KID of {@code n} samples (rows of C·H·W floats in [−1, 1]) against {@code reference},
      * with the floor from {@code floorData} (null: n images held out of the reference).
      */
-    public static FidReport score(FeatureNetwork net, MemorySegment samples, int n, TrainingData reference, TrainingData floorData, long seed) {
+    public static ImageScores score(ImageFeatures features, MemorySegment samples, int n, TrainingData reference, TrainingData floorData, long seed) {
         ImageSet ref = images(reference, "data");
         ImageSet floor = floorData == null ? null : images(floorData, "floorData");
-        int dim = net.config().imageChannels() * net.config().height() * net.config().width();
+        int dim = features.imageDim();
         if (samples.byteSize() < 4L * n * dim) throw new UserError("samples hold " + samples.byteSize() / 4 + " floats, not " + n + " × " + dim);
-        return FidEvaluator.evaluate(net, samples, n, ref, floor, seed);
+        FidReport r = FidEvaluator.evaluate(features.network, samples, n, ref, floor, seed);
+        return new ImageScores(r.samples(), r.referenceImages(), r.reference(), r.floorSource(), r.fid(), r.floorFid(), kid(r.kid()), kid(r.floorKid()));
     }
+
+    private static KidEstimate kid(KernelDistance.Estimate e) { return new KidEstimate(e.mean(), e.std(), e.subsets(), e.subsetSize()); }
 
     private static ImageSet images(TrainingData d, String parameter) {
         if (d.source instanceof ImageSet s) return s;
