@@ -25,6 +25,15 @@ Usage: THREADS=2 /usr/bin/python3 bench/unet_torch.py [--batch 64] [--steps 10] 
 compares the output and every gradient with Panflow's (relative error ≤ 1e-3, else it exits 1).
 Last line: RESULT torch THREADS BATCH MEDIAN_MS CONV_MS PARAMS nan nan nan MIN_MS (CONV_MS from --profile, else
 nan; the columns of UNetBench's RESULT line).
+
+Train-for-a-budget mode (bench/image_quality.sh): --budget 15m [--lr 1e-3 --lr-warmup 100 --lr-schedule cosine
+--ema 0.999 --label-dropout 0.1 --time-sampling logit-normal --time-location 0] --sample N --sample-out FILE.npy
+[--solver-steps 20 --sample-seed 0] trains with the recipe of `panflow train --data fashion-mnist --model unet
+--time-budget B` (the schedule of dev.panflow.train.TimeBudget: step estimates at 5, 25, 50, 75 and 90 % of the
+budget, the cosine decay re-laid over each from where it is, the stop at the budget), then draws N images with
+the EMA weights by Euler steps on a uniform grid from t = 0 (noise) to 1 (labels i mod 10 when conditional, no
+guidance) into FILE.npy as rows of 1*28*28 float32, the layout `panflow eval fid --samples` reads. Lines:
+RESULT-TRAIN steps seconds images_per_s final_loss, RESULT-SAMPLE n nfe seconds images_per_s.
 """
 import argparse
 import gzip
@@ -197,6 +206,165 @@ def conv_share(prof):
     return groups
 
 
+def parse_duration(text):
+    """90s, 15m, 1h30m, 2h -> seconds (the forms of panflow train --time-budget)."""
+    total, num = 0.0, ""
+    for ch in text.strip():
+        if ch.isdigit() or ch == ".":
+            num += ch
+        elif ch in "hms" and num:
+            total += float(num) * {"h": 3600, "m": 60, "s": 1}[ch]
+            num = ""
+        else:
+            sys.exit(f"bad duration {text!r}: use 90s, 15m or 1h30m")
+    if num:
+        sys.exit(f"bad duration {text!r}: give a unit (s, m, h)")
+    return total
+
+
+class TimeBudget:
+    """dev.panflow.train.TimeBudget: estimates of the run's steps at 5, 25, 50, 75 and 90 % of the
+    budget (the first not before firstStep, each at least 20 steps after the one before, each from
+    the rate since it; the first from the second half of its stretch), the stop at the budget."""
+    AT = (0.05, 0.25, 0.5, 0.75, 0.9)
+    MIN_STEPS = 20
+
+    def __init__(self, began, budget, first_step):
+        self.began, self.budget, self.deadline, self.first = began, budget, began + budget, first_step
+        self.next, self.s1, self.t1, self.estimate, self.rate = 0, -1, 0.0, -1, float("nan")
+
+    def after_step(self, k, now):
+        if self.next >= len(self.AT):
+            return False
+        elapsed = now - self.began
+        if self.s1 < 0:
+            if elapsed >= self.budget * self.AT[0] / 2:
+                self.s1, self.t1 = k, now
+            return False
+        if k < self.s1 + self.MIN_STEPS or k < self.first or elapsed < self.budget * self.AT[self.next]:
+            return False
+        self.rate = (k - self.s1) / max(now - self.t1, 1e-9)
+        self.estimate = max(k, k + int(self.rate * max(0.0, self.deadline - now)))
+        self.s1, self.t1 = k, now
+        while self.next < len(self.AT) and elapsed >= self.budget * self.AT[self.next]:
+            self.next += 1
+        return True
+
+    def over(self, now):
+        return now >= self.deadline
+
+
+class Schedule:
+    """TrainConfig.lrAt with CfmTrainer.reschedule: linear warm-up, then a cosine from lr to lr/10
+    whose horizon a new estimate moves, continuing from the progress p0 reached at step k0:
+    p(k) = p0 + (1 - p0)(k - k0)/(H - k0); past the horizon the final lr."""
+
+    def __init__(self, lr, warmup, kind):
+        self.lr, self.warmup, self.kind = lr, warmup, kind
+        self.horizon, self.k0, self.p0 = 0, 0, 0.0
+
+    def progress(self, k):
+        if self.k0 <= self.warmup:
+            return max(0.0, min(1.0, (k - self.warmup) / max(1, self.horizon - self.warmup)))
+        return max(0.0, min(1.0, self.p0 + (1 - self.p0) * (k - self.k0) / max(1, self.horizon - self.k0)))
+
+    def reschedule(self, k, steps):
+        if self.horizon > 0 and k > self.warmup:
+            self.p0, self.k0 = self.progress(k), k
+        self.horizon = steps
+
+    def at(self, k):
+        if self.warmup > 0 and k <= self.warmup:
+            return self.lr * k / self.warmup
+        if self.kind == "constant" or self.horizon <= 0:
+            return self.lr  # no estimate yet: the decay has not begun (progress 0)
+        return self.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * self.progress(k))))
+
+
+def train_for_budget(args, net, images, labels, classes, dev, nparams):
+    """Panflow's CfmTrainer step under Trainer.run's time budget, then Euler sampling of the EMA weights."""
+    budget = parse_duration(args.budget)
+    params = list(net.parameters())
+    opt = torch.optim.AdamW(params, lr=args.lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
+    ema = [p.detach().clone() for p in params]
+    B, N = args.batch, images.shape[0]
+    sched = Schedule(args.lr, args.lr_warmup, args.lr_schedule)
+    print(f"torch {torch.__version__} on {dev}, {THREADS} threads, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}; "
+          f"U-Net {args.channels}, groups {args.groups}, {'conditional' if classes else 'unconditional'}, batch {B}, "
+          f"{nparams:,} parameters; budget {args.budget}, lr {args.lr:g} (warm-up {args.lr_warmup}, {args.lr_schedule}), "
+          f"EMA {args.ema}, t {args.time_sampling}" + (f" m={args.time_location:g}" if args.time_sampling != "uniform" else "")
+          + (f", label dropout {args.label_dropout:g}" if classes else ""), flush=True)
+    began = time.perf_counter()
+    tb = TimeBudget(began, budget, max(args.lr_warmup, 20))
+    k, smooth, last_log, loss_v = 0, float("nan"), began, float("nan")
+    while True:
+        k += 1
+        idx = torch.randint(0, N, (B,), device=dev)
+        x1 = images[idx]
+        y = None
+        if classes:
+            y = labels[idx]
+            y = torch.where(torch.rand(B, device=dev) < args.label_dropout, torch.full_like(y, classes), y)
+        x0 = torch.randn_like(x1)
+        z = torch.randn(B, device=dev)
+        t = torch.rand(B, device=dev) if args.time_sampling == "uniform" else torch.sigmoid(args.time_location + z)
+        tt = t[:, None, None, None]
+        xt = (1 - (1 - SIGMA_MIN) * tt) * x0 + tt * x1
+        u = x1 - (1 - SIGMA_MIN) * x0
+        loss = (net(xt, t, y) - u).pow(2).sum() / B
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        loss_v = loss.item()
+        norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in params])).item()
+        if not (math.isfinite(loss_v) and math.isfinite(norm)):
+            sys.exit(f"step {k}: loss {loss_v}, gradient norm {norm}")
+        for g in opt.param_groups:
+            g["lr"] = sched.at(k)
+        opt.step()
+        d = min(args.ema, (1 + k) / (10 + k))
+        with torch.no_grad():
+            torch._foreach_mul_(ema, d)
+            torch._foreach_add_(ema, params, alpha=1 - d)
+        smooth = loss_v if math.isnan(smooth) else 0.98 * smooth + 0.02 * loss_v
+        now = time.perf_counter()
+        if tb.after_step(k, now):
+            sched.reschedule(k, max(1, tb.estimate))
+            print(f"time budget {args.budget}: ~{tb.estimate} steps at {tb.rate:.2f} steps/s", flush=True)
+        if now - last_log >= 60:
+            last_log = now
+            print(f"train {k} | loss {loss_v:.4f} | lr {sched.at(k):.2e} | {k * B / (now - began):.1f} images/s", flush=True)
+        if tb.over(now):
+            break
+    seconds = time.perf_counter() - began
+    print(f"trained {k} steps in {seconds:.1f} s, final loss {loss_v:.4f} (smoothed {smooth:.4f}), "
+          f"{k * B / seconds:.1f} images/s", flush=True)
+    print(f"RESULT-TRAIN {k} {seconds:.1f} {k * B / seconds:.2f} {smooth:.4f}", flush=True)
+    if args.sample <= 0:
+        return
+    with torch.no_grad():
+        for p, e in zip(params, ema):
+            p.copy_(e)
+    net.eval()
+    n, steps = args.sample, args.solver_steps
+    g = torch.Generator(device="cpu").manual_seed(args.sample_seed)
+    x = torch.randn(n, 1, 28, 28, generator=g).to(dev)
+    y = (torch.arange(n, device=dev) % classes) if classes else None
+    t0 = time.perf_counter()
+    with torch.inference_mode():
+        h = 1.0 / steps
+        for i in range(steps):  # Euler on the uniform grid t_i = i/steps
+            t = torch.full((n,), i * h, device=dev)
+            x = x + h * net(x, t, y)
+    sec = time.perf_counter() - t0
+    out = x.reshape(n, -1).cpu().numpy().astype(np.float32)
+    tmp = args.sample_out + ".part"
+    with open(tmp, "wb") as f:
+        np.save(f, out)
+    os.replace(tmp, args.sample_out)
+    print(f"sampled {n} images (euler, {steps} NFE, {sec:.2f} s, {n / sec:.1f} images/s) -> {args.sample_out}", flush=True)
+    print(f"RESULT-SAMPLE {n} {steps} {sec:.3f} {n / sec:.2f}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--batch", type=int, default=64)
@@ -211,12 +379,25 @@ def main():
     ap.add_argument("--check", metavar="DIR", help="compare output and gradients with UNetBench --dump DIR")
     ap.add_argument("--check-only", action="store_true", help="build the network, run the checks asked for, and exit")
     ap.add_argument("--device", default="cpu", help="cpu or cuda (fp32, TF32 off)")
+    ap.add_argument("--budget", help="train for this wall-clock time (90s, 15m, 1h30m) with Panflow's time-budget schedule")
+    ap.add_argument("--lr", type=float, default=1e-3, help="peak AdamW lr (budget mode)")
+    ap.add_argument("--lr-warmup", type=int, default=100, help="linear lr warm-up steps (budget mode)")
+    ap.add_argument("--lr-schedule", choices=("cosine", "constant"), default="cosine", help="cosine decays to lr/10")
+    ap.add_argument("--ema", type=float, default=0.999, help="EMA decay, warmed up as min(d, (1 + k)/(10 + k))")
+    ap.add_argument("--label-dropout", type=float, default=0.1)
+    ap.add_argument("--time-sampling", choices=("logit-normal", "uniform"), default="logit-normal")
+    ap.add_argument("--time-location", type=float, default=0.0, help="m of t = sigmoid(m + z)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--sample", type=int, default=0, help="after a budget run: draw this many images")
+    ap.add_argument("--solver-steps", type=int, default=20, help="Euler steps of --sample")
+    ap.add_argument("--sample-seed", type=int, default=0)
+    ap.add_argument("--sample-out", default="samples-torch.npy")
     args = ap.parse_args()
     dev = torch.device(args.device)
     if dev.type == "cuda":  # fp32 as Panflow: no TF32 in convolutions or matmuls
         torch.backends.cudnn.allow_tf32 = False
         torch.backends.cuda.matmul.allow_tf32 = False
-    torch.manual_seed(0)
+    torch.manual_seed(args.seed)
     images, labels = load_fashion_mnist()
     classes = 10 if args.conditional else 0
     net = UNet(1, [int(c) for c in args.channels.split(",")], args.groups, args.frequencies, classes)
@@ -229,6 +410,9 @@ def main():
         return
     net = net.to(dev)
     images, labels = images.to(dev), labels.to(dev)
+    if args.budget:
+        train_for_budget(args, net, images, labels, classes, dev, nparams)
+        return
     params = list(net.parameters())
     opt = torch.optim.AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
     ema = [p.detach().clone() for p in params]
