@@ -125,11 +125,11 @@ final class TrainCommand implements Callable<Integer> {
     /** The job's collective (one process unless --distributed); only its rank 0 writes files and logs. */
     private Collective coll = Collective.SINGLE;
 
-    /** U-Net defaults for options not given: batch 64, lr 1e-3, t logit-normal around ½, 64 samples, out runs/DATA. */
+    /** U-Net defaults for options not given: batch 64, lr 2e-3, t logit-normal around ½, 64 samples, out runs/DATA. */
     private void applyUnetDefaults() {
         var pr = commandSpec.commandLine().getParseResult();
         if (!pr.hasMatchedOption("--batch")) batch = 64;
-        if (!pr.hasMatchedOption("--lr")) lr = 1e-3f;
+        if (!pr.hasMatchedOption("--lr")) lr = 2e-3f;
         if (!pr.hasMatchedOption("--time-location")) timeLocation = 0f;
         if (!pr.hasMatchedOption("--samples")) samples = conditional ? 100 : 64;
         if (!pr.hasMatchedOption("--out")) out = Path.of("runs", runName(data));

@@ -356,7 +356,7 @@ public final class Trainer implements AutoCloseable {
      * sinusoidal time embedding (16 frequencies), batch 1024, 3000 steps, AdamW at lr 8e-3 with
      * 100 warm-up steps and cosine decay, EMA 0.999, t logit-normal at location 1, independent
      * coupling, seed 0, the jvm backend on all cores. {@link #unet} switches to image defaults
-     * for the options not set (batch 64, lr 1e-3, time location 0).
+     * for the options not set (batch 64, lr 2e-3, time location 0).
      */
     public static final class Builder {
         private TrainingData data;
@@ -537,7 +537,7 @@ public final class Trainer implements AutoCloseable {
         TrainConfig config(String dataName) {
             boolean unet = unetChannels != null;
             int b = batch != null ? batch : unet ? 64 : 1024;
-            float l = lr != null ? lr : unet ? 1e-3f : 8e-3f;
+            float l = lr != null ? lr : unet ? 2e-3f : 8e-3f;
             float tl = timeLocation != null ? timeLocation : unet ? 0f : 1f;
             String te = timeEmbedding != null ? timeEmbedding : objective == Objective.MEANFLOW ? "concat" : "sinusoidal";
             return new TrainConfig(dataName, path, hidden, layers, te, frequencies, b, steps, l, lrSchedule, warmup,

@@ -82,9 +82,9 @@ class TrainerTest {
         TrainConfig mlp = Trainer.builder().config("checkerboard");
         assertEquals(new TrainConfig("checkerboard", "ot", 256, 3, "sinusoidal", 16, 1024, 3000, 8e-3f, LrSchedule.COSINE, 100, 0f,
                 0.999f, 0f, 0, 1000, TimeSampling.LOGIT_NORMAL, 1f), mlp);
-        TrainConfig unet = Trainer.builder().unet(32, 64, 64).config("fashion-mnist"); // --model unet: batch 64, lr 1e-3, location 0
+        TrainConfig unet = Trainer.builder().unet(32, 64, 64).config("fashion-mnist"); // --model unet: batch 64, lr 2e-3, location 0
         assertEquals(64, unet.batch());
-        assertEquals(1e-3f, unet.lr());
+        assertEquals(2e-3f, unet.lr());
         assertEquals(0f, unet.timeLocation());
         try (Trainer t = Trainer.builder().data(DataSets.builtIn("checkerboard")).build()) {
             assertEquals("MLP 256×3", t.modelDescription());
