@@ -63,12 +63,17 @@ public final class Elementwise {
 
     /** y = x·sigmoid(x) = x / (1 + e^−x); y may alias x. */
     public static void silu(MemorySegment x, MemorySegment y, long n) {
-        long i = 0, b = vbound(n);
+        silu(x, y, 0, n);
+    }
+
+    /** {@link #silu(MemorySegment, MemorySegment, long)} on elements [from, to). */
+    public static void silu(MemorySegment x, MemorySegment y, long from, long to) {
+        long i = from, b = to - (to - from) % L;
         for (; i < b; i += L) {
             FloatVector v = load(x, i);
             store(v.div(ExpF.exp(v.neg()).add(1f)), y, i);
         }
-        for (; i < n; i++) {
+        for (; i < to; i++) {
             float v = get(x, i);
             set(y, i, v / (1f + ExpF.exp(-v)));
         }
@@ -122,6 +127,35 @@ public final class Elementwise {
         long i = 0, vb = vbound(n);
         for (; i < vb; i += L) store(load(a, i).add(load(b, i)), out, i);
         for (; i < n; i++) set(out, i, get(a, i) + get(b, i));
+    }
+
+    /** x[p, j] += v[p] for planes p < planes of hw values each (a per-channel shift of NCHW). */
+    public static void addPlanes(MemorySegment x, MemorySegment v, int planes, int hw) {
+        for (int p = 0; p < planes; p++) addScalar(x, (long) p * hw, hw, get(v, p));
+    }
+
+    private static void addScalar(MemorySegment x, long off, int len, float c) {
+        FloatVector vc = FloatVector.broadcast(S, c);
+        long i = off, end = off + len, vb = off + len - len % L;
+        for (; i < vb; i += L) store(load(x, i).add(vc), x, i);
+        for (; i < end; i++) set(x, i, get(x, i) + c);
+    }
+
+    /** out[p] = Σ_j x[p, j] for planes p < planes of hw values each (float lanes per plane). */
+    public static void sumPlanes(MemorySegment x, MemorySegment out, int planes, int hw) {
+        for (int p = 0; p < planes; p++) set(out, p, sumRange(x, (long) p * hw, hw));
+    }
+
+    private static float sumRange(MemorySegment x, long off, int len) {
+        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
+        long i = off, end = off + len, b2 = off + len - len % (2L * L);
+        for (; i < b2; i += 2L * L) {
+            s0 = s0.add(load(x, i));
+            s1 = s1.add(load(x, i + L));
+        }
+        float s = LaneSum.of(s0.add(s1));
+        for (; i < end; i++) s += get(x, i);
+        return s;
     }
 
     public static void sub(MemorySegment a, MemorySegment b, MemorySegment out, long n) {

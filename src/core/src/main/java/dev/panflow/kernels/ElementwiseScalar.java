@@ -68,6 +68,24 @@ public final class ElementwiseScalar {
         for (long i = 0; i < n; i++) set(out, i, get(a, i) + get(b, i));
     }
 
+    /** x[p, j] += v[p] for planes p < planes of hw values each. */
+    public static void addPlanes(MemorySegment x, MemorySegment v, int planes, int hw) {
+        for (int p = 0; p < planes; p++)
+            for (int j = 0; j < hw; j++) {
+                long i = (long) p * hw + j;
+                set(x, i, get(x, i) + get(v, p));
+            }
+    }
+
+    /** out[p] = Σ_j x[p, j] (in double). */
+    public static void sumPlanes(MemorySegment x, MemorySegment out, int planes, int hw) {
+        for (int p = 0; p < planes; p++) {
+            double s = 0;
+            for (int j = 0; j < hw; j++) s += get(x, (long) p * hw + j);
+            set(out, p, (float) s);
+        }
+    }
+
     public static void sub(MemorySegment a, MemorySegment b, MemorySegment out, long n) {
         for (long i = 0; i < n; i++) set(out, i, get(a, i) - get(b, i));
     }

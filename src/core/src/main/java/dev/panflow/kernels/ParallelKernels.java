@@ -18,6 +18,7 @@ public final class ParallelKernels {
     // One loop body per kernel: a body that dispatched to all four got them all inlined into one
     // compiled method, and C2 then boxed their vectors (allocation on every call).
     private final BiasSilu biasSilu = new BiasSilu();
+    private final Silu silu = new Silu();
     private final SiluBackward siluBackward = new SiluBackward();
     private final AdamUpdate adam = new AdamUpdate();
     private final EmaUpdate ema = new EmaUpdate();
@@ -40,6 +41,20 @@ public final class ParallelKernels {
         k.cols = cols;
         pool.parallelFor(rows, (MIN_CHUNK + cols - 1) / Math.max(1, cols), k);
         k.y = k.bias = k.out = null;
+    }
+
+    /** y = silu(x) over n elements ({@link Elementwise#silu}); y may alias x. */
+    public void silu(MemorySegment x, MemorySegment y, long n) {
+        if (pool == null) {
+            Elementwise.silu(x, y, 0, n);
+            return;
+        }
+        Silu k = silu;
+        k.x = x;
+        k.y = y;
+        k.n = n;
+        pool.parallelFor(blocks(n), MIN_CHUNK / BLOCK, k);
+        k.x = k.y = null;
     }
 
     /** dx = dy·silu'(x) over n elements ({@link Elementwise#siluBackward}). */
@@ -111,6 +126,16 @@ public final class ParallelKernels {
 
         @Override
         public void range(int from, int to) { Elementwise.biasSilu(y, bias, out, from, to, cols); }
+    }
+
+    private static final class Silu implements Pool.RangeBody {
+        MemorySegment x, y;
+        long n;
+
+        @Override
+        public void range(int from, int to) {
+            Elementwise.silu(x, y, (long) from * BLOCK, Math.min(n, (long) to * BLOCK));
+        }
     }
 
     private static final class SiluBackward implements Pool.RangeBody {

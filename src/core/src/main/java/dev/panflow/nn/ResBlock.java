@@ -2,13 +2,12 @@ package dev.panflow.nn;
 
 import dev.panflow.kernels.ConvKernels;
 import dev.panflow.kernels.Elementwise;
-import dev.panflow.kernels.JvmConv;
+import dev.panflow.kernels.ParallelKernels;
 import dev.panflow.kernels.Pool;
 import dev.panflow.tensor.Rng;
 import dev.panflow.tensor.Tensor;
 import dev.panflow.tensor.Workspace;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Residual block with time-embedding injection (as in DDPM's U-Net), at a fixed resolution:
@@ -20,11 +19,12 @@ import java.lang.foreign.ValueLayout;
  * by {@link #reserve} and reused; {@link #backward} adds dL/de into the caller's dE.
  */
 public final class ResBlock {
-    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     public final int in, out, hw, tdim;
     private final GroupNorm gn1, gn2;
     private final Conv2d conv1, conv2, skip;
     private final Linear temb;
+    /** SiLU and its derivative over the block's activations, split over the pool. */
+    private final ParallelKernels act;
     private int cap;
     private Tensor a1, s1, h1, a2, s2, outT, tproj, gA, gB, dtproj, deTmp;
 
@@ -33,12 +33,13 @@ public final class ResBlock {
         this.out = out;
         this.hw = h * w;
         this.tdim = tdim;
-        gn1 = new GroupNorm(store, name + ".norm1", in, Math.min(groups, in), hw);
+        gn1 = new GroupNorm(store, pool, name + ".norm1", in, Math.min(groups, in), hw);
         conv1 = new Conv2d(store, conv, name + ".conv1", in, out, 3, 1, 1, h, w);
         temb = new Linear(store, pool, name + ".temb", tdim, out);
-        gn2 = new GroupNorm(store, name + ".norm2", out, Math.min(groups, out), hw);
+        gn2 = new GroupNorm(store, pool, name + ".norm2", out, Math.min(groups, out), hw);
         conv2 = new Conv2d(store, conv, name + ".conv2", out, out, 3, 1, 1, h, w);
         skip = in == out ? null : new Conv2d(store, conv, name + ".skip", in, out, 1, 1, 0, h, w);
+        act = new ParallelKernels(pool);
     }
 
     public void init(Rng rng) {
@@ -76,18 +77,13 @@ public final class ResBlock {
         if (n > cap) throw new IllegalArgumentException(n + " images > reserved " + cap);
         long nIn = (long) n * in * hw, nOut = (long) n * out * hw;
         gn1.forward(x, a1.segment(), n);
-        Silu.forward(a1.segment(), s1.segment(), nIn);
+        act.silu(a1.segment(), s1.segment(), nIn);
         conv1.forward(s1.segment(), h1.segment(), n);
         temb.forward(e, tproj.segment(), n);
-        MemorySegment h = h1.segment(), tp = tproj.segment();
-        for (int i = 0; i < n; i++)
-            for (int c = 0; c < out; c++) {
-                float v = tp.getAtIndex(F, (long) i * out + c);
-                long o = ((long) i * out + c) * hw;
-                for (int p = 0; p < hw; p++) h.setAtIndex(F, o + p, h.getAtIndex(F, o + p) + v);
-            }
+        MemorySegment h = h1.segment();
+        Elementwise.addPlanes(h, tproj.segment(), n * out, hw);
         gn2.forward(h, a2.segment(), n);
-        Silu.forward(a2.segment(), s2.segment(), nOut);
+        act.silu(a2.segment(), s2.segment(), nOut);
         conv2.forward(s2.segment(), outT.segment(), n);
         if (skip == null) {
             Elementwise.add(outT.segment(), x, outT.segment(), nOut);
@@ -107,17 +103,12 @@ public final class ResBlock {
         long nIn = (long) n * in * hw, nOut = (long) n * out * hw;
         MemorySegment ga = gA.segment(), gb = gB.segment(), dtp = dtproj.segment();
         gn1.jvp(x, dx, ga, n);
-        Silu.jvp(a1.segment(), ga, gb, nIn);
+        act.siluBackward(a1.segment(), ga, gb, nIn);
         conv1.jvp(gb, ga, n);
         temb.jvp(de, dtp, n);
-        for (int i = 0; i < n; i++)
-            for (int c = 0; c < out; c++) {
-                float v = dtp.getAtIndex(F, (long) i * out + c);
-                long o = ((long) i * out + c) * hw;
-                for (int p = 0; p < hw; p++) ga.setAtIndex(F, o + p, ga.getAtIndex(F, o + p) + v);
-            }
+        Elementwise.addPlanes(ga, dtp, n * out, hw);
         gn2.jvp(h1.segment(), ga, gb, n);
-        Silu.jvp(a2.segment(), gb, gb, nOut);
+        act.siluBackward(a2.segment(), gb, gb, nOut);
         conv2.jvp(gb, dOut, n);
         if (skip == null) {
             Elementwise.add(dOut, dx, dOut, nOut);
@@ -132,18 +123,14 @@ public final class ResBlock {
         long nIn = (long) n * in * hw, nOut = (long) n * out * hw;
         MemorySegment ga = gA.segment(), gb = gB.segment();
         conv2.backward(s2.segment(), dOut, ga, n);
-        Silu.backward(a2.segment(), ga, ga, nOut);
+        act.siluBackward(a2.segment(), ga, ga, nOut);
         gn2.backward(h1.segment(), ga, gb, n);
         MemorySegment dtp = dtproj.segment();
-        for (int i = 0; i < n; i++)
-            for (int c = 0; c < out; c++) {
-                long o = ((long) i * out + c) * hw;
-                dtp.setAtIndex(F, (long) i * out + c, (float) JvmConv.sum(gb, o, hw));
-            }
+        Elementwise.sumPlanes(gb, dtp, n * out, hw);
         temb.backward(e, dtp, deTmp.segment(), n);
         Elementwise.add(dE, deTmp.segment(), dE, (long) n * tdim);
         conv1.backward(s1.segment(), gb, ga, n);
-        Silu.backward(a1.segment(), ga, ga, nIn);
+        act.siluBackward(a1.segment(), ga, ga, nIn);
         gn1.backward(x, ga, dx, n);
         if (skip == null) {
             Elementwise.add(dx, dOut, dx, nIn);

@@ -2,6 +2,7 @@ package dev.panflow.nn;
 
 import dev.panflow.kernels.ConvKernels;
 import dev.panflow.kernels.Elementwise;
+import dev.panflow.kernels.ParallelKernels;
 import dev.panflow.kernels.Pool;
 import dev.panflow.tensor.Rng;
 import dev.panflow.tensor.Tensor;
@@ -38,6 +39,8 @@ public final class UNet implements FewStepModel {
     private final ResBlock[] down, up;
     private final ResBlock mid;
     private final GroupNorm outNorm;
+    /** SiLU over the output block's activations, split over the pool. */
+    private final ParallelKernels act;
 
     private int cap;
     private int[] labels; // labels of the last forward pass (null = unconditional)
@@ -76,7 +79,8 @@ public final class UNet implements FewStepModel {
         mid = new ResBlock(store, conv, pool, "net.mid", ch[levels - 1], ch[levels - 1], hs[levels - 1], ws_[levels - 1], tdim, g);
         for (int l = levels - 1; l >= 0; l--)
             up[l] = new ResBlock(store, conv, pool, "net.up." + l, ch[l], l == 0 ? ch[0] : ch[l - 1], hs[l], ws_[l], tdim, g);
-        outNorm = new GroupNorm(store, "net.norm_out", ch[0], Math.min(g, ch[0]), hs[0] * ws_[0]);
+        outNorm = new GroupNorm(store, pool, "net.norm_out", ch[0], Math.min(g, ch[0]), hs[0] * ws_[0]);
+        act = new ParallelKernels(pool);
         convOut = new Conv2d(store, conv, "net.conv_out", ch[0], config.imageChannels(), 3, 1, 1, hs[0], ws_[0]);
         store.allocate(ws.arena());
     }
@@ -209,7 +213,7 @@ public final class UNet implements FewStepModel {
             }
         }
         outNorm.forward(h, outNormed.segment(), n);
-        Silu.forward(outNormed.segment(), outAct.segment(), (long) n * ch[0] * hw(0));
+        act.silu(outNormed.segment(), outAct.segment(), (long) n * ch[0] * hw(0));
         convOut.forward(outAct.segment(), output.segment(), n);
         lastX = x;
         return output.segment();
@@ -297,7 +301,7 @@ public final class UNet implements FewStepModel {
             }
         }
         outNorm.jvp(finalIn(), jh, jOutNorm.segment(), n);
-        Silu.jvp(outNormed.segment(), jOutNorm.segment(), jOutNorm.segment(), (long) n * ch[0] * hw(0));
+        act.siluBackward(outNormed.segment(), jOutNorm.segment(), jOutNorm.segment(), (long) n * ch[0] * hw(0));
         convOut.jvp(jOutNorm.segment(), out, n);
     }
 
@@ -307,7 +311,7 @@ public final class UNet implements FewStepModel {
         long n0 = (long) n * ch[0] * hw(0);
         MemorySegment a0 = tmpA[0].segment(), b0 = tmpB[0].segment();
         convOut.backward(outAct.segment(), dOut, a0, n);
-        Silu.backward(outNormed.segment(), a0, a0, n0);
+        act.siluBackward(outNormed.segment(), a0, a0, n0);
         outNorm.backward(finalIn(), a0, b0, n);
         MemorySegment es = e.segment(), de = dE.segment();
         // up path, in reverse: level 0 first

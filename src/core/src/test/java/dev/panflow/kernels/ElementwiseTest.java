@@ -48,6 +48,24 @@ class ElementwiseTest {
     }
 
     @Test
+    void planeShiftAndPlaneSumsMatchScalar() {
+        SplittableRandom rnd = new SplittableRandom(12);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int hw : RAGGED)
+                for (int planes : new int[] {1, 3, 10}) {
+                    long n = (long) planes * hw;
+                    MemorySegment x = random(arena, n, rnd, -3, 3), v = random(arena, planes, rnd, -1, 1);
+                    MemorySegment a = copyOf(arena, x), b = copyOf(arena, x);
+                    Elementwise.addPlanes(a, v, planes, hw); ElementwiseScalar.addPlanes(b, v, planes, hw);
+                    assertBitwiseEqual(a, b, n + 16, "addPlanes " + planes + "×" + hw); // slack untouched too
+                    MemorySegment sv = alloc(arena, planes), ss = alloc(arena, planes);
+                    Elementwise.sumPlanes(x, sv, planes, hw); ElementwiseScalar.sumPlanes(x, ss, planes, hw);
+                    assertClose(sv, ss, planes, 1e-5 * Math.sqrt(hw), "sumPlanes " + planes + "×" + hw);
+                }
+        }
+    }
+
+    @Test
     void biasAndSumRows() {
         SplittableRandom rnd = new SplittableRandom(11);
         try (Arena arena = Arena.ofConfined()) {

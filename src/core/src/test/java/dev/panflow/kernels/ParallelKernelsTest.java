@@ -58,6 +58,9 @@ class ParallelKernelsTest {
                     par.siluBackward(y, dy, d1, n);
                     Elementwise.siluBackward(y, dy, d2, n);
                     assertBitwiseEqual(d1, d2, n + 16, "siluBackward " + what);
+                    par.silu(dy, d1, n);
+                    Elementwise.silu(dy, d2, n);
+                    assertBitwiseEqual(d1, d2, n + 16, "silu " + what);
 
                     MemorySegment p1 = random(arena, n, rnd, -1, 1), p2 = copyOf(arena, p1);
                     MemorySegment m1 = alloc(arena, n), m2 = alloc(arena, n), v1 = alloc(arena, n), v2 = alloc(arena, n);

@@ -84,6 +84,37 @@ class ConvLayersTest {
         }
     }
 
+    /** Split over a 2-thread pool, the group norm gives the single thread's bits (dγ, dβ summed in image order). */
+    @Test
+    void groupNormIsIndependentOfThreads() {
+        int c = 8, g = 4, hw = 49, n = 48; // 192 slots: two chunks of 98-value groups
+        try (Workspace ws = new Workspace(); Pool pool = new Pool(2)) {
+            Rng rng = new Rng(3);
+            ParamStore p1 = new ParamStore(), p2 = new ParamStore();
+            GroupNorm one = new GroupNorm(p1, "gn", c, g, hw), two = new GroupNorm(p2, pool, "gn", c, g, hw);
+            p1.allocate(ws.arena());
+            p2.allocate(ws.arena());
+            rng.fillUniform(one.gamma.value().segment(), c, 0.5f, 1.5f);
+            rng.fillUniform(one.beta.value().segment(), c, -0.5f, 0.5f);
+            two.gamma.value().segment().copyFrom(one.gamma.value().segment());
+            two.beta.value().segment().copyFrom(one.beta.value().segment());
+            Tensor x = rand(ws, rng, -2, 3, n, c, hw), dy = rand(ws, rng, -1, 1, n, c, hw);
+            Tensor y1 = ws.tensor(n, c, hw), y2 = ws.tensor(n, c, hw), dx1 = ws.tensor(n, c, hw), dx2 = ws.tensor(n, c, hw);
+            one.forward(x.segment(), y1.segment(), n);
+            two.forward(x.segment(), y2.segment(), n);
+            one.backward(x.segment(), dy.segment(), dx1.segment(), n);
+            two.backward(x.segment(), dy.segment(), dx2.segment(), n);
+            for (int i = 0; i < x.size(); i++) {
+                assertEquals(Float.floatToRawIntBits(y1.get(i)), Float.floatToRawIntBits(y2.get(i)), "y " + i);
+                assertEquals(Float.floatToRawIntBits(dx1.get(i)), Float.floatToRawIntBits(dx2.get(i)), "dx " + i);
+            }
+            for (int i = 0; i < c; i++) {
+                assertEquals(one.gamma.grad().get(i), two.gamma.grad().get(i), 0f, "dγ " + i);
+                assertEquals(one.beta.grad().get(i), two.beta.grad().get(i), 0f, "dβ " + i);
+            }
+        }
+    }
+
     @Test
     void resBlockGradients() {
         for (int out : new int[] {4, 6})

@@ -73,6 +73,24 @@ class UNetTrainerTest {
         }
     }
 
+    /** One kernel thread or two: the same weights bit for bit (batch 64, so the group norms and SiLUs split). */
+    @Test
+    void threadCountLeavesTheBits(@TempDir Path dir) throws Exception {
+        TrainConfig c64 = new TrainConfig("fashion-mnist", "ot", 32, 2, "sinusoidal", 4, 64, 3, 3e-3f, LrSchedule.COSINE, 1, 0f, 0.9f, 1f, 3, 0,
+                TimeSampling.LOGIT_NORMAL, 0f);
+        float[][] weights = new float[2][];
+        try (Arena arena = Arena.ofShared()) {
+            FashionMnist data = tinySet(dir, arena);
+            for (int threads = 1; threads <= 2; threads++)
+                try (Pool pool = new Pool(threads); JvmConv conv = new JvmConv(pool);
+                     CfmTrainer t = new CfmTrainer(c64, SPEC, data, Paths.byName("ot"), pool, conv)) {
+                    for (int i = 0; i < 3; i++) t.trainStep();
+                    weights[threads - 1] = t.model.params().values().toArray();
+                }
+        }
+        assertArrayEquals(weights[0], weights[1]);
+    }
+
     /** A conditional model with OT pairing within each class over a coupling batch of 3 batches resumes bit for bit. */
     @Test
     void conditionalWithinClassOtOverACouplingBatchResumesBitForBit(@TempDir Path dir) throws Exception {

@@ -1,0 +1,159 @@
+package dev.panflow.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Group normalisation over NCHW with the Vector API, one slot (an image's group of C/G channels,
+ * slot = image · groups + group, stored contiguously) at a time; {@link GroupNormScalar} is the
+ * plain twin. The mean comes first and the variance from a second pass over x − μ (the group
+ * fits in L1), so large means do not cancel; every output is computed from x − μ too. Group sums
+ * run in float lanes (a group holds a few thousand values) and are folded into doubles. Each
+ * helper holds one vector loop and returns a scalar: vectors never cross a call or a loop merge
+ * (see {@link Elementwise#sum}). Results do not depend on how a caller splits the slots.
+ */
+public final class GroupNormKernels {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private GroupNormKernels() {}
+
+    private static FloatVector load(MemorySegment s, long i) { return FloatVector.fromMemorySegment(S, s, 4L * i, NO); }
+
+    /** {@link GroupNormScalar#forward}, vectorised. */
+    public static void forward(MemorySegment x, MemorySegment y, MemorySegment gamma, MemorySegment beta, double[] mean, double[] rstd,
+                               int channels, int groups, int hw, int from, int to) {
+        int cg = channels / groups;
+        long m = (long) cg * hw;
+        for (int slot = from; slot < to; slot++) {
+            int g = slot % groups;
+            long base = (long) slot * m;
+            double mu = sum(x, base, m) / m;
+            float muF = (float) mu;
+            double var = sumSquaredDeviation(x, base, m, muF) / m;
+            double r = 1 / Math.sqrt(var + GroupNormScalar.EPS);
+            mean[slot] = mu;
+            rstd[slot] = r;
+            for (int c = 0; c < cg; c++) {
+                int ch = g * cg + c;
+                // y = γ r (x − μ) + β
+                shiftScale(x, y, base + (long) c * hw, hw, muF, (float) (gamma.getAtIndex(F, ch) * r), beta.getAtIndex(F, ch));
+            }
+        }
+    }
+
+    /** {@link GroupNormScalar#jvp}, vectorised. */
+    public static void jvp(MemorySegment x, MemorySegment dx, MemorySegment dy, MemorySegment gamma, double[] mean, double[] rstd,
+                           int channels, int groups, int hw, int from, int to) {
+        int cg = channels / groups;
+        long m = (long) cg * hw;
+        for (int slot = from; slot < to; slot++) {
+            int g = slot % groups;
+            long base = (long) slot * m;
+            double mu = mean[slot], r = rstd[slot];
+            float muF = (float) mu;
+            double md = sum(dx, base, m) / m, mdx = dotDeviation(dx, x, base, m, muF) * r / m;
+            for (int c = 0; c < cg; c++) {
+                double gr = gamma.getAtIndex(F, g * cg + c) * r;
+                // ẏ = γr ẋ − γr² mean(x̂ẋ)·(x − μ) − γr mean(ẋ)
+                combine(dx, x, dy, base + (long) c * hw, hw, muF, (float) gr, (float) (-gr * r * mdx), (float) (-gr * md));
+            }
+        }
+    }
+
+    /** {@link GroupNormScalar#backward}, vectorised. */
+    public static void backward(MemorySegment x, MemorySegment dy, MemorySegment dx, MemorySegment gamma, double[] mean, double[] rstd,
+                                double[] dGamma, double[] dBeta, int channels, int groups, int hw, int from, int to) {
+        int cg = channels / groups;
+        long m = (long) cg * hw;
+        for (int slot = from; slot < to; slot++) {
+            int g = slot % groups;
+            long base = (long) slot * m;
+            int row = slot / groups * channels;
+            double mu = mean[slot], r = rstd[slot];
+            float muF = (float) mu;
+            double sumG = 0, sumGx = 0;
+            for (int c = 0; c < cg; c++) {
+                int ch = g * cg + c;
+                long o = base + (long) c * hw;
+                double s1 = sum(dy, o, hw), s2 = dotDeviation(dy, x, o, hw, muF) * r;
+                double gm = gamma.getAtIndex(F, ch);
+                dBeta[row + ch] = s1;
+                dGamma[row + ch] = s2;
+                sumG += gm * s1;
+                sumGx += gm * s2;
+            }
+            double mg = sumG / m, mgx = sumGx / m;
+            for (int c = 0; c < cg; c++) {
+                double gm = gamma.getAtIndex(F, g * cg + c);
+                // dx = rγ dy − r² mean(g x̂)·(x − μ) − r mean(g)
+                combine(dy, x, dx, base + (long) c * hw, hw, muF, (float) (r * gm), (float) (-r * r * mgx), (float) (-r * mg));
+            }
+        }
+    }
+
+    /** Σ x[off … off+len). */
+    static float sum(MemorySegment x, long off, long len) {
+        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
+        long i = off, end = off + len, b2 = off + len - len % (2L * L);
+        for (; i < b2; i += 2L * L) {
+            s0 = s0.add(load(x, i));
+            s1 = s1.add(load(x, i + L));
+        }
+        float s = LaneSum.of(s0.add(s1));
+        for (; i < end; i++) s += x.getAtIndex(F, i);
+        return s;
+    }
+
+    /** Σ (x − μ)² over [off, off+len). */
+    static float sumSquaredDeviation(MemorySegment x, long off, long len, float mu) {
+        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), vm = FloatVector.broadcast(S, mu);
+        long i = off, end = off + len, b2 = off + len - len % (2L * L);
+        for (; i < b2; i += 2L * L) {
+            FloatVector d0 = load(x, i).sub(vm), d1 = load(x, i + L).sub(vm);
+            s0 = d0.fma(d0, s0);
+            s1 = d1.fma(d1, s1);
+        }
+        float s = LaneSum.of(s0.add(s1));
+        for (; i < end; i++) {
+            float d = x.getAtIndex(F, i) - mu;
+            s = Math.fma(d, d, s);
+        }
+        return s;
+    }
+
+    /** Σ a·(x − μ) over [off, off+len). */
+    static float dotDeviation(MemorySegment a, MemorySegment x, long off, long len, float mu) {
+        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), vm = FloatVector.broadcast(S, mu);
+        long i = off, end = off + len, b2 = off + len - len % (2L * L);
+        for (; i < b2; i += 2L * L) {
+            s0 = load(a, i).fma(load(x, i).sub(vm), s0);
+            s1 = load(a, i + L).fma(load(x, i + L).sub(vm), s1);
+        }
+        float s = LaneSum.of(s0.add(s1));
+        for (; i < end; i++) s = Math.fma(a.getAtIndex(F, i), x.getAtIndex(F, i) - mu, s);
+        return s;
+    }
+
+    /** y = a·(x − μ) + b over [off, off+len). */
+    static void shiftScale(MemorySegment x, MemorySegment y, long off, long len, float mu, float a, float b) {
+        FloatVector vm = FloatVector.broadcast(S, mu), va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
+        long i = off, end = off + len, bound = off + len - len % L;
+        for (; i < bound; i += L) load(x, i).sub(vm).fma(va, vb).intoMemorySegment(y, 4L * i, NO);
+        for (; i < end; i++) y.setAtIndex(F, i, Math.fma(x.getAtIndex(F, i) - mu, a, b));
+    }
+
+    /** out = a·d + b·(x − μ) + c over [off, off+len); out may alias d. */
+    static void combine(MemorySegment d, MemorySegment x, MemorySegment out, long off, long len, float mu, float a, float b, float c) {
+        FloatVector vm = FloatVector.broadcast(S, mu), va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b),
+                vc = FloatVector.broadcast(S, c);
+        long i = off, end = off + len, bound = off + len - len % L;
+        for (; i < bound; i += L) load(d, i).fma(va, load(x, i).sub(vm).fma(vb, vc)).intoMemorySegment(out, 4L * i, NO);
+        for (; i < end; i++) out.setAtIndex(F, i, Math.fma(d.getAtIndex(F, i), a, Math.fma(x.getAtIndex(F, i) - mu, b, c)));
+    }
+}
