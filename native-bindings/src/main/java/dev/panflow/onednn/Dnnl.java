@@ -1,6 +1,8 @@
 package dev.panflow.onednn;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -13,7 +15,7 @@ import java.util.List;
 
 /**
  * Hand-written FFM downcalls to the oneDNN 2.6 C API ({@code libdnnl.so.2}, Debian
- * {@code libdnnl2}) — only what convolutions need. Sizes and enum values below are those of the
+ * {@code libdnnl2}) — only what convolutions and the dense layers' GEMM need. Sizes and enum values below are those of the
  * installed headers; {@code DnnlLayoutTest} checks each against a C program built with gcc.
  */
 final class Dnnl {
@@ -49,6 +51,13 @@ final class Dnnl {
     final MethodHandle primitiveDescCreate, primitiveDescQuery, primitiveDescQueryMd, primitiveDescDestroy;
     final MethodHandle reorderPrimitiveDescCreate;
     final MethodHandle primitiveCreate, primitiveExecute, primitiveDestroy;
+    /**
+     * dnnl_sgemm(char transa, char transb, dim M, N, K, float alpha, const float *A, dim lda,
+     * const float *B, dim ldb, float beta, float *C, dim ldc): row-major, like cblas. The three
+     * pointers are declared as 64-bit integers (the same register class in the x86-64 ABI) so the
+     * hot path passes {@code address() + offset} and makes no slice object per call.
+     */
+    final MethodHandle sgemm;
     /** omp_set_num_threads of the OpenMP runtime oneDNN 2.6 (Debian) is built with; null if not found. */
     final MethodHandle ompSetNumThreads;
 
@@ -92,6 +101,8 @@ final class Dnnl {
         primitiveCreate = lib.downcall("dnnl_primitive_create", FunctionDescriptor.of(I, A, A));
         primitiveExecute = lib.downcall("dnnl_primitive_execute", FunctionDescriptor.of(I, A, A, I, A));
         primitiveDestroy = lib.downcall("dnnl_primitive_destroy", FunctionDescriptor.of(I, A));
+        sgemm = lib.downcall("dnnl_sgemm", FunctionDescriptor.of(I, JAVA_BYTE, JAVA_BYTE, L, L, L, JAVA_FLOAT, L, L, L, L,
+                JAVA_FLOAT, L, L));
         // libdnnl.so.2 links libgomp: the symbol is found once oneDNN is loaded.
         ompSetNumThreads = Linker.nativeLinker().defaultLookup().find("omp_set_num_threads")
                 .or(() -> java.lang.foreign.SymbolLookup.loaderLookup().find("omp_set_num_threads"))
@@ -185,6 +196,18 @@ final class Dnnl {
             throw rethrow(t);
         }
         check(s, "dnnl_stream_wait");
+    }
+
+    /** C = alpha·op(A)·op(B) + beta·C over raw addresses (see {@link #sgemm}); throws unless dnnl_success. */
+    void sgemm(byte transA, byte transB, long m, long n, long k, float alpha, long a, long lda, long b, long ldb,
+               float beta, long c, long ldc) {
+        int s;
+        try {
+            s = (int) sgemm.invokeExact(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (s != SUCCESS) check(s, "dnnl_sgemm");
     }
 
     void setThreads(int threads) {

@@ -391,7 +391,7 @@ public final class Flow implements AutoCloseable {
                             : Sampler.onJvm(net, options.collective());
                 } else {
                     conv = null;
-                    Mlp mlp = new Mlp(meta.mlpConfig(), pool, ws);
+                    Mlp mlp = new Mlp(meta.mlpConfig(), pool, ws, backend.denseGemm(pool, bo));
                     Checkpoint.loadWeights(mlp.params(), meta.weights(), source);
                     model = new MlpModel(mlp, ws);
                     sampler = meta.objective().fewStep() ? fewStepSampler(mlp, meta.objective(), options.collective())

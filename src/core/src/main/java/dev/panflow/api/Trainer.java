@@ -109,7 +109,8 @@ public final class Trainer implements AutoCloseable {
         try {
             p = new Pool(b.threads);
             c = spec.isUnet() ? backend.convolutions(p, new BackendOptions(b.libraryDir)) : null;
-            t = new CfmTrainer(cfg, spec, data.source, path, p, c, coll, objective);
+            t = new CfmTrainer(cfg, spec, data.source, path, p, c, coll, objective,
+                    spec.isUnet() ? null : backend.denseGemm(p, new BackendOptions(b.libraryDir)));
             if (b.classWeight != null && !b.conditional)
                 throw new InvalidParameterException("classWeight applies to a conditional model only", "classWeight", "conditional");
             if (b.couplingBatch != 0 && cname.equals("independent"))

@@ -2,6 +2,7 @@ package dev.panflow.backend;
 
 import dev.panflow.dist.Collective;
 import dev.panflow.kernels.ConvKernels;
+import dev.panflow.kernels.DenseGemm;
 import dev.panflow.kernels.Pool;
 import dev.panflow.nn.Mlp;
 import dev.panflow.sampling.FlowSampler;
@@ -24,6 +25,12 @@ public interface Backend {
 
     /** The convolution kernels a U-Net runs on; close them when done. */
     ConvKernels convolutions(Pool pool, BackendOptions options);
+
+    /**
+     * The GEMM of an MLP's dense layers when they run on the host: the backend's own (e.g.
+     * oneDNN's), or null for the JVM's. Bias, SiLU and the rest of the step stay on the JVM.
+     */
+    default DenseGemm denseGemm(Pool pool, BackendOptions options) { return null; }
 
     /** True if the backend runs an MLP's dense layers itself; else the MLP runs on the JVM and only convolutions differ. */
     default boolean runsMlp() { return false; }

@@ -1,8 +1,9 @@
 package dev.panflow.nn;
 
+import dev.panflow.kernels.DenseGemm;
 import dev.panflow.kernels.Elementwise;
 import dev.panflow.kernels.Gemm;
-import dev.panflow.kernels.MatMul;
+import dev.panflow.kernels.JvmDense;
 import dev.panflow.kernels.ParallelKernels;
 import dev.panflow.kernels.Pool;
 import dev.panflow.tensor.Rng;
@@ -10,22 +11,31 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Dense layer y = x·W + b with W stored [in × out] (so the forward pass is a plain A·B and
- * the backward passes are Aᵀ·B and A·Bᵀ, the three layouts of {@link MatMul}).
+ * the backward passes are Aᵀ·B and A·Bᵀ, the three layouts of {@link DenseGemm}). The GEMM is
+ * the JVM's unless a backend supplies one; bias and SiLU run after a native GEMM.
  */
 public final class Linear {
     public final int in;
     public final int out;
     public final Param weight;
     public final Param bias;
-    private final MatMul mm;
+    private final DenseGemm mm;
+    /** The JVM's GEMM: its packed-W forms and fused epilogues apply. */
+    private final boolean jvm;
     private final ParallelKernels ops;
 
     public Linear(ParamStore store, Pool pool, String name, int in, int out) {
+        this(store, pool, name, in, out, null);
+    }
+
+    /** With the dense GEMM {@code gemm} (null: the JVM's on {@code pool}). */
+    public Linear(ParamStore store, Pool pool, String name, int in, int out, DenseGemm gemm) {
         this.in = in;
         this.out = out;
         this.weight = store.declare(name + ".weight", in, out);
         this.bias = store.declare(name + ".bias", out);
-        this.mm = new MatMul(pool);
+        this.mm = gemm == null ? new JvmDense(pool) : gemm;
+        this.jvm = mm.jvmKernels();
         this.ops = new ParallelKernels(pool);
     }
 
@@ -62,19 +72,22 @@ public final class Linear {
 
     /** Packs W for {@link #forwardRows}/{@link #forwardSiluRows} with {@code prepacked}; call after W changed. */
     void prepackForward() {
+        if (!jvm) return;
         if (packedW == null) packedW = new float[Gemm.packedSize(in, out)];
         Gemm.packWhole(weight.value().segment(), false, in, out, packedW);
     }
 
     /** Packs Wᵀ for {@link #backwardInputRows} with {@code prepacked}. */
     void prepackBackward() {
+        if (!jvm) return;
         if (packedWt == null) packedWt = new float[Gemm.packedSize(out, in)];
         Gemm.packWhole(weight.value().segment(), true, out, in, packedWt);
     }
 
     /** Rows [r0, r1) of y = x·W + b ({@code prepacked}: W as packed by the last {@link #prepackForward}). */
     void forwardRows(MemorySegment x, MemorySegment y, int r0, int r1, boolean prepacked) {
-        if (prepacked) Gemm.nnPacked(x, packedW, y, out, in, r0, r1);
+        if (!jvm) mm.nnRows(x, weight.value().segment(), y, r1, out, in, r0, r1);
+        else if (prepacked) Gemm.nnPacked(x, packedW, y, out, in, r0, r1);
         else Gemm.nn(x, weight.value().segment(), y, r1, out, in, false, r0, r1);
         Elementwise.addBias(y, bias.value().segment(), r0, r1, out);
     }
@@ -84,9 +97,14 @@ public final class Linear {
      * kept). Inference (post = pre) runs bias + SiLU in the GEMM's epilogue: 2–4 % faster
      * sampling. Training (pre kept) runs them after the GEMM: fused was not faster there
      * (level to a few % slower in the 2026-11-26 runs, bench/README "Panflow vs PyTorch").
-     * The same bits either way.
+     * The same bits either way. A native GEMM: bias and SiLU in one pass after it.
      */
     void forwardSiluRows(MemorySegment x, MemorySegment pre, MemorySegment post, int r0, int r1, boolean prepacked) {
+        if (!jvm) {
+            mm.nnRows(x, weight.value().segment(), pre, r1, out, in, r0, r1);
+            Elementwise.biasSilu(pre, bias.value().segment(), post, r0, r1, out);
+            return;
+        }
         if (post.equals(pre)) {
             if (prepacked) Gemm.nnPackedBiasSilu(x, packedW, bias.value().segment(), pre, post, out, in, r0, r1);
             else Gemm.nnBiasSilu(x, weight.value().segment(), bias.value().segment(), pre, post, r1, out, in, r0, r1, 0, out);
@@ -99,7 +117,8 @@ public final class Linear {
 
     /** Rows [r0, r1) of dx = dy·Wᵀ ({@code prepacked}: Wᵀ as packed by the last {@link #prepackBackward}). */
     void backwardInputRows(MemorySegment dy, MemorySegment dx, int r0, int r1, boolean prepacked) {
-        if (prepacked) Gemm.nnPacked(dy, packedWt, dx, in, out, r0, r1);
+        if (!jvm) mm.ntRows(dy, weight.value().segment(), dx, r1, in, out, r0, r1);
+        else if (prepacked) Gemm.nnPacked(dy, packedWt, dx, in, out, r0, r1);
         else Gemm.nt(dy, weight.value().segment(), dx, r1, in, out, false, r0, r1);
     }
 
@@ -108,7 +127,8 @@ public final class Linear {
      * and dL/db = Σ_rows dy too when {@code withBias}.
      */
     void weightGradRows(MemorySegment x, MemorySegment dy, int rows, int w0, int w1, boolean withBias) {
-        Gemm.tn(x, dy, weight.grad().segment(), in, out, rows, false, w0, w1);
+        if (jvm) Gemm.tn(x, dy, weight.grad().segment(), in, out, rows, false, w0, w1);
+        else mm.tnRows(x, dy, weight.grad().segment(), in, out, rows, w0, w1);
         if (withBias) Elementwise.sumRows(dy, bias.grad().segment(), rows, out, false);
     }
 

@@ -1,5 +1,6 @@
 package dev.panflow.nn;
 
+import dev.panflow.kernels.DenseGemm;
 import dev.panflow.kernels.Elementwise;
 import dev.panflow.kernels.ParallelKernels;
 import dev.panflow.kernels.Pool;
@@ -26,6 +27,7 @@ public final class Mlp {
     private final int inWidth;
     private final ParallelKernels ops;
     private final Pool pool;
+    private final String gemmName;
     /**
      * Layers small enough that a training step is dominated by per-call overhead (thread
      * hand-offs per layer): then forward and backward split the batch rows over the pool once per
@@ -45,7 +47,16 @@ public final class Mlp {
     static final int ROW_SPLIT_MAX_WIDTH = 256;
 
     public Mlp(MlpConfig config, Pool pool, Workspace ws) {
+        this(config, pool, ws, null);
+    }
+
+    /**
+     * With the dense layers' GEMM {@code gemm} (null: the JVM's, each layer its own on {@code pool}),
+     * e.g. a backend's native one; it is then shared by all layers, so one caller at a time.
+     */
+    public Mlp(MlpConfig config, Pool pool, Workspace ws, DenseGemm gemm) {
         this.config = config;
+        this.gemmName = gemm == null ? "jvm" : gemm.name();
         this.pool = pool;
         this.embedding = config.embedding();
         this.inWidth = config.dim() + config.timeInputs() * embedding.width();
@@ -54,7 +65,7 @@ public final class Mlp {
         for (int i = 0; i <= config.layers(); i++) {
             int in = i == 0 ? inWidth : config.hidden();
             int out = i == config.layers() ? config.dim() : config.hidden();
-            linears[i] = new Linear(store, pool, "net." + i, in, out);
+            linears[i] = new Linear(store, pool, "net." + i, in, out, gemm);
         }
         store.allocate(ws.arena());
         rowSplit = pool != null && config.hidden() <= ROW_SPLIT_MAX_WIDTH && inWidth <= ROW_SPLIT_MAX_WIDTH
@@ -92,6 +103,9 @@ public final class Mlp {
 
     /** Tests: off runs every pass layer by layer (each layer split over the pool), the reference. */
     void setRowSplit(boolean on) { rowSplit = on && pool != null && config.layers() >= 1; }
+
+    /** Who runs the dense layers' GEMMs ("jvm", "onednn"). */
+    public String gemmName() { return gemmName; }
 
     /** The pool the layers run on (may be null). */
     public Pool pool() { return pool; }

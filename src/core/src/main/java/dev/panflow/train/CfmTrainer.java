@@ -6,6 +6,7 @@ import dev.panflow.data.ImageDataSource;
 import dev.panflow.dist.Collective;
 import dev.panflow.dist.RowSplit;
 import dev.panflow.kernels.ConvKernels;
+import dev.panflow.kernels.DenseGemm;
 import dev.panflow.kernels.Pool;
 import dev.panflow.nn.AdamW;
 import dev.panflow.nn.Ema;
@@ -88,6 +89,12 @@ public final class CfmTrainer implements StepEngine {
      */
     public CfmTrainer(TrainConfig config, ModelSpec spec, DataSource data, AffinePath path, Pool pool, ConvKernels conv,
                       Collective collective, Objective objective) {
+        this(config, spec, data, path, pool, conv, collective, objective, null);
+    }
+
+    /** {@code dense} runs the MLP's dense-layer GEMMs (null: the JVM's; unused by the U-Net). */
+    public CfmTrainer(TrainConfig config, ModelSpec spec, DataSource data, AffinePath path, Pool pool, ConvKernels conv,
+                      Collective collective, Objective objective, DenseGemm dense) {
         this.config = config;
         this.objective = objective;
         if (objective.fewStep()) {
@@ -119,7 +126,7 @@ public final class CfmTrainer implements StepEngine {
             this.model = new UNet(spec.unet(img.channels(), img.height(), img.width(), config.frequencies(), img.classes())
                     .withTimeInputs(objective.timeInputs()), conv, pool, ws);
         } else {
-            this.mlp = new Mlp(config.mlp(dim).withTimeInputs(objective.timeInputs()), pool, ws);
+            this.mlp = new Mlp(config.mlp(dim).withTimeInputs(objective.timeInputs()), pool, ws, dense);
             this.model = new MlpModel(mlp, ws);
         }
         model.init(rng);
