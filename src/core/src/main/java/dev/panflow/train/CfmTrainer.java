@@ -315,7 +315,7 @@ public final class CfmTrainer implements StepEngine {
     }
 
     @Override
-    public String where() { return "jvm"; }
+    public String where() { return mlp == null || mlp.gemmName().equals("jvm") ? "jvm" : "jvm, dense layers on " + mlp.gemmName(); }
 
     /** How x0 and x1 are paired in each batch (independent unless set; not used for paired data). */
     public Coupling coupling() { return coupling; }

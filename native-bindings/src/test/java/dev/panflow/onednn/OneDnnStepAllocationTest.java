@@ -1,0 +1,54 @@
+package dev.panflow.onednn;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panflow.data.Datasets;
+import dev.panflow.kernels.Pool;
+import dev.panflow.path.Paths;
+import dev.panflow.train.CfmTrainer;
+import dev.panflow.train.LrSchedule;
+import dev.panflow.train.ModelSpec;
+import dev.panflow.train.Objective;
+import dev.panflow.train.TimeSampling;
+import dev.panflow.train.TrainConfig;
+import java.lang.foreign.Arena;
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A warmed-up training step with the dense layers on oneDNN allocates nothing on the heap: the
+ * downcalls pass addresses, not slices. In a JVM of its own (tag "isolated", as the core's
+ * TrainStepAllocationTest, for the same reason: C2's profiles). Needs libdnnl.so.2.
+ */
+@Tag("isolated")
+class OneDnnStepAllocationTest {
+    @Test
+    void rowSplitStepAllocatesNothing() {
+        steadyState(128); // the bench's small case: row pieces over both threads, row forms on one OpenMP thread each
+    }
+
+    @Test
+    void layerByLayerStepAllocatesNothing() {
+        steadyState(320); // wider than the row split takes: whole products on the run's OpenMP threads
+    }
+
+    private static void steadyState(int hidden) {
+        TrainConfig cfg = new TrainConfig("checkerboard", "ot", hidden, 3, "concat", 1, 256, Long.MAX_VALUE / 2, 1e-3f,
+                LrSchedule.CONSTANT, 0, 0f, 0f, 0f, 0, 0, TimeSampling.UNIFORM, 0f);
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long me = Thread.currentThread().threadId();
+        try (Arena arena = Arena.ofShared(); Pool pool = new Pool(2);
+             CfmTrainer tr = new CfmTrainer(cfg, ModelSpec.MLP, Datasets.open("checkerboard", arena), Paths.byName("ot"), pool, null,
+                     dev.panflow.dist.Collective.SINGLE, Objective.CFM, OneDnnDense.open(2))) {
+            long perStep = Long.MAX_VALUE;
+            long deadline = System.nanoTime() + 60_000_000_000L; // bounds only code that really allocates
+            while (perStep >= 64 && System.nanoTime() < deadline) {
+                long before = mx.getThreadAllocatedBytes(me);
+                for (int i = 0; i < 200; i++) tr.trainStep();
+                perStep = (mx.getThreadAllocatedBytes(me) - before) / 200;
+            }
+            assertTrue(perStep < 64, "a warmed-up training step still allocated " + perStep + " bytes on the heap");
+        }
+    }
+}
