@@ -20,4 +20,7 @@ public final class OneDnnBackend implements Backend {
 
     @Override
     public DenseGemm denseGemm(Pool pool, BackendOptions options) { return OneDnnDense.open(pool == null ? 1 : pool.threads()); }
+
+    @Override
+    public boolean suppliesDenseGemm() { return true; }
 }

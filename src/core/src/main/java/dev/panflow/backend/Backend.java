@@ -32,6 +32,9 @@ public interface Backend {
      */
     default DenseGemm denseGemm(Pool pool, BackendOptions options) { return null; }
 
+    /** True if {@link #denseGemm} gives a GEMM of the backend's own (known without opening its library). */
+    default boolean suppliesDenseGemm() { return false; }
+
     /** True if the backend runs an MLP's dense layers itself; else the MLP runs on the JVM and only convolutions differ. */
     default boolean runsMlp() { return false; }
 

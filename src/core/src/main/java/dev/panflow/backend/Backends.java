@@ -31,6 +31,9 @@ public final class Backends {
         return m;
     }
 
+    /** Every backend known, the core's first. */
+    public static java.util.Collection<Backend> all() { return java.util.Collections.unmodifiableCollection(ALL.values()); }
+
     /** The names accepted, for help texts ("jvm, scalar, onednn, cuda"). */
     public static String names() { return String.join(", ", ALL.keySet()); }
 
