@@ -3,7 +3,8 @@
 
 On a machine shared with other work, a side's median moves with whatever else ran during its
 repeats; its fastest repeat is the least disturbed estimate of what it can do. Prints, per case,
-each side's best rate (units per second of its fastest repeat over all rounds) and the ratios.
+each side's best rate (units per second of its fastest repeat over all rounds) and the ratios;
+Panflow --backend onednn (side "onednn") gets its own columns when the file has it.
 
   bench/compare_best.py results.jsonl
 """
@@ -29,18 +30,18 @@ def main(path):
         unit = STEPS[r["hidden"]] if r["what"] == "train_step" else r["batch"]
         rate = unit / min(r["repeat_s"])
         best[label][r["side"]] = max(best[label].get(r["side"], 0.0), rate)
-    base = any("base" in b for b in best.values())
-    print("| case | " + ("Panflow before, best | " if base else "") + "Panflow, best | PyTorch, best | "
-          + ("ratio before | " if base else "") + "ratio |")
-    print("| --- | " + "---: | " * (5 if base else 3))
+    sides = [c for c in ("base", "panflow", "onednn") if any(c in x for x in best.values())]
+    names = {"base": "Panflow before", "panflow": "Panflow", "onednn": "Panflow onednn"}
+    print("| case | " + " | ".join(names[c] + ", best" for c in sides) + " | PyTorch, best | "
+          + " | ".join("ratio" + names[c][7:] for c in sides) + " |")
+    print("| --- | " + "---: | " * (2 * len(sides) + 1))
     for label in CASES.values():
         b = best.get(label)
         if not b or "torch" not in b or "panflow" not in b:
             continue
-        row = [label] + (["%.1f" % b.get("base", 0)] if base else []) + ["%.1f" % b["panflow"], "%.1f" % b["torch"]]
-        row += (["%.2f×" % (b.get("base", 0) / b["torch"])] if base else []) + ["%.2f×" % (b["panflow"] / b["torch"])]
+        row = [label] + ["%.1f" % b.get(c, 0) for c in sides] + ["%.1f" % b["torch"]]
+        row += ["%.2f×" % (b.get(c, 0) / b["torch"]) for c in sides]
         print("| " + " | ".join(row) + " |")
-
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
