@@ -24,4 +24,12 @@ class BackendOptionTest {
         assertEquals(0, run.code(), run.err());
         assertTrue(run.err().contains("this MLP runs on the JVM"), run.err());
     }
+
+    @Test
+    void onednnRunsAnMlpsDenseLayers(@TempDir Path dir) {
+        CliTest.Run run = CliTest.run("train", "--backend", "onednn", "--hidden", "8", "--layers", "1", "--batch", "16",
+                "--steps", "2", "--samples", "0", "--threads", "1", "--out", dir.toString());
+        assertEquals(0, run.code(), run.err());
+        assertTrue(!run.err().contains("this MLP runs on the JVM") && run.err().contains("backend: jvm, dense layers on onednn"), run.err());
+    }
 }
