@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -217,7 +216,7 @@ public final class Elementwise {
             s2 = s2.add(load(x, i + 2 * L));
             s3 = s3.add(load(x, i + 3 * L));
         }
-        return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        return LaneSum.of(s0.add(s1).add(s2.add(s3)));
     }
 
     /** Σ x² (blocked like {@link #sum}). */
@@ -238,7 +237,7 @@ public final class Elementwise {
             s2 = v2.fma(v2, s2);
             s3 = v3.fma(v3, s3);
         }
-        return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        return LaneSum.of(s0.add(s1).add(s2.add(s3)));
     }
 
     /** Σ a·b (blocked like {@link #sum}). */
@@ -258,7 +257,7 @@ public final class Elementwise {
             s2 = load(a, i + 2 * L).fma(load(b, i + 2 * L), s2);
             s3 = load(a, i + 3 * L).fma(load(b, i + 3 * L), s3);
         }
-        return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        return LaneSum.of(s0.add(s1).add(s2.add(s3)));
     }
 
     /**
@@ -331,7 +330,7 @@ public final class Elementwise {
                 s = d.fma(d, s);
                 store(d.mul(g2), grad, i);
             }
-            total += s.reduceLanes(VectorOperators.ADD);
+            total += LaneSum.of(s);
         }
         for (; i < n; i++) {
             float d = get(pred, i) - get(target, i);

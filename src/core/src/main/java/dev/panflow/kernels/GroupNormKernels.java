@@ -11,9 +11,10 @@ import jdk.incubator.vector.VectorSpecies;
  * slot = image · groups + group, stored contiguously) at a time; {@link GroupNormScalar} is the
  * plain twin. The mean comes first and the variance from a second pass over x − μ (the group
  * fits in L1), so large means do not cancel; every output is computed from x − μ too. Group sums
- * run in float lanes (a group holds a few thousand values) and are folded into doubles. Each
- * helper holds one vector loop and returns a scalar: vectors never cross a call or a loop merge
- * (see {@link Elementwise#sum}). Results do not depend on how a caller splits the slots.
+ * run in float lanes (a group holds a few thousand values), added up in {@link LaneSum}'s fixed
+ * order (the same bits in every JIT tier), and folded into doubles. Each helper holds one vector
+ * loop and returns a scalar, so no vector crosses a loop merge (see {@link Elementwise#sum}).
+ * Results do not depend on how a caller splits the slots.
  */
 public final class GroupNormKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
