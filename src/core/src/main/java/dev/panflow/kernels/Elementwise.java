@@ -145,7 +145,8 @@ public final class Elementwise {
         for (int p = 0; p < planes; p++) set(out, p, sumRange(x, (long) p * hw, hw));
     }
 
-    private static float sumRange(MemorySegment x, long off, int len) {
+    /** Σ x[off … off+len) in float lanes, two accumulators, lanes added in {@link LaneSum}'s order. */
+    static float sumRange(MemorySegment x, long off, long len) {
         FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
         long i = off, end = off + len, b2 = off + len - len % (2L * L);
         for (; i < b2; i += 2L * L) {

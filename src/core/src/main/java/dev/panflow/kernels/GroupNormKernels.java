@@ -34,7 +34,7 @@ public final class GroupNormKernels {
         for (int slot = from; slot < to; slot++) {
             int g = slot % groups;
             long base = (long) slot * m;
-            double mu = sum(x, base, m) / m;
+            double mu = Elementwise.sumRange(x, base, m) / m;
             float muF = (float) mu;
             double var = sumSquaredDeviation(x, base, m, muF) / m;
             double r = 1 / Math.sqrt(var + GroupNormScalar.EPS);
@@ -58,7 +58,7 @@ public final class GroupNormKernels {
             long base = (long) slot * m;
             double mu = mean[slot], r = rstd[slot];
             float muF = (float) mu;
-            double md = sum(dx, base, m) / m, mdx = dotDeviation(dx, x, base, m, muF) * r / m;
+            double md = Elementwise.sumRange(dx, base, m) / m, mdx = dotDeviation(dx, x, base, m, muF) * r / m;
             for (int c = 0; c < cg; c++) {
                 double gr = gamma.getAtIndex(F, g * cg + c) * r;
                 // ẏ = γr ẋ − γr² mean(x̂ẋ)·(x − μ) − γr mean(ẋ)
@@ -82,7 +82,7 @@ public final class GroupNormKernels {
             for (int c = 0; c < cg; c++) {
                 int ch = g * cg + c;
                 long o = base + (long) c * hw;
-                double s1 = sum(dy, o, hw), s2 = dotDeviation(dy, x, o, hw, muF) * r;
+                double s1 = Elementwise.sumRange(dy, o, hw), s2 = dotDeviation(dy, x, o, hw, muF) * r;
                 double gm = gamma.getAtIndex(F, ch);
                 dBeta[row + ch] = s1;
                 dGamma[row + ch] = s2;
@@ -96,19 +96,6 @@ public final class GroupNormKernels {
                 combine(dy, x, dx, base + (long) c * hw, hw, muF, (float) (r * gm), (float) (-r * r * mgx), (float) (-r * mg));
             }
         }
-    }
-
-    /** Σ x[off … off+len). */
-    static float sum(MemorySegment x, long off, long len) {
-        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
-        long i = off, end = off + len, b2 = off + len - len % (2L * L);
-        for (; i < b2; i += 2L * L) {
-            s0 = s0.add(load(x, i));
-            s1 = s1.add(load(x, i + L));
-        }
-        float s = LaneSum.of(s0.add(s1));
-        for (; i < end; i++) s += x.getAtIndex(F, i);
-        return s;
     }
 
     /** Σ (x − μ)² over [off, off+len). */
