@@ -4,7 +4,8 @@
 # checkerboard model (trained here if MODEL is not given). Prints one table; run on a quiet machine.
 #   bench/serve_load.sh [SECONDS per cell, default 10]
 # Env: MODEL=path/model.safetensors, POINTS (16), STEPS (Euler steps, 20), CLIENTS ("1 8 64 256"), THREADS,
-#      WORKERS (solver batches at once, 1), WAIT_MS (the batched server's --max-wait-ms, 5).
+#      WORKERS (solver batches at once, 1), WAIT_MS (the batched server's --max-wait-ms, 5),
+#      BACKEND (the server's --backend: jvm, or onednn for its dense GEMM; default jvm).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/bench/build.sh"
@@ -21,12 +22,12 @@ if [ -z "$model" ]; then
   model=$(mktemp -d)/model.safetensors
   "${run[@]}" -jar "$jar" train --steps 1000 --samples 0 --out "$(dirname "$model")" >/dev/null 2>&1
 fi
-echo "serve load: $(lscpu | sed -n 's/^Model name: *//p') ($(grep -o -m1 'avx512f' /proc/cpuinfo || echo avx2)), $threads threads × ${WORKERS:-1} workers, batch wait ${WAIT_MS:-5} ms, $points points/request, Euler $steps steps, ${secs}s per cell"
+echo "serve load: $(lscpu | sed -n 's/^Model name: *//p') ($(grep -o -m1 'avx512f' /proc/cpuinfo || echo avx2)), $threads threads × ${WORKERS:-1} workers, backend ${BACKEND:-jvm}, batch wait ${WAIT_MS:-5} ms, $points points/request, Euler $steps steps, ${secs}s per cell"
 printf '%-10s %8s %12s %12s %10s %10s %8s %8s\n' mode clients "requests/s" "points/s" "p50 ms" "p99 ms" "429" errors
 for mode in batched unbatched; do
   flags=(--max-wait-ms "${WAIT_MS:-5}"); [ "$mode" = unbatched ] && flags=(--max-batch 1 --max-wait-ms 0)
   port=$(( 20000 + RANDOM % 20000 ))
-  "${run[@]}" -jar "$jar" serve --model "$model" --port "$port" --threads "$threads" --workers "${WORKERS:-1}" --max-queue 1024 "${flags[@]}" 2>/dev/null &
+  "${run[@]}" -jar "$jar" serve --model "$model" --port "$port" --threads "$threads" --workers "${WORKERS:-1}" --backend "${BACKEND:-jvm}" --max-queue 1024 "${flags[@]}" 2>/dev/null &
   pid=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
   for c in $clients; do
