@@ -37,7 +37,8 @@ for flags in "$@"; do
     log=$("${pf[@]}" sample --model "$model" --n "$N" --seed "$s" --threads "$THREADS" --backend "$BACKEND" \
       --out "$out" --no-png --quiet $flags 2>&1 | grep -v '^WARNING: Using incubator') || { echo "$flags: sample failed: $log" >&2; continue; }
     t1=$(date +%s.%N)
-    nfe=$(grep -o 'NFE[ =:]*[0-9.]*' <<< "$log" | head -1 | grep -o '[0-9.]*$' || true)
+    # images print "(euler, 20 NFE, ...)", points "NFE 20": take either order
+    nfe=$(grep -oE 'NFE [0-9]+|[0-9]+ NFE' <<< "$log" | head -1 | grep -oE '[0-9]+' || true)
     fid=$("${pf[@]}" eval fid --samples "$out" --features "$FEATURES" --threads "$THREADS" --backend "$BACKEND" 2>&1 \
       | grep -v '^WARNING: Using incubator')
     awk -v f="$flags" -v nfe="${nfe:-?}" -v sec="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" -v n="$N" -v s="$s" '
