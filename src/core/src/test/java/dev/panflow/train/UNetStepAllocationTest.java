@@ -30,8 +30,9 @@ class UNetStepAllocationTest {
             FashionMnist data = UNetTrainerTest.tinySet(dir, arena); // 1 × 8 × 8, 3 classes
             try (CfmTrainer tr = new CfmTrainer(cfg, SPEC, data, Paths.byName("ot"), pool, conv)) {
                 long bytesBefore = tr.workspaceBytes();
-                long perStep = SteadyState.bytesPerStep(tr::trainStep, 200, 40_000);
-                assertTrue(perStep < 64, "a warmed-up U-Net step still allocated " + perStep + " bytes on the heap");
+                // The warm-up took about 2,300 steps on a loaded 2-core Zen 4: 40,000 is ~17×.
+                SteadyState.Result r = SteadyState.measure(tr::trainStep, 200, 40_000);
+                assertTrue(r.allocationFree(), "a warmed-up U-Net step still allocated on the heap: " + r.log());
                 assertEquals(bytesBefore, tr.workspaceBytes(), "off-heap workspace grew");
             }
         }
