@@ -358,4 +358,29 @@ public final class Elementwise {
             for (; c < cols; c++) set(out, row + c, Math.fma(get(slope, row + c), sr, get(base, row + c)));
         }
     }
+
+    /**
+     * y[r, c] += table[index[r], c] for r &lt; rows: an embedding lookup added to rows of width cols
+     * (offsets, not a slice per row: slices were a steady-state allocation of the U-Net step).
+     */
+    public static void addIndexedRows(MemorySegment y, MemorySegment table, int[] index, int rows, int cols) {
+        int cb = (int) vbound(cols);
+        for (int r = 0; r < rows; r++) {
+            long row = (long) r * cols, src = (long) index[r] * cols;
+            int c = 0;
+            for (; c < cb; c += L) store(load(y, row + c).add(load(table, src + c)), y, row + c);
+            for (; c < cols; c++) set(y, row + c, get(y, row + c) + get(table, src + c));
+        }
+    }
+
+    /** table[index[r], c] += x[r, c], rows r in increasing order (the lookup's gradient: a repeated index sums in row order). */
+    public static void scatterAddRows(MemorySegment table, MemorySegment x, int[] index, int rows, int cols) {
+        int cb = (int) vbound(cols);
+        for (int r = 0; r < rows; r++) {
+            long row = (long) r * cols, dst = (long) index[r] * cols;
+            int c = 0;
+            for (; c < cb; c += L) store(load(table, dst + c).add(load(x, row + c)), table, dst + c);
+            for (; c < cols; c++) set(table, dst + c, get(table, dst + c) + get(x, row + c));
+        }
+    }
 }

@@ -162,4 +162,22 @@ public final class ElementwiseScalar {
                 set(out, i, Math.fma(get(slope, i), get(scale, r), get(base, i)));
             }
     }
+
+    /** y[r, c] += table[index[r], c] for r &lt; rows. */
+    public static void addIndexedRows(MemorySegment y, MemorySegment table, int[] index, int rows, int cols) {
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) {
+                long i = (long) r * cols + c;
+                set(y, i, get(y, i) + get(table, (long) index[r] * cols + c));
+            }
+    }
+
+    /** table[index[r], c] += x[r, c], rows in increasing order. */
+    public static void scatterAddRows(MemorySegment table, MemorySegment x, int[] index, int rows, int cols) {
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) {
+                long i = (long) index[r] * cols + c;
+                set(table, i, get(table, i) + get(x, (long) r * cols + c));
+            }
+    }
 }

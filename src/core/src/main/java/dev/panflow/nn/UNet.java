@@ -185,12 +185,7 @@ public final class UNet implements FewStepModel {
         t1.forward(feat.segment(), t1Out.segment(), n);
         Silu.forward(t1Out.segment(), t1Act.segment(), (long) n * tdim);
         t2.forward(t1Act.segment(), t2Out.segment(), n);
-        if (this.labels != null) {
-            MemorySegment ce = classEmb.value().segment(), o = t2Out.segment();
-            for (int r = 0; r < n; r++)
-                Elementwise.add(o.asSlice(4L * r * tdim, 4L * tdim), ce.asSlice(4L * this.labels[r] * tdim, 4L * tdim),
-                        o.asSlice(4L * r * tdim, 4L * tdim), tdim);
-        }
+        if (this.labels != null) Elementwise.addIndexedRows(t2Out.segment(), classEmb.value().segment(), this.labels, n, tdim);
         Silu.forward(t2Out.segment(), e.segment(), (long) n * tdim);
         MemorySegment es = e.segment();
 
@@ -347,11 +342,7 @@ public final class UNet implements FewStepModel {
         Silu.backward(t2Out.segment(), de, de, (long) n * tdim);
         if (classEmb != null) {
             classEmb.grad().zero();
-            MemorySegment cg = classEmb.grad().segment();
-            for (int r = 0; r < n; r++) {
-                MemorySegment row = cg.asSlice(4L * labels[r] * tdim, 4L * tdim);
-                Elementwise.add(row, de.asSlice(4L * r * tdim, 4L * tdim), row, tdim);
-            }
+            Elementwise.scatterAddRows(classEmb.grad().segment(), de, labels, n, tdim);
         }
         t2.backward(t1Act.segment(), de, dT1.segment(), n);
         Silu.backward(t1Out.segment(), dT1.segment(), dT1.segment(), (long) n * tdim);

@@ -225,4 +225,39 @@ class ElementwiseTest {
                 }
         }
     }
+
+    /** The embedding lookup-add and its scatter-add gradient: twins agree bitwise, and both equal the per-row definition. */
+    @Test
+    void indexedRowsMatchScalarOnRaggedShapes() {
+        SplittableRandom rnd = new SplittableRandom(23);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int rows : new int[] {1, 3, 8, 17})
+                for (int cols : RAGGED) {
+                    int classes = 4;
+                    int[] index = new int[rows];
+                    for (int r = 0; r < rows; r++) index[r] = rnd.nextInt(classes); // repeats: the scatter must sum them
+                    long n = (long) rows * cols, nt = (long) classes * cols;
+                    MemorySegment y = random(arena, n, rnd, -2, 2), table = random(arena, nt, rnd, -2, 2);
+                    MemorySegment y1 = copyOf(arena, y), y2 = copyOf(arena, y);
+                    Elementwise.addIndexedRows(y1, table, index, rows, cols);
+                    ElementwiseScalar.addIndexedRows(y2, table, index, rows, cols);
+                    assertBitwiseEqual(y1, y2, n, "addIndexedRows " + rows + "x" + cols);
+                    for (int r = 0; r < rows; r++)
+                        for (int c = 0; c < cols; c++) {
+                            long i = (long) r * cols + c;
+                            assertEquals(y.getAtIndex(F, i) + table.getAtIndex(F, (long) index[r] * cols + c), y1.getAtIndex(F, i), 0f, "lookup " + i);
+                        }
+                    MemorySegment t1 = copyOf(arena, table), t2 = copyOf(arena, table);
+                    Elementwise.scatterAddRows(t1, y, index, rows, cols);
+                    ElementwiseScalar.scatterAddRows(t2, y, index, rows, cols);
+                    assertBitwiseEqual(t1, t2, nt, "scatterAddRows " + rows + "x" + cols);
+                    for (int k = 0; k < classes; k++)
+                        for (int c = 0; c < cols; c++) {
+                            float ref = table.getAtIndex(F, (long) k * cols + c);
+                            for (int r = 0; r < rows; r++) if (index[r] == k) ref += y.getAtIndex(F, (long) r * cols + c);
+                            assertEquals(ref, t1.getAtIndex(F, (long) k * cols + c), 0f, "scatter class " + k + " col " + c);
+                        }
+                }
+        }
+    }
 }
