@@ -27,7 +27,7 @@ Last line: RESULT torch THREADS BATCH MEDIAN_MS CONV_MS PARAMS nan nan nan MIN_M
 nan; the columns of UNetBench's RESULT line).
 
 Train-for-a-budget mode (bench/image_quality.sh): --budget 15m [--lr 2e-3 --lr-warmup 100 --lr-schedule cosine
---ema 0.999 --label-dropout 0.1 --time-sampling logit-normal --time-location 0] --sample N --sample-out FILE.npy
+--ema 0.999 --label-dropout 0.1 --dropout 0 --time-sampling logit-normal --time-location 0] --sample N --sample-out FILE.npy
 [--solver-steps 20 --sample-seed 0] trains with the recipe of `panflow train --data fashion-mnist --model unet
 --time-budget B` (the schedule of dev.panflow.train.TimeBudget: step estimates at 5, 25, 50, 75 and 90 % of the
 budget, the cosine decay re-laid over each from where it is, the stop at the budget), then draws N images with
@@ -61,14 +61,18 @@ DATA_DIR = os.environ.get("PANFLOW_FASHION_MNIST_DIR", "/usr/share/datasets/fash
 
 
 class ResBlock(nn.Module):
-    """h1 = conv1(SiLU(GN1(x))) + temb(e)[:, :, None, None]; out = conv2(SiLU(GN2(h1))) + skip(x)."""
+    """h1 = conv1(SiLU(GN1(x))) + temb(e)[:, :, None, None]; out = conv2(Dropout(SiLU(GN2(h1)))) + skip(x).
 
-    def __init__(self, cin, cout, tdim, groups):
+    Dropout (probability `dropout`, inverted scaling, active in train() mode only) sits where Panflow's
+    `train --dropout` puts it; p = 0 is the identity."""
+
+    def __init__(self, cin, cout, tdim, groups, dropout=0.0):
         super().__init__()
         self.norm1 = nn.GroupNorm(min(groups, cin), cin, eps=1e-5)
         self.conv1 = nn.Conv2d(cin, cout, 3, 1, 1)
         self.temb = nn.Linear(tdim, cout)
         self.norm2 = nn.GroupNorm(min(groups, cout), cout, eps=1e-5)
+        self.dropout = nn.Dropout(dropout)
         self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1)
         self.skip = nn.Conv2d(cin, cout, 1, 1, 0) if cin != cout else None
         nn.init.zeros_(self.conv2.weight)
@@ -76,12 +80,12 @@ class ResBlock(nn.Module):
 
     def forward(self, x, e):
         h = self.conv1(F.silu(self.norm1(x))) + self.temb(e)[:, :, None, None]
-        h = self.conv2(F.silu(self.norm2(h)))
+        h = self.conv2(self.dropout(F.silu(self.norm2(h))))
         return h + (x if self.skip is None else self.skip(x))
 
 
 class UNet(nn.Module):
-    def __init__(self, image_channels=1, channels=(32, 64, 64), groups=8, frequencies=16, classes=0):
+    def __init__(self, image_channels=1, channels=(32, 64, 64), groups=8, frequencies=16, classes=0, dropout=0.0):
         super().__init__()
         ch = list(channels)
         self.levels = len(ch)
@@ -94,13 +98,13 @@ class UNet(nn.Module):
         self.down = nn.ModuleDict()
         self.downsample = nn.ModuleDict()
         for l in range(self.levels):
-            self.down[str(l)] = ResBlock(ch[0] if l == 0 else ch[l - 1], ch[l], tdim, groups)
+            self.down[str(l)] = ResBlock(ch[0] if l == 0 else ch[l - 1], ch[l], tdim, groups, dropout)
             if l < self.levels - 1:
                 self.downsample[str(l)] = nn.Conv2d(ch[l], ch[l], 3, 2, 1)
-        self.mid = ResBlock(ch[-1], ch[-1], tdim, groups)
+        self.mid = ResBlock(ch[-1], ch[-1], tdim, groups, dropout)
         self.up = nn.ModuleDict()
         for l in reversed(range(self.levels)):
-            self.up[str(l)] = ResBlock(ch[l], ch[0] if l == 0 else ch[l - 1], tdim, groups)
+            self.up[str(l)] = ResBlock(ch[l], ch[0] if l == 0 else ch[l - 1], tdim, groups, dropout)
         self.norm_out = nn.GroupNorm(min(groups, ch[0]), ch[0], eps=1e-5)
         self.conv_out = nn.Conv2d(ch[0], image_channels, 3, 1, 1)
         nn.init.zeros_(self.conv_out.weight)
@@ -293,7 +297,9 @@ def train_for_budget(args, net, images, labels, classes, dev, nparams):
           f"U-Net {args.channels}, groups {args.groups}, {'conditional' if classes else 'unconditional'}, batch {B}, "
           f"{nparams:,} parameters; budget {args.budget}, lr {args.lr:g} (warm-up {args.lr_warmup}, {args.lr_schedule}), "
           f"EMA {args.ema}, t {args.time_sampling}" + (f" m={args.time_location:g}" if args.time_sampling != "uniform" else "")
-          + (f", label dropout {args.label_dropout:g}" if classes else ""), flush=True)
+          + (f", label dropout {args.label_dropout:g}" if classes else "")
+          + (f", dropout {args.dropout:g}" if args.dropout > 0 else ""), flush=True)
+    net.train()  # nn.Dropout active while training; net.eval() below for sampling
     began = time.perf_counter()
     tb = TimeBudget(began, budget, max(args.lr_warmup, 20))
     k, smooth, last_log, loss_v = 0, float("nan"), began, float("nan")
@@ -385,6 +391,8 @@ def main():
     ap.add_argument("--lr-schedule", choices=("cosine", "constant"), default="cosine", help="cosine decays to lr/10")
     ap.add_argument("--ema", type=float, default=0.999, help="EMA decay, warmed up as min(d, (1 + k)/(10 + k))")
     ap.add_argument("--label-dropout", type=float, default=0.1)
+    ap.add_argument("--dropout", type=float, default=0.0,
+                    help="dropout in every residual block before conv2, training only (panflow train --dropout)")
     ap.add_argument("--time-sampling", choices=("logit-normal", "uniform"), default="logit-normal")
     ap.add_argument("--time-location", type=float, default=0.0, help="m of t = sigmoid(m + z)")
     ap.add_argument("--seed", type=int, default=0)
@@ -400,7 +408,11 @@ def main():
     torch.manual_seed(args.seed)
     images, labels = load_fashion_mnist()
     classes = 10 if args.conditional else 0
-    net = UNet(1, [int(c) for c in args.channels.split(",")], args.groups, args.frequencies, classes)
+    if not 0 <= args.dropout < 1:
+        sys.exit(f"--dropout must be in [0, 1), got {args.dropout}")
+    if args.check and args.dropout > 0:
+        sys.exit("--check compares one deterministic pass: run it without --dropout")
+    net = UNet(1, [int(c) for c in args.channels.split(",")], args.groups, args.frequencies, classes, args.dropout)
     nparams = sum(p.numel() for p in net.parameters())
     if args.params_from:
         check_params(net, args.params_from)

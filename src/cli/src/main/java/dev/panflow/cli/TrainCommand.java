@@ -113,6 +113,8 @@ final class TrainCommand implements Callable<Integer> {
     boolean conditional;
     @Option(names = "--label-dropout", paramLabel = "P", description = "Conditional training: probability of replacing a label by the null class (default: ${DEFAULT-VALUE}).")
     float labelDropout = 0.1f;
+    @Option(names = "--dropout", paramLabel = "P", description = "U-Net training: dropout probability in every residual block, before its second conv (as DDPM), in [0, 1); sampling, nll and evaluation never drop; --resume needs the same value (default: ${DEFAULT-VALUE}, none).")
+    float dropout = 0f;
     @Mixin
     BackendOptions backend;
     @picocli.CommandLine.Spec
@@ -185,7 +187,7 @@ final class TrainCommand implements Callable<Integer> {
                 .coupling(coupling).sinkhornReg(sinkhornReg).couplingBatch(couplingBatch).batch(batch).steps(steps).lr(lr).lrSchedule(lrSchedule)
                 .warmup(warmup).weightDecay(weightDecay).ema(ema).maxGradNorm(maxGradNorm).seed(seed)
                 .checkpointEvery(checkpointsEvery()).out(out).resume(resume).backend(backend.name).libraryDir(backend.libraryDir)
-                .threads(threads.checked()).collective(coll).timeBudget(budget);
+                .threads(threads.checked()).collective(coll).timeBudget(budget).dropout(dropout);
         if (unet) b.unet(UNetConfig.parseList(channels)).groups(groups).conditional(conditional).labelDropout(labelDropout);
         if (classWeight != null) b.classWeight(parseClassWeight(classWeight));
         return b;

@@ -35,7 +35,7 @@ class FlagNamesTest {
             assertTrue(flags.contains(e.getValue()), e.getKey() + " → " + e.getValue() + " is no flag of any command");
         for (String p : List.of("batch", "steps", "lr", "lrSchedule", "warmup", "weightDecay", "emaDecay", "maxGradNorm",
                 "timeSampling", "timeLocation", "checkpointEvery", "hidden", "layers", "frequencies", "timeEmbedding", "path",
-                "backend", "coupling", "sinkhornReg", "model", "labelDropout", "channels", "groups", "conditional", "solver",
+                "backend", "coupling", "sinkhornReg", "model", "labelDropout", "dropout", "channels", "groups", "conditional", "solver",
                 "atol", "rtol", "divergence", "probe", "probes", "data", "bitsPerDim", "libraryDir"))
             assertTrue(flags.contains(FlagNames.flag(p)), p + " → " + FlagNames.flag(p) + " is no flag of any command");
     }

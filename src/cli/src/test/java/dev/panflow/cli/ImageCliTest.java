@@ -115,6 +115,23 @@ class ImageCliTest {
                 "more than the 20 test images");
     }
 
+    /** --dropout: shown in the log, kept by the checkpoint (a --resume without it is refused in flags), bad values refused. */
+    @Test
+    void dropoutTrainsAndResumesWithTheSameValueOnly() {
+        Path out = dir.resolve("drop");
+        String[] common = {"train", "--data", "fashion-mnist", "--model", "unet", "--channels", "4,8", "--groups", "2",
+                "--batch", "4", "--threads", "2", "--samples", "0", "--out", out.toString()};
+        CliTest.Run t = run(concat(common, "--steps", "2", "--dropout", "0.2"));
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.err().contains("U-Net 4,8, dropout 0.2"), t.err());
+        assertUserError(run(concat(common, "--steps", "3", "--resume")), "was trained with --dropout 0.2; resume it with the same --dropout (got 0.0)");
+        CliTest.Run r = run(concat(common, "--steps", "3", "--resume", "--dropout", "0.2"));
+        assertEquals(0, r.code(), r.err());
+        assertUserError(run(concat(common, "--steps", "1", "--dropout", "1")), "--dropout must be in [0, 1), got 1.0");
+        assertUserError(run("train", "--data", "checkerboard", "--steps", "1", "--dropout", "0.1", "--out", dir.resolve("m").toString()),
+                "--dropout applies to --model unet only");
+    }
+
     @Test
     void badImageOptionsAreUserErrors() {
         assertUserError(run("train", "--data", "checkerboard", "--model", "unet", "--steps", "1", "--out", dir.resolve("x").toString()),

@@ -80,8 +80,11 @@ public final class Trainer implements AutoCloseable {
         this.clock = b.clock;
         if (timeBudget != null && coll.size() > 1)
             throw new InvalidParameterException("timeBudget is not supported in a data-parallel job yet (the ranks' clocks would have to agree on the last step)", "timeBudget");
+        dev.panflow.nn.Dropout.check(b.dropout);
+        if (b.unetChannels == null && b.dropout != 0)
+            throw new InvalidParameterException("dropout applies to model unet only (the MLP has none)", "dropout", "model");
         ModelSpec spec = b.unetChannels == null ? ModelSpec.MLP
-                : new ModelSpec("unet", b.unetChannels, b.groups, b.conditional, b.labelDropout);
+                : new ModelSpec("unet", b.unetChannels, b.groups, b.conditional, b.labelDropout, b.dropout);
         if (!spec.isUnet() && b.conditional) throw new InvalidParameterException("conditional needs model unet", "conditional", "model");
         Objective objective = b.objective;
         TrainConfig cfg = b.config(data.name);
@@ -142,7 +145,8 @@ public final class Trainer implements AutoCloseable {
         this.conv = c;
         this.tr = t;
         this.model = spec.isUnet()
-                ? String.format("U-Net %s%s (%s backend)", UNetConfig.list(b.unetChannels), b.conditional ? ", class-conditional" : "", c.name())
+                ? String.format("U-Net %s%s%s (%s backend)", UNetConfig.list(b.unetChannels), b.conditional ? ", class-conditional" : "",
+                        spec.dropout() > 0 ? ", dropout " + spec.dropout() : "", c.name())
                         + (objective.fewStep() ? ", objective " + objective.id : "")
                 : String.format("MLP %d×%d", cfg.hidden(), cfg.layers()) + (objective.fewStep() ? ", objective " + objective.id : "");
     }
@@ -370,7 +374,7 @@ public final class Trainer implements AutoCloseable {
         private Integer batch;
         private Float lr, timeLocation;
         private long steps = 3000, warmup = 100, seed, checkpointEvery = 1000;
-        private float weightDecay, ema = 0.999f, maxGradNorm, labelDropout = 0.1f;
+        private float weightDecay, ema = 0.999f, maxGradNorm, labelDropout = 0.1f, dropout;
         private double sinkhornReg = SinkhornCoupling.DEFAULT_REG;
         private Double classWeight; // null: the default (+∞ for a conditional model)
         private int couplingBatch;
@@ -427,6 +431,13 @@ public final class Trainer implements AutoCloseable {
         /** A class-conditional U-Net (for classifier-free guidance). */
         public Builder conditional(boolean on) { this.conditional = on; return this; }
         public Builder labelDropout(float p) { this.labelDropout = p; return this; }
+        /**
+         * U-Net: dropout with probability p in [0, 1) in every Res block, before its second conv
+         * (DDPM's place), in training only; sampling, likelihood and evaluation never drop. The
+         * masks are drawn per image from streams of the seed, the step and the row, so they do not
+         * depend on the threads and a resume continues bit for bit. 0 (the default): none.
+         */
+        public Builder dropout(float p) { this.dropout = p; return this; }
         /**
          * sinusoidal or concat (t as one more input). Default: sinusoidal, but concat for
          * objective meanflow (its JVP differentiates the features in t: sinusoidal ones up to 100
@@ -517,6 +528,7 @@ public final class Trainer implements AutoCloseable {
                 groups = spec.isUnet() ? spec.groups() : groups;
                 conditional = spec.conditional();
                 labelDropout = spec.isUnet() ? spec.labelDropout() : labelDropout;
+                dropout = spec.dropout();
                 objective = m.objective();
             }
             this.startFrom = checkpoint;

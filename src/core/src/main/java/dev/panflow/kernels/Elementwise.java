@@ -165,9 +165,14 @@ public final class Elementwise {
     }
 
     public static void mul(MemorySegment a, MemorySegment b, MemorySegment out, long n) {
-        long i = 0, vb = vbound(n);
+        mul(a, b, out, 0, n);
+    }
+
+    /** out = a·b on elements [from, to); out may alias a or b. */
+    public static void mul(MemorySegment a, MemorySegment b, MemorySegment out, long from, long to) {
+        long i = from, vb = to - (to - from) % L;
         for (; i < vb; i += L) store(load(a, i).mul(load(b, i)), out, i);
-        for (; i < n; i++) set(out, i, get(a, i) * get(b, i));
+        for (; i < to; i++) set(out, i, get(a, i) * get(b, i));
     }
 
     public static void scale(MemorySegment x, float s, MemorySegment out, long n) {

@@ -91,7 +91,11 @@ public final class ElementwiseScalar {
     }
 
     public static void mul(MemorySegment a, MemorySegment b, MemorySegment out, long n) {
-        for (long i = 0; i < n; i++) set(out, i, get(a, i) * get(b, i));
+        mul(a, b, out, 0, n);
+    }
+
+    public static void mul(MemorySegment a, MemorySegment b, MemorySegment out, long from, long to) {
+        for (long i = from; i < to; i++) set(out, i, get(a, i) * get(b, i));
     }
 
     public static void scale(MemorySegment x, float s, MemorySegment out, long n) {

@@ -32,6 +32,14 @@ public interface FlowModel {
     /** v with every row at time t. */
     MemorySegment forward(MemorySegment x, float t, int[] labels, int rows);
 
+    /**
+     * Marks the next forward pass as the training pass of optimizer step {@code step} over rows
+     * firstRow … of the global batch: a model that trains with dropout draws that pass's masks
+     * from streams keyed by the step and the rows. Every other pass (sampling, likelihood, a
+     * loss's stop-gradient targets) runs without dropout. A no-op for models without dropout.
+     */
+    default void trainingPass(long step, long firstRow) {}
+
     /** Backpropagates dL/dv through the last forward pass, overwriting the parameter gradients. */
     default void backward(MemorySegment dOut, int rows) { backward(dOut, null, rows); }
 

@@ -16,7 +16,9 @@ import java.lang.foreign.MemorySegment;
  *   out = conv2(SiLU(GN2(h1))) + skip(x)              (skip: identity, or a 1×1 conv when in ≠ out)
  * </pre>
  * conv2 starts at zero, so a fresh block is the identity (plus the skip map). Buffers are made
- * by {@link #reserve} and reused; {@link #backward} adds dL/de into the caller's dE.
+ * by {@link #reserve} and reused; {@link #backward} adds dL/de into the caller's dE. With
+ * {@link #enableDropout}, a training pass drops SiLU(GN2(h1)) before conv2 (DDPM's place);
+ * {@link #backward} and {@link #jvp} then use that pass's mask.
  */
 public final class ResBlock {
     public final int in, out, hw, tdim;
@@ -25,6 +27,8 @@ public final class ResBlock {
     private final Linear temb;
     /** SiLU and its derivative over the block's activations, split over the pool. */
     private final ParallelKernels act;
+    private Dropout dropout;   // null: none
+    private boolean dropped;   // the last forward pass applied dropout's mask (kept for backward and jvp)
     private int cap;
     private Tensor a1, s1, h1, a2, s2, outT, tproj, gA, gB, dtproj, deTmp;
 
@@ -52,9 +56,16 @@ public final class ResBlock {
         if (skip != null) skip.init(rng);
     }
 
+    /** Dropout with probability p in training passes, its masks keyed by (seed, step, layer, row); before {@link #reserve}. */
+    public void enableDropout(float p, long seed, int layer, Pool pool) {
+        if (cap > 0) throw new IllegalStateException("enableDropout before reserve");
+        dropout = p == 0 ? null : new Dropout(p, seed, layer, out * hw, pool);
+    }
+
     public void reserve(Workspace ws, int n) {
         if (n <= cap) return;
         cap = n;
+        if (dropout != null) dropout.reserve(ws, n);
         int mx = Math.max(in, out);
         a1 = ws.tensor(n, in, hw);
         s1 = ws.tensor(n, in, hw);
@@ -72,8 +83,18 @@ public final class ResBlock {
     /** The output of the last forward pass [n × out × hw]. */
     public MemorySegment output() { return outT.segment(); }
 
-    /** x [n × in × hw], e [n × tdim] (the time/class embedding after its SiLU). */
-    public MemorySegment forward(MemorySegment x, MemorySegment e, int n) {
+    /** x [n × in × hw], e [n × tdim] (the time/class embedding after its SiLU); no dropout (inference). */
+    public MemorySegment forward(MemorySegment x, MemorySegment e, int n) { return forward(x, e, n, false, 0, 0); }
+
+    /**
+     * A training pass: as {@link #forward(MemorySegment, MemorySegment, int)}, with dropout (when
+     * enabled) masked for images firstRow … firstRow + n − 1 of the global batch at optimizer step {@code step}.
+     */
+    public MemorySegment forwardTraining(MemorySegment x, MemorySegment e, int n, long step, long firstRow) {
+        return forward(x, e, n, true, step, firstRow);
+    }
+
+    private MemorySegment forward(MemorySegment x, MemorySegment e, int n, boolean training, long step, long firstRow) {
         if (n > cap) throw new IllegalArgumentException(n + " images > reserved " + cap);
         long nIn = (long) n * in * hw, nOut = (long) n * out * hw;
         gn1.forward(x, a1.segment(), n);
@@ -84,6 +105,8 @@ public final class ResBlock {
         Elementwise.addPlanes(h, tproj.segment(), n * out, hw);
         gn2.forward(h, a2.segment(), n);
         act.silu(a2.segment(), s2.segment(), nOut);
+        dropped = training && dropout != null;
+        if (dropped) dropout.draw(s2.segment(), n, step, firstRow); // s2 ← s2·m: conv2's input, for its backward too
         conv2.forward(s2.segment(), outT.segment(), n);
         if (skip == null) {
             Elementwise.add(outT.segment(), x, outT.segment(), nOut);
@@ -97,7 +120,8 @@ public final class ResBlock {
     /**
      * Forward mode through the last forward pass (inputs x, e): the output's tangent for input
      * tangents ẋ [n × in × hw] and ė [n × tdim], into {@code dOut} (it must not alias them).
-     * ḣ1 = conv1(silu'(a1)·GN1'(ẋ)) + Linear(ė); ȯ = conv2(silu'(a2)·GN2'(ḣ1)) + skip(ẋ).
+     * ḣ1 = conv1(silu'(a1)·GN1'(ẋ)) + Linear(ė); ȯ = conv2(m·silu'(a2)·GN2'(ḣ1)) + skip(ẋ), m the
+     * pass's dropout mask (1 without dropout).
      */
     public void jvp(MemorySegment x, MemorySegment dx, MemorySegment de, MemorySegment dOut, int n) {
         long nIn = (long) n * in * hw, nOut = (long) n * out * hw;
@@ -109,6 +133,7 @@ public final class ResBlock {
         Elementwise.addPlanes(ga, dtp, n * out, hw);
         gn2.jvp(h1.segment(), ga, gb, n);
         act.siluBackward(a2.segment(), gb, gb, nOut);
+        if (dropped) dropout.apply(gb, n);
         conv2.jvp(gb, dOut, n);
         if (skip == null) {
             Elementwise.add(dOut, dx, dOut, nOut);
@@ -123,6 +148,7 @@ public final class ResBlock {
         long nIn = (long) n * in * hw, nOut = (long) n * out * hw;
         MemorySegment ga = gA.segment(), gb = gB.segment();
         conv2.backward(s2.segment(), dOut, ga, n);
+        if (dropped) dropout.apply(ga, n); // d/d(silu out) = m · d/d(conv2 in)
         act.siluBackward(a2.segment(), ga, ga, nOut);
         gn2.backward(h1.segment(), ga, gb, n);
         MemorySegment dtp = dtproj.segment();

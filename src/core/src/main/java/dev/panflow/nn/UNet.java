@@ -22,6 +22,8 @@ import java.lang.foreign.ValueLayout;
  *   v   = convOut(SiLU(GN(h)))                                         (convOut starts at zero)
  * </pre>
  * Skips are added, not concatenated. Every Res block gets e (per-channel add after its first conv).
+ * With {@link #setDropout} every Res block drops activations before its second conv in training
+ * passes ({@link #trainingPass}); other passes are deterministic.
  */
 public final class UNet implements FewStepModel {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -41,8 +43,12 @@ public final class UNet implements FewStepModel {
     private final GroupNorm outNorm;
     /** SiLU over the output block's activations, split over the pool. */
     private final ParallelKernels act;
+    private final Pool pool;
 
     private int cap;
+    private float dropout;
+    private boolean trainingNext;   // the next forward pass is a training pass (trainingPass), of this step and first row
+    private long passStep, passFirstRow;
     private int[] labels; // labels of the last forward pass (null = unconditional)
     private Tensor feat, t1Out, t1Act, t2Out, e, dE, dT1, h0, outNormed, outAct, output;
     private Tensor[] downOut, sumIn, upOut, gradS, tmpA, tmpB;
@@ -50,6 +56,7 @@ public final class UNet implements FewStepModel {
     public UNet(UNetConfig config, ConvKernels conv, Pool pool, Workspace ws) {
         this.config = config;
         this.ws = ws;
+        this.pool = pool;
         this.levels = config.levels();
         this.ch = config.channels();
         this.tdim = config.embeddingWidth();
@@ -108,6 +115,34 @@ public final class UNet implements FewStepModel {
     }
 
     private int hw(int l) { return hs[l] * ws_[l]; }
+
+    /**
+     * Dropout with probability p in every Res block's training passes (0: none, the default), its
+     * masks seeded by {@code seed}, the step and the row; call before {@link #reserve}.
+     */
+    public void setDropout(float p, long seed) {
+        Dropout.check(p);
+        if (cap > 0) throw new IllegalStateException("setDropout before reserve");
+        this.dropout = p;
+        int layer = 0; // each block's masks from streams of their own
+        for (int l = 0; l < levels; l++) down[l].enableDropout(p, seed, layer++, pool);
+        mid.enableDropout(p, seed, layer++, pool);
+        for (int l = levels - 1; l >= 0; l--) up[l].enableDropout(p, seed, layer++, pool);
+    }
+
+    /** The dropout probability of training passes (0: none). */
+    public float dropout() { return dropout; }
+
+    @Override
+    public void trainingPass(long step, long firstRow) {
+        trainingNext = true;
+        passStep = step;
+        passFirstRow = firstRow;
+    }
+
+    private MemorySegment res(ResBlock b, MemorySegment h, MemorySegment es, int n, boolean training) {
+        return training ? b.forwardTraining(h, es, n, passStep, passFirstRow) : b.forward(h, es, n);
+    }
 
     @Override
     public void reserve(int n) {
@@ -180,6 +215,8 @@ public final class UNet implements FewStepModel {
     }
 
     private MemorySegment run(MemorySegment x, int[] labels, int n) {
+        boolean training = trainingNext;
+        trainingNext = false;
         this.labels = classEmb == null ? null : labels;
         // time (and class) embedding
         t1.forward(feat.segment(), t1Out.segment(), n);
@@ -192,16 +229,16 @@ public final class UNet implements FewStepModel {
         convIn.forward(x, h0.segment(), n);
         MemorySegment h = h0.segment();
         for (int l = 0; l < levels; l++) {
-            h = down[l].forward(h, es, n);
+            h = res(down[l], h, es, n, training);
             if (l < levels - 1) {
                 downConv[l].forward(h, downOut[l].segment(), n);
                 h = downOut[l].segment();
             }
         }
-        h = mid.forward(h, es, n);
+        h = res(mid, h, es, n, training);
         for (int l = levels - 1; l >= 0; l--) {
             Elementwise.add(h, down[l].output(), sumIn[l].segment(), (long) n * ch[l] * hw(l));
-            h = up[l].forward(sumIn[l].segment(), es, n);
+            h = res(up[l], sumIn[l].segment(), es, n, training);
             if (l > 0) {
                 Upsample2x.forward(h, upOut[l].segment(), n * ch[l - 1], hs[l], ws_[l]);
                 h = upOut[l].segment();

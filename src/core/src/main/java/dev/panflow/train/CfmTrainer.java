@@ -125,6 +125,7 @@ public final class CfmTrainer implements StepEngine {
             this.mlp = null;
             this.model = new UNet(spec.unet(img.channels(), img.height(), img.width(), config.frequencies(), img.classes())
                     .withTimeInputs(objective.timeInputs()), conv, pool, ws);
+            if (spec.dropout() > 0) ((UNet) model).setDropout(spec.dropout(), config.seed()); // masks keyed by seed, step and row
         } else {
             this.mlp = new Mlp(config.mlp(dim).withTimeInputs(objective.timeInputs()), pool, ws, dense);
             this.model = new MlpModel(mlp, ws);
@@ -256,18 +257,19 @@ public final class CfmTrainer implements StepEngine {
             coupling.pair(x0.segment(), x1.segment(), labels, b, dim, rng); // labels: what the model trains each row with
         }
         double loss;
-        if (meanFlow != null) loss = meanFlow.lossAndGrad(rng, x0L, x1L, labels, dvL, rows, 1f / b) / b; // one process: rows = b
-        else if (shortcut != null) loss = shortcut.lossAndGrad(rng, x0L, x1L, labels, dvL, rows, 1f / b) / b;
+        long k = optimizer.steps() + 1;
+        if (meanFlow != null) loss = meanFlow.lossAndGrad(rng, x0L, x1L, labels, dvL, rows, 1f / b, k) / b; // one process: rows = b
+        else if (shortcut != null) loss = shortcut.lossAndGrad(rng, x0L, x1L, labels, dvL, rows, 1f / b, k) / b;
         else {
             timeSampling.fill(rng, t.segment(), b, path.tMax(), config.timeLocation());
             // From here on, only this rank's rows [first, first + rows) of the global batch.
             if (localLabels != null && localLabels != labels) System.arraycopy(labels, first, localLabels, 0, rows);
             path.sampleInputs(x0L, x1L, tL, xtL, coefL, rows, dim);
+            model.trainingPass(k, first); // dropout masks (if any) of this step's rows
             var v = model.forward(xtL, tL, localLabels, rows);
             // L = (1/B) Σ_rows ‖v − u‖²  ⇒  dL/dv = 2(v − u)/B, with the target u = σ'_t x0 + α'_t x1 built in the same pass
             loss = AffinePath.lossAndGrad(v, x0L, x1L, coefL, dvL, rows, dim, 1f / b) / b;
         }
-        long k = optimizer.steps() + 1;
         if (collective.size() == 1 && !Double.isFinite(loss)) throw lossDiverged(loss, k);
         model.backward(dvL, rows);
         if (collective.size() > 1) {

@@ -91,9 +91,13 @@ public final class Checkpoint {
             long savedDim = parseLong(meta, "dim", file);
             if (savedDim != tr.dim())
                 throw new InvalidParameterException(file + " was trained in " + savedDim + " dimensions; data gives " + tr.dim(), "data");
+            ModelSpec savedSpec = ModelSpec.fromMetadata(meta, file.toString());
+            if (savedSpec.dropout() != tr.spec.dropout())
+                throw new InvalidParameterException(file + " was trained with dropout " + savedSpec.dropout() + "; resume it with the same dropout (got "
+                        + tr.spec.dropout() + ")", "dropout");
             if (!saved.mlp(tr.dim()).equals(tr.config.mlp(tr.dim())) || !saved.path().equals(tr.config.path())
                     || !saved.data().equals(tr.config.data()) || saved.batch() != tr.config.batch()
-                    || saved.seed() != tr.config.seed() || !ModelSpec.fromMetadata(meta, file.toString()).equals(tr.spec))
+                    || saved.seed() != tr.config.seed() || !savedSpec.equals(tr.spec))
                 throw new UserError(file + " was trained with another configuration (" + saved.data() + ", path "
                         + saved.path() + ", hidden " + saved.hidden() + ", layers " + saved.layers() + ", batch "
                         + saved.batch() + ", seed " + saved.seed() + "); resume it with the same settings");

@@ -59,11 +59,13 @@ final class MeanFlowLoss {
      * Forward and forward-mode passes over the batch (x0, x1) of {@code rows} rows (labels: per
      * row for a class-conditional model, else null); writes
      * dL/du = gradScale·2·(u − target) into {@code grad}, leaves the forward pass for the
-     * backward one, and returns Σ_rows ‖u − target‖².
+     * backward one, and returns Σ_rows ‖u − target‖². The forward pass is optimizer step
+     * {@code step}'s training pass (its dropout masks, if any, which the JVP then linearises with).
      */
-    double lossAndGrad(Rng rng, MemorySegment x0, MemorySegment x1, int[] labels, MemorySegment grad, int rows, float gradScale) {
+    double lossAndGrad(Rng rng, MemorySegment x0, MemorySegment x1, int[] labels, MemorySegment grad, int rows, float gradScale, long step) {
         drawTimes(rng, t.segment(), h.segment(), rows);
         path.sample(x0, x1, t.segment(), xt.segment(), v.segment(), rows, dim);
+        model.trainingPass(step, 0);
         MemorySegment u = model.forward(xt.segment(), t.segment(), h.segment(), labels, rows);
         model.jvp(v.segment(), 1f, -1f, target.segment(), rows);                       // du/dt along (v, 1, −1)
         Elementwise.addScaledRows(v.segment(), target.segment(), h.segment(), target.segment(), rows, dim); // v + h·du/dt

@@ -10,16 +10,25 @@ import java.util.Map;
 /**
  * Which velocity-field model a run trains, beyond {@link TrainConfig}: "mlp" (the default, for
  * rows of numbers) or "unet" (images) with its channels per resolution, GroupNorm groups,
- * classes (0 = unconditional) and the label-dropout probability of classifier-free guidance
- * training. Saved in checkpoint metadata so {@code sample} rebuilds the same model.
+ * classes (0 = unconditional), the label-dropout probability of classifier-free guidance
+ * training and the dropout probability of the U-Net's Res blocks in training (0 = none). Saved in
+ * checkpoint metadata so {@code sample} rebuilds the same model and a resume trains it the same way.
  */
-public record ModelSpec(String kind, int[] channels, int groups, boolean conditional, float labelDropout) {
+public record ModelSpec(String kind, int[] channels, int groups, boolean conditional, float labelDropout, float dropout) {
     public static final ModelSpec MLP = new ModelSpec("mlp", new int[0], 0, false, 0f);
+
+    /** Without dropout. */
+    public ModelSpec(String kind, int[] channels, int groups, boolean conditional, float labelDropout) {
+        this(kind, channels, groups, conditional, labelDropout, 0f);
+    }
 
     public ModelSpec {
         channels = channels.clone();
         if (!kind.equals("mlp") && !kind.equals("unet")) throw InvalidParameterException.unknown("model", kind, "mlp or unet");
         if (!(labelDropout >= 0 && labelDropout < 1)) throw new InvalidParameterException("labelDropout must be in [0, 1), got " + labelDropout, "labelDropout");
+        dev.panflow.nn.Dropout.check(dropout);
+        if (dropout != 0 && !kind.equals("unet"))
+            throw new InvalidParameterException("dropout applies to model unet only (got model " + kind + ")", "dropout", "model");
     }
 
     @Override public int[] channels() { return channels.clone(); }
@@ -38,6 +47,7 @@ public record ModelSpec(String kind, int[] channels, int groups, boolean conditi
             m.put("unet_groups", Integer.toString(groups));
             m.put("conditional", Boolean.toString(conditional));
             m.put("label_dropout", Float.toString(labelDropout));
+            if (dropout > 0) m.put("dropout", Float.toString(dropout)); // absent: 0 (files from before dropout read so)
         }
         return m;
     }
@@ -49,7 +59,7 @@ public record ModelSpec(String kind, int[] channels, int groups, boolean conditi
         try {
             return new ModelSpec(kind, UNetConfig.parseList(req(m, "unet_channels", source)),
                     Integer.parseInt(req(m, "unet_groups", source)), Boolean.parseBoolean(req(m, "conditional", source)),
-                    Float.parseFloat(req(m, "label_dropout", source)));
+                    Float.parseFloat(req(m, "label_dropout", source)), Float.parseFloat(m.getOrDefault("dropout", "0")));
         } catch (NumberFormatException e) {
             throw new UserError(source + ": bad number in checkpoint metadata: " + e.getMessage());
         }
@@ -64,7 +74,7 @@ public record ModelSpec(String kind, int[] channels, int groups, boolean conditi
     @Override
     public boolean equals(Object o) {
         return o instanceof ModelSpec s && s.kind.equals(kind) && Arrays.equals(s.channels, channels) && s.groups == groups
-                && s.conditional == conditional && s.labelDropout == labelDropout;
+                && s.conditional == conditional && s.labelDropout == labelDropout && s.dropout == dropout;
     }
 
     @Override

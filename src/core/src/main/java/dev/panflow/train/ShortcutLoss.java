@@ -63,8 +63,11 @@ final class ShortcutLoss {
     /** Rows of a batch of {@code rows} that get self-consistency targets (the first ones). */
     static int consistencyRows(int rows) { return rows / 4; }
 
-    /** As {@link MeanFlowLoss#lossAndGrad}: labels per row for a class-conditional model, else null. */
-    double lossAndGrad(Rng rng, MemorySegment x0, MemorySegment x1, int[] labels, MemorySegment grad, int rows, float gradScale) {
+    /**
+     * As {@link MeanFlowLoss#lossAndGrad}: labels per row for a class-conditional model, else null;
+     * only the last pass (the one backpropagated) is step {@code step}'s training pass, the target passes run without dropout.
+     */
+    double lossAndGrad(Rng rng, MemorySegment x0, MemorySegment x1, int[] labels, MemorySegment grad, int rows, float gradScale, long step) {
         int k = consistencyRows(rows);
         MemorySegment ts = t.segment(), ds = d.segment(), hs = half.segment();
         for (int r = 0; r < rows; r++) {
@@ -92,6 +95,7 @@ final class ShortcutLoss {
             // ½(s1 + s2) in one scalar pass: k·dim floats (the vector add then scale boxed their vectors here, 6 KB a step)
             for (long i = 0; i < kn; i++) tg.setAtIndex(F32, i, 0.5f * (s1s.getAtIndex(F32, i) + b.getAtIndex(F32, i)));
         }
+        model.trainingPass(step, 0);
         MemorySegment u = model.forward(xt.segment(), ts, ds, labels, rows);
         return Elementwise.squaredErrorGrad(u, target.segment(), grad, (long) rows * dim, gradScale);
     }

@@ -209,6 +209,10 @@ class TrainerTest {
         refused("emaDecay", b -> b.ema(1));
         refused("resume", b -> b.resume(true).out(dir.resolve("empty")));
         refused("data", b -> b.data(null));
+        refused("dropout", b -> b.dropout(0.1f));                 // the MLP has no dropout
+        refused("dropout", b -> b.dropout(1f));
+        refused("dropout", b -> b.unet(8).dropout(-0.1f));
+        refused("dropout", b -> b.unet(8).dropout(Float.NaN));
         assertEquals("channels", assertThrows(InvalidParameterException.class, () -> Trainer.builder().unet()).parameter());
     }
 

@@ -47,6 +47,26 @@ class ElementwiseTest {
         }
     }
 
+    /** mul on a range [from, to) (dropout's per-image masks): ragged starts and lengths, in place, nothing outside touched. */
+    @Test
+    void rangedMulMatchesScalarInPlace() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int from : new int[] {0, 1, 5, 8, 13})
+                for (int len : RAGGED) {
+                    long to = from + len, size = to + 9;
+                    MemorySegment a = random(arena, size, rnd, -3, 3), m = random(arena, size, rnd, -2, 2);
+                    MemorySegment v = copyOf(arena, a), s = copyOf(arena, a);
+                    Elementwise.mul(v, m, v, from, to);
+                    ElementwiseScalar.mul(s, m, s, from, to);
+                    assertBitwiseEqual(v, s, size, "mul [" + from + ", " + to + ")");
+                    for (long i = 0; i < size; i++)
+                        assertEquals(i >= from && i < to ? a.getAtIndex(F, i) * m.getAtIndex(F, i) : a.getAtIndex(F, i),
+                                v.getAtIndex(F, i), 0f, "element " + i + " of [" + from + ", " + to + ")");
+                }
+        }
+    }
+
     @Test
     void planeShiftAndPlaneSumsMatchScalar() {
         SplittableRandom rnd = new SplittableRandom(12);

@@ -116,4 +116,45 @@ class ConvLayersJvpTest {
             JvpTest.assertMatches("resblock " + in + "→" + out, j.toArray(), fd, 3e-2);
         }
     }
+
+    /** Through a training pass's dropout mask (fixed by its key): forward mode against finite differences of that pass. */
+    @ParameterizedTest
+    @CsvSource({"2,4,4,5,4,2", "1,2,6,3,6,2"})
+    void resBlockJvpThroughADropoutMask(int n, int in, int out, int h, int w, int groups) {
+        int tdim = 5;
+        try (Workspace ws = new Workspace(); Pool pool = new Pool(2); JvmConv conv = new JvmConv(pool)) {
+            ParamStore ps = new ParamStore();
+            ResBlock b = new ResBlock(ps, conv, pool, "b", in, out, h, w, tdim, groups);
+            ps.allocate(ws.arena());
+            Rng rng = new Rng(16);
+            b.init(rng);
+            rng.fillUniform(ps.values().segment(), ps.flatSize(), -0.4f, 0.4f);
+            b.enableDropout(0.3f, 2, 1, pool);
+            b.reserve(ws, n);
+            long inSize = (long) n * in * h * w, outSize = (long) n * out * h * w;
+            Tensor x = ws.tensor((int) inSize), dx = ws.tensor((int) inSize), e = ws.tensor(n * tdim), de = ws.tensor(n * tdim);
+            Tensor j = ws.tensor((int) outSize), jPlain = ws.tensor((int) outSize), xp = ws.tensor((int) inSize), ep = ws.tensor(n * tdim);
+            rng.fillGaussian(x.segment(), inSize, 1f);
+            rng.fillGaussian(dx.segment(), inSize, 1f);
+            rng.fillGaussian(e.segment(), n * tdim, 1f);
+            rng.fillGaussian(de.segment(), n * tdim, 1f);
+            double[][] f = new double[2][];
+            for (int side = 0; side < 2; side++) {
+                double s = side == 0 ? EPS : -EPS;
+                for (long i = 0; i < inSize; i++) xp.segment().setAtIndex(JvpTest.F, i, (float) (x.get(i) + s * dx.get(i)));
+                for (long i = 0; i < n * tdim; i++) ep.segment().setAtIndex(JvpTest.F, i, (float) (e.get(i) + s * de.get(i)));
+                MemorySegment o = b.forwardTraining(xp.segment(), ep.segment(), n, 9, 3);
+                f[side] = new double[(int) outSize];
+                for (int i = 0; i < outSize; i++) f[side][i] = o.getAtIndex(JvpTest.F, i);
+            }
+            double[] fd = new double[(int) outSize];
+            for (int i = 0; i < fd.length; i++) fd[i] = (f[0][i] - f[1][i]) / (2 * EPS);
+            b.forward(x.segment(), e.segment(), n);
+            b.jvp(x.segment(), dx.segment(), de.segment(), jPlain.segment(), n);
+            b.forwardTraining(x.segment(), e.segment(), n, 9, 3);
+            b.jvp(x.segment(), dx.segment(), de.segment(), j.segment(), n);
+            JvpTest.assertMatches("resblock+dropout " + in + "→" + out, j.toArray(), fd, 3e-2);
+            org.junit.jupiter.api.Assertions.assertTrue(j.segment().mismatch(jPlain.segment()) >= 0, "the mask changed no tangent");
+        }
+    }
 }

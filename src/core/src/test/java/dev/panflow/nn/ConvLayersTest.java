@@ -1,6 +1,7 @@
 package dev.panflow.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panflow.kernels.JvmConv;
 import dev.panflow.kernels.Pool;
@@ -137,6 +138,60 @@ class ConvLayersTest {
                 GradCheck.check("res x", x.segment(), dx.segment(), x.size(), 30, loss);
                 GradCheck.check("res e", e.segment(), dE.segment(), e.size(), 6, loss);
             }
+    }
+
+    /** With dropout: the training pass's mask is fixed by its key (step, row), so finite differences of that pass check backward. */
+    @Test
+    void resBlockGradientsThroughADropoutMask() {
+        for (int out : new int[] {4, 6})
+            try (Workspace ws = new Workspace(); Pool pool = new Pool(2); JvmConv conv = new JvmConv(pool)) {
+                Rng rng = new Rng(20 + out);
+                ParamStore ps = new ParamStore();
+                ResBlock b = new ResBlock(ps, conv, pool, "b", 4, out, 5, 4, 3, 2);
+                ps.allocate(ws.arena());
+                b.init(rng);
+                randomize(ps, rng);
+                b.enableDropout(0.3f, 11, 0, pool);
+                int n = 2;
+                b.reserve(ws, n);
+                Tensor x = rand(ws, rng, -1, 1, n, 4, 20), e = rand(ws, rng, -1, 1, n, 3), w = rand(ws, rng, -1, 1, n, out, 20);
+                Tensor dx = ws.tensor(n, 4, 20), dE = ws.tensor(n, 3);
+                long size = (long) n * out * 20;
+                float[] plain = new float[(int) size];
+                MemorySegment.copy(b.forward(x.segment(), e.segment(), n), java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, 0, plain, 0, plain.length);
+                MemorySegment y = b.forwardTraining(x.segment(), e.segment(), n, 5, 0);
+                assertTrue(y.asSlice(0, 4 * size).mismatch(MemorySegment.ofArray(plain)) >= 0, "dropout changed nothing");
+                b.backward(x.segment(), e.segment(), w.segment(), dx.segment(), dE.segment(), n);
+                var loss = (java.util.function.DoubleSupplier) () ->
+                        GradCheck.weightedSum(b.forwardTraining(x.segment(), e.segment(), n, 5, 0), w.segment(), size);
+                for (Param p : ps.params()) GradCheck.check("res+dropout " + p.name(), p.value().segment(), p.grad().segment(), p.size(), 12, loss);
+                GradCheck.check("res+dropout x", x.segment(), dx.segment(), x.size(), 30, loss);
+                GradCheck.check("res+dropout e", e.segment(), dE.segment(), e.size(), 6, loss);
+            }
+    }
+
+    /** The whole U-Net's backward pass through its training pass's dropout masks. */
+    @Test
+    void unetGradientsThroughDropoutMasks() {
+        try (Workspace ws = new Workspace(); Pool pool = new Pool(2); JvmConv conv = new JvmConv(pool)) {
+            Rng rng = new Rng(31);
+            UNet net = new UNet(new UNetConfig(1, 8, 4, new int[] {4, 6, 6}, 2, 3, 0), conv, pool, ws);
+            net.init(rng);
+            randomize(net.params(), rng);
+            net.setDropout(0.25f, 3);
+            int n = 2;
+            net.reserve(n);
+            Tensor x = rand(ws, rng, -1, 1, n, 32), t = rand(ws, rng, 0, 1, n), w = rand(ws, rng, -1, 1, n, 32);
+            var loss = (java.util.function.DoubleSupplier) () -> {
+                net.trainingPass(4, 6);
+                return GradCheck.weightedSum(net.forward(x.segment(), t.segment(), null, n), w.segment(), (long) n * 32);
+            };
+            double plain = GradCheck.weightedSum(net.forward(x.segment(), t.segment(), null, n), w.segment(), (long) n * 32);
+            assertTrue(plain != loss.getAsDouble(), "dropout changed nothing");
+            net.backward(w.segment(), n);
+            for (Param p : net.params().params())
+                GradCheck.check("unet+dropout " + p.name(), p.value().segment(), p.grad().segment(), p.size(), 6, loss);
+        }
     }
 
     @Test
