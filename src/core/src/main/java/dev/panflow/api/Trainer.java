@@ -81,8 +81,9 @@ public final class Trainer implements AutoCloseable {
         if (timeBudget != null && coll.size() > 1)
             throw new InvalidParameterException("timeBudget is not supported in a data-parallel job yet (the ranks' clocks would have to agree on the last step)", "timeBudget");
         ModelSpec spec = b.unetChannels == null ? ModelSpec.MLP
-                : new ModelSpec("unet", b.unetChannels, b.groups, b.conditional, b.labelDropout);
+                : new ModelSpec("unet", b.unetChannels, b.groups, b.conditional, b.labelDropout, b.attentionHeads);
         if (!spec.isUnet() && b.conditional) throw new InvalidParameterException("conditional needs model unet", "conditional", "model");
+        if (!spec.isUnet() && b.attentionHeads != 0) throw new InvalidParameterException("attentionHeads needs model unet", "attentionHeads", "model");
         Objective objective = b.objective;
         TrainConfig cfg = b.config(data.name);
         AffinePath path = path(b.path);
@@ -142,7 +143,8 @@ public final class Trainer implements AutoCloseable {
         this.conv = c;
         this.tr = t;
         this.model = spec.isUnet()
-                ? String.format("U-Net %s%s (%s backend)", UNetConfig.list(b.unetChannels), b.conditional ? ", class-conditional" : "", c.name())
+                ? String.format("U-Net %s%s%s (%s backend)", UNetConfig.list(b.unetChannels), b.conditional ? ", class-conditional" : "",
+                        b.attentionHeads == 0 ? "" : ", mid attention " + b.attentionHeads + (b.attentionHeads == 1 ? " head" : " heads"), c.name())
                         + (objective.fewStep() ? ", objective " + objective.id : "")
                 : String.format("MLP %d×%d", cfg.hidden(), cfg.layers()) + (objective.fewStep() ? ", objective " + objective.id : "");
     }
@@ -373,7 +375,7 @@ public final class Trainer implements AutoCloseable {
         private float weightDecay, ema = 0.999f, maxGradNorm, labelDropout = 0.1f;
         private double sinkhornReg = SinkhornCoupling.DEFAULT_REG;
         private Double classWeight; // null: the default (+∞ for a conditional model)
-        private int couplingBatch;
+        private int couplingBatch, attentionHeads;
         private int[] unetChannels;
         private boolean conditional, resume;
         private int threads = Runtime.getRuntime().availableProcessors();
@@ -427,6 +429,12 @@ public final class Trainer implements AutoCloseable {
         /** A class-conditional U-Net (for classifier-free guidance). */
         public Builder conditional(boolean on) { this.conditional = on; return this; }
         public Builder labelDropout(float p) { this.labelDropout = p; return this; }
+        /**
+         * A self-attention block with this many heads after the U-Net's mid block, over the
+         * positions of the lowest resolution (DDPM-style; heads must divide its channels).
+         * 0 (the default): none.
+         */
+        public Builder attentionHeads(int heads) { this.attentionHeads = heads; return this; }
         /**
          * sinusoidal or concat (t as one more input). Default: sinusoidal, but concat for
          * objective meanflow (its JVP differentiates the features in t: sinusoidal ones up to 100
@@ -517,6 +525,7 @@ public final class Trainer implements AutoCloseable {
                 groups = spec.isUnet() ? spec.groups() : groups;
                 conditional = spec.conditional();
                 labelDropout = spec.isUnet() ? spec.labelDropout() : labelDropout;
+                attentionHeads = spec.attentionHeads();
                 objective = m.objective();
             }
             this.startFrom = checkpoint;
