@@ -61,6 +61,70 @@ class SelfAttentionTest {
         }
     }
 
+    /** The block computes its definition: a direct double-precision evaluation (GN, q/k/v, softmax(qᵀk/√d), v·Pᵀ, proj, residual) agrees. */
+    @ParameterizedTest
+    @CsvSource({"2,8,2,3,5,4", "1,6,3,2,2,3", "1,4,1,4,4,1"})
+    void forwardMatchesTheDefinition(int n, int c, int heads, int h, int w, int groups) {
+        try (Workspace ws = new Workspace(); Pool pool = new Pool(2); JvmConv conv = new JvmConv(pool)) {
+            Rng rng = new Rng(41 + c);
+            ParamStore ps = new ParamStore();
+            SelfAttention2d att = new SelfAttention2d(ps, conv, pool, "att", c, heads, h, w, groups);
+            ps.allocate(ws.arena());
+            att.init(rng);
+            ConvLayersTest.randomize(ps, rng);
+            att.reserve(ws, n);
+            int t = h * w, d = c / heads, cg = c / groups;
+            Tensor x = ConvLayersTest.rand(ws, rng, -2, 2, n, c, t);
+            MemorySegment y = att.forward(x.segment(), n);
+            java.util.function.Function<String, float[]> param = name ->
+                    ps.params().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow().value().toArray();
+            float[] gamma = param.apply("att.norm.weight"), beta = param.apply("att.norm.bias"), wq = param.apply("att.qkv.weight"),
+                    bq = param.apply("att.qkv.bias"), wp = param.apply("att.proj.weight"), bp = param.apply("att.proj.bias");
+            for (int i = 0; i < n; i++) {
+                double[][] a = new double[c][t];
+                for (int g = 0; g < groups; g++) {
+                    double s = 0, ss = 0;
+                    for (int ch = g * cg; ch < (g + 1) * cg; ch++)
+                        for (int p = 0; p < t; p++) s += x.get((i * c + ch) * t + p);
+                    double mu = s / (cg * t);
+                    for (int ch = g * cg; ch < (g + 1) * cg; ch++)
+                        for (int p = 0; p < t; p++) ss += Math.pow(x.get((i * c + ch) * t + p) - mu, 2);
+                    double sd = Math.sqrt(ss / (cg * t) + 1e-5);
+                    for (int ch = g * cg; ch < (g + 1) * cg; ch++)
+                        for (int p = 0; p < t; p++) a[ch][p] = gamma[ch] * (x.get((i * c + ch) * t + p) - mu) / sd + beta[ch];
+                }
+                double[][] qkv = new double[3 * c][t];
+                for (int o = 0; o < 3 * c; o++)
+                    for (int p = 0; p < t; p++) {
+                        double v = bq[o];
+                        for (int ch = 0; ch < c; ch++) v += wq[o * c + ch] * a[ch][p];
+                        qkv[o][p] = v;
+                    }
+                double[][] o = new double[c][t];
+                for (int hd = 0; hd < heads; hd++)
+                    for (int p = 0; p < t; p++) {
+                        double[] sc = new double[t];
+                        double mx = Double.NEGATIVE_INFINITY, z = 0;
+                        for (int r = 0; r < t; r++) {
+                            for (int e = 0; e < d; e++) sc[r] += qkv[hd * d + e][p] * qkv[c + hd * d + e][r];
+                            sc[r] /= Math.sqrt(d);
+                            mx = Math.max(mx, sc[r]);
+                        }
+                        for (int r = 0; r < t; r++) z += sc[r] = Math.exp(sc[r] - mx);
+                        for (int e = 0; e < d; e++)
+                            for (int r = 0; r < t; r++) o[hd * d + e][p] += sc[r] / z * qkv[2 * c + hd * d + e][r];
+                    }
+                for (int ch = 0; ch < c; ch++)
+                    for (int p = 0; p < t; p++) {
+                        double want = x.get((i * c + ch) * t + p) + bp[ch];
+                        for (int e = 0; e < c; e++) want += wp[ch * c + e] * o[e][p];
+                        float got = y.getAtIndex(GradCheck.F32, (long) (i * c + ch) * t + p);
+                        assertEquals(want, got, 1e-4 * (1 + Math.abs(want)), "image " + i + " channel " + ch + " position " + p);
+                    }
+            }
+        }
+    }
+
     /** proj starts at zero: a fresh block passes its input through unchanged, and its weights still get gradients. */
     @Test
     void freshBlockIsTheIdentity() {
