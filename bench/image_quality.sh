@@ -10,7 +10,7 @@
 #   env: BUDGET=15m THREADS=1 N=1000 SOLVER=euler STEPS=20 MODE=parallel|sequential
 #        BACKEND=onednn (Panflow's fastest image backend here; jvm also works) RECIPE='' (extra
 #        `panflow train` flags, mirrored on the torch side: --lr --warmup --ema --batch --channels
-#        --groups --label-dropout --dropout --time-sampling --time-location --lr-schedule)
+#        --groups --label-dropout --dropout --time-sampling --time-location --lr-schedule --attention [HEADS])
 #        OUT=runs/image-quality JAR=target/panflow.jar FEATURES=bench/cache/fashion-mnist-features.safetensors
 # MODE=parallel runs the two sides at the same time, THREADS each (THREADS=1 on 2 cores): both see
 # the same background load. MODE=sequential runs Panflow, then PyTorch.
@@ -38,6 +38,9 @@ for ((i = 0; i < ${#recipe[@]}; i++)); do
   case "$f" in
     --lr|--ema|--batch|--channels|--groups|--label-dropout|--dropout|--time-sampling|--time-location|--lr-schedule) torch_recipe+=("$f" "$v"); i=$((i + 1)) ;;
     --warmup) torch_recipe+=(--lr-warmup "$v"); i=$((i + 1)) ;;
+    --attention) # an optional HEADS, as train --attention[=HEADS]
+      if [[ "$v" =~ ^[0-9]+$ ]]; then torch_recipe+=("$f" "$v"); i=$((i + 1)); else torch_recipe+=("$f"); fi ;;
+    --attention=*) torch_recipe+=(--attention "${f#--attention=}") ;;
     *) echo "RECIPE flag $f has no PyTorch twin here" >&2; exit 2 ;;
   esac
 done

@@ -3,7 +3,8 @@
 The network is `dev.panflow.nn.UNet` layer for layer (channels per resolution, GroupNorm groups,
 sinusoidal time features -> Linear -> SiLU -> Linear (+ class embedding) -> SiLU, residual blocks
 with a per-channel time projection, stride-2 conv down, nearest 2x up, added skips, conv2 and
-conv_out starting at zero), with parameters named like Panflow's (without the "net." prefix),
+conv_out starting at zero; with --attention HEADS the self-attention block after the mid block, its
+output projection starting at zero), with parameters named like Panflow's (without the "net." prefix),
 so `--params-from FILE` (the output of `UNetBench --list-params`) checks every name and size.
 
 One step is what `CfmTrainer.trainStep` does for `panflow train --data fashion-mnist --model
@@ -19,7 +20,7 @@ OMP/OPENBLAS/MKL_NUM_THREADS; OMP_WAIT_POLICY defaults to PASSIVE (as bench/peer
 does: spinning OpenMP workers and OpenBLAS threads fight over two cores otherwise).
 
 Usage: THREADS=2 /usr/bin/python3 bench/unet_torch.py [--batch 64] [--steps 10] [--warmup 5]
-       [--conditional] [--channels 32,64,64] [--groups 8] [--params-from FILE] [--check DIR] [--check-only]
+       [--conditional] [--channels 32,64,64] [--groups 8] [--attention [HEADS]] [--params-from FILE] [--check DIR] [--check-only]
        [--profile]
 --check DIR loads the weights of `UNetBench --dump DIR`, runs its inputs forward and backward and
 compares the output and every gradient with Panflow's (relative error ≤ 1e-3, else it exits 1).
@@ -84,8 +85,31 @@ class ResBlock(nn.Module):
         return h + (x if self.skip is None else self.skip(x))
 
 
+class SelfAttention(nn.Module):
+    """dev.panflow.nn.SelfAttention2d: a = GN(x); q, k, v = qkv(a) (heads of d = C/heads channels each);
+    P = softmax(q^T k / sqrt(d)) over the T = h*w positions; out = x + proj(v P^T), proj starting at zero."""
+
+    def __init__(self, c, heads, groups):
+        super().__init__()
+        self.heads = heads
+        self.norm = nn.GroupNorm(min(groups, c), c, eps=1e-5)
+        self.qkv = nn.Conv2d(c, 3 * c, 1)
+        self.proj = nn.Conv2d(c, c, 1)
+        nn.init.zeros_(self.proj.weight)
+        nn.init.zeros_(self.proj.bias)
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        d = c // self.heads
+        qkv = self.qkv(self.norm(x)).reshape(n, 3, self.heads, d, h * w)
+        q, k, v = qkv[:, 0], qkv[:, 1], qkv[:, 2]  # n, heads, d, T
+        p = torch.softmax(torch.einsum("nhci,nhcj->nhij", q, k) / math.sqrt(d), dim=-1)
+        o = torch.einsum("nhij,nhcj->nhci", p, v).reshape(n, c, h, w)
+        return x + self.proj(o)
+
+
 class UNet(nn.Module):
-    def __init__(self, image_channels=1, channels=(32, 64, 64), groups=8, frequencies=16, classes=0, dropout=0.0):
+    def __init__(self, image_channels=1, channels=(32, 64, 64), groups=8, frequencies=16, classes=0, dropout=0.0, attention=0):
         super().__init__()
         ch = list(channels)
         self.levels = len(ch)
@@ -102,6 +126,7 @@ class UNet(nn.Module):
             if l < self.levels - 1:
                 self.downsample[str(l)] = nn.Conv2d(ch[l], ch[l], 3, 2, 1)
         self.mid = ResBlock(ch[-1], ch[-1], tdim, groups, dropout)
+        self.mid_attention = SelfAttention(ch[-1], attention, groups) if attention else None
         self.up = nn.ModuleDict()
         for l in reversed(range(self.levels)):
             self.up[str(l)] = ResBlock(ch[l], ch[0] if l == 0 else ch[l - 1], tdim, groups, dropout)
@@ -125,6 +150,8 @@ class UNet(nn.Module):
             if l < self.levels - 1:
                 h = self.downsample[str(l)](h)
         h = self.mid(h, e)
+        if self.mid_attention is not None:
+            h = self.mid_attention(h)
         for l in reversed(range(self.levels)):
             h = self.up[str(l)](h + skips[l], e)
             if l > 0:
@@ -294,7 +321,8 @@ def train_for_budget(args, net, images, labels, classes, dev, nparams):
     B, N = args.batch, images.shape[0]
     sched = Schedule(args.lr, args.lr_warmup, args.lr_schedule)
     print(f"torch {torch.__version__} on {dev}, {THREADS} threads, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}; "
-          f"U-Net {args.channels}, groups {args.groups}, {'conditional' if classes else 'unconditional'}, batch {B}, "
+          f"U-Net {args.channels}, groups {args.groups}, {'conditional' if classes else 'unconditional'}"
+          + (f", mid attention {args.attention} heads" if args.attention else "") + f", batch {B}, "
           f"{nparams:,} parameters; budget {args.budget}, lr {args.lr:g} (warm-up {args.lr_warmup}, {args.lr_schedule}), "
           f"EMA {args.ema}, t {args.time_sampling}" + (f" m={args.time_location:g}" if args.time_sampling != "uniform" else "")
           + (f", label dropout {args.label_dropout:g}" if classes else "")
@@ -380,6 +408,8 @@ def main():
     ap.add_argument("--channels", default="32,64,64")
     ap.add_argument("--groups", type=int, default=8)
     ap.add_argument("--frequencies", type=int, default=16)
+    ap.add_argument("--attention", type=int, nargs="?", const=1, default=0, metavar="HEADS",
+                    help="self-attention block after the mid block with HEADS heads (alone: 1), as panflow train --attention")
     ap.add_argument("--params-from", help="UNetBench --list-params output to check names and sizes against")
     ap.add_argument("--profile", action="store_true", help="also run the autograd profiler over the timed steps (slower)")
     ap.add_argument("--check", metavar="DIR", help="compare output and gradients with UNetBench --dump DIR")
@@ -412,7 +442,7 @@ def main():
         sys.exit(f"--dropout must be in [0, 1), got {args.dropout}")
     if args.check and args.dropout > 0:
         sys.exit("--check compares one deterministic pass: run it without --dropout")
-    net = UNet(1, [int(c) for c in args.channels.split(",")], args.groups, args.frequencies, classes, args.dropout)
+    net = UNet(1, [int(c) for c in args.channels.split(",")], args.groups, args.frequencies, classes, args.dropout, args.attention)
     nparams = sum(p.numel() for p in net.parameters())
     if args.params_from:
         check_params(net, args.params_from)

@@ -34,6 +34,7 @@ import java.util.List;
  *                                then on until a step passes with under 20 ms of JIT compilation,
  *   --max-warmup-seconds S       or S seconds have passed, default 60)
  *   --conditional               (class-conditional U-Net, label dropout 0.1)
+ *   --attention HEADS           (the self-attention block after the mid block with HEADS heads, as train --attention)
  *   --per-layer                 (also print convolution time per shape)
  *   --list-params               (print PARAM name numel per parameter and the count, then exit)
  *   --dump DIR                  (3 training steps, then one forward/backward on 4 fixed images written as .npy
@@ -148,7 +149,7 @@ public final class UNetBench {
     public static void main(String[] args) throws Exception {
         List<String> pos = new ArrayList<>();
         String backend = "jvm";
-        int steps = 10, warmup = 5, maxWarmupSeconds = 60;
+        int steps = 10, warmup = 5, maxWarmupSeconds = 60, attention = 0;
         boolean conditional = false, listParams = false, perLayer = false;
         java.nio.file.Path dump = null;
         for (int i = 0; i < args.length; i++) {
@@ -158,6 +159,7 @@ public final class UNetBench {
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--max-warmup-seconds" -> maxWarmupSeconds = Integer.parseInt(args[++i]);
                 case "--conditional" -> conditional = true;
+                case "--attention" -> attention = Integer.parseInt(args[++i]);
                 case "--list-params" -> listParams = true;
                 case "--per-layer" -> perLayer = true;
                 case "--dump" -> dump = java.nio.file.Path.of(args[++i]);
@@ -175,7 +177,7 @@ public final class UNetBench {
         // `panflow train --data fashion-mnist --model unet` defaults (TrainCommand, applyUnetDefaults).
         TrainConfig cfg = new TrainConfig("fashion-mnist", "ot", 256, 3, "sinusoidal", 16, batch, 1_000_000, 1e-3f, LrSchedule.COSINE,
                 100, 0f, 0.999f, 0f, 0, 0, TimeSampling.LOGIT_NORMAL, 0f);
-        ModelSpec spec = new ModelSpec("unet", ch, 8, conditional, 0.1f);
+        ModelSpec spec = new ModelSpec("unet", ch, 8, conditional, 0.1f, 0f, attention);
         try (Arena arena = Arena.ofShared(); Pool pool = new Pool(threads)) {
             DataSource data = Datasets.open("fashion-mnist", arena);
             List<Run> runs = new ArrayList<>();
@@ -191,8 +193,9 @@ public final class UNetBench {
                     dump(runs.get(0), dump);
                     return;
                 }
-                System.out.printf("U-Net %s, groups 8, %s, batch %d, %d threads, %,d parameters; backends %s; ≥ %d warm-up + %d timed steps%n",
-                        UNetConfig.list(ch), conditional ? "conditional" : "unconditional", batch, threads, store.count(),
+                System.out.printf("U-Net %s, groups 8, %s%s, batch %d, %d threads, %,d parameters; backends %s; ≥ %d warm-up + %d timed steps%n",
+                        UNetConfig.list(ch), conditional ? "conditional" : "unconditional", attention == 0 ? "" : ", mid attention " + attention + " heads",
+                        batch, threads, store.count(),
                         String.join(", ", backends), warmup, steps);
                 if (perLayer) for (Run r : runs) r.conv.perShape = new java.util.LinkedHashMap<>();
                 // Warm-up: at least `warmup` steps, then on until a step passes with (almost) no JIT compilation

@@ -46,7 +46,7 @@ class InvalidParameterExceptionTest {
                 () -> new MlpConfig(2, 8, 1, "fourier", 1));
         refused("labelDropout", "labelDropout must be in [0, 1), got 1.0", () -> new ModelSpec("unet", new int[] {8}, 1, true, 1f));
         refused("model", "unknown model 'convnet'; choose mlp or unet", () -> new ModelSpec("convnet", new int[0], 0, false, 0f));
-        refused("dropout", "dropout must be in [0, 1), got 1.0", () -> new ModelSpec("unet", new int[] {8}, 1, false, 0f, 1f));
+        refused("dropout", "dropout must be in [0, 1), got 1.0", () -> new ModelSpec("unet", new int[] {8}, 1, false, 0f, 1f, 0));
         refused("groups", "groups must be ≥ 1, got 0", () -> new UNetConfig(1, 8, 8, new int[] {8}, 0, 4, 0));
         refused("probes", "probes must be in [1, 1024], got 0", () -> Divergence.parse("hutchinson", "gaussian", 0, 1));
         refused("divergence", "unknown divergence 'magic'; choose exact or hutchinson", () -> Divergence.parse("magic", "gaussian", 1, 1));

@@ -18,6 +18,7 @@ final class FlagNames {
     static final Map<String, String> EXCEPTIONS = Map.of(
             "emaDecay", "--ema",
             "classLabel", "--class",
+            "attentionHeads", "--attention",
             "libraryDir", "--cuda-lib-dir");
 
     /**

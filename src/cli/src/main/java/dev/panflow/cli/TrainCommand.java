@@ -115,6 +115,11 @@ final class TrainCommand implements Callable<Integer> {
     float labelDropout = 0.1f;
     @Option(names = "--dropout", paramLabel = "P", description = "U-Net training: dropout probability in every residual block, before its second conv (as DDPM), in [0, 1); sampling, nll and evaluation never drop; --resume needs the same value (default: ${DEFAULT-VALUE}, none).")
     float dropout = 0f;
+    @Option(names = "--attention", paramLabel = "HEADS", arity = "0..1", fallbackValue = "1",
+            description = "U-Net: a self-attention block (GroupNorm, 1×1 q/k/v, softmax over positions, zero-initialised 1×1 output, residual) "
+                    + "after the mid block, at the lowest resolution (7×7 for 28×28 images and 3 channel entries), with HEADS heads "
+                    + "(they must divide the last --channels entry; --attention alone: 1). Recorded in the checkpoint (default: none).")
+    int attention;
     @Mixin
     BackendOptions backend;
     @picocli.CommandLine.Spec
@@ -190,6 +195,7 @@ final class TrainCommand implements Callable<Integer> {
                 .threads(threads.checked()).collective(coll).timeBudget(budget).dropout(dropout);
         if (unet) b.unet(UNetConfig.parseList(channels)).groups(groups).conditional(conditional).labelDropout(labelDropout);
         if (classWeight != null) b.classWeight(parseClassWeight(classWeight));
+        b.attentionHeads(attention);   // the library refuses it without --model unet
         return b;
     }
 

@@ -84,8 +84,9 @@ public final class Trainer implements AutoCloseable {
         if (b.unetChannels == null && b.dropout != 0)
             throw new InvalidParameterException("dropout applies to model unet only (the MLP has none)", "dropout", "model");
         ModelSpec spec = b.unetChannels == null ? ModelSpec.MLP
-                : new ModelSpec("unet", b.unetChannels, b.groups, b.conditional, b.labelDropout, b.dropout);
+                : new ModelSpec("unet", b.unetChannels, b.groups, b.conditional, b.labelDropout, b.dropout, b.attentionHeads);
         if (!spec.isUnet() && b.conditional) throw new InvalidParameterException("conditional needs model unet", "conditional", "model");
+        if (!spec.isUnet() && b.attentionHeads != 0) throw new InvalidParameterException("attentionHeads needs model unet", "attentionHeads", "model");
         Objective objective = b.objective;
         TrainConfig cfg = b.config(data.name);
         AffinePath path = path(b.path);
@@ -145,8 +146,9 @@ public final class Trainer implements AutoCloseable {
         this.conv = c;
         this.tr = t;
         this.model = spec.isUnet()
-                ? String.format("U-Net %s%s%s (%s backend)", UNetConfig.list(b.unetChannels), b.conditional ? ", class-conditional" : "",
-                        spec.dropout() > 0 ? ", dropout " + spec.dropout() : "", c.name())
+                ? String.format("U-Net %s%s%s%s (%s backend)", UNetConfig.list(b.unetChannels), b.conditional ? ", class-conditional" : "",
+                        spec.dropout() > 0 ? ", dropout " + spec.dropout() : "",
+                        b.attentionHeads == 0 ? "" : ", mid attention " + b.attentionHeads + (b.attentionHeads == 1 ? " head" : " heads"), c.name())
                         + (objective.fewStep() ? ", objective " + objective.id : "")
                 : String.format("MLP %d×%d", cfg.hidden(), cfg.layers()) + (objective.fewStep() ? ", objective " + objective.id : "");
     }
@@ -377,7 +379,7 @@ public final class Trainer implements AutoCloseable {
         private float weightDecay, ema = 0.999f, maxGradNorm, labelDropout = 0.1f, dropout;
         private double sinkhornReg = SinkhornCoupling.DEFAULT_REG;
         private Double classWeight; // null: the default (+∞ for a conditional model)
-        private int couplingBatch;
+        private int couplingBatch, attentionHeads;
         private int[] unetChannels;
         private boolean conditional, resume;
         private int threads = Runtime.getRuntime().availableProcessors();
@@ -438,6 +440,12 @@ public final class Trainer implements AutoCloseable {
          * depend on the threads and a resume continues bit for bit. 0 (the default): none.
          */
         public Builder dropout(float p) { this.dropout = p; return this; }
+        /**
+         * A self-attention block with this many heads after the U-Net's mid block, over the
+         * positions of the lowest resolution (DDPM-style; heads must divide its channels).
+         * 0 (the default): none.
+         */
+        public Builder attentionHeads(int heads) { this.attentionHeads = heads; return this; }
         /**
          * sinusoidal or concat (t as one more input). Default: sinusoidal, but concat for
          * objective meanflow (its JVP differentiates the features in t: sinusoidal ones up to 100
@@ -529,6 +537,7 @@ public final class Trainer implements AutoCloseable {
                 conditional = spec.conditional();
                 labelDropout = spec.isUnet() ? spec.labelDropout() : labelDropout;
                 dropout = spec.dropout();
+                attentionHeads = spec.attentionHeads();
                 objective = m.objective();
             }
             this.startFrom = checkpoint;

@@ -17,13 +17,14 @@ import java.lang.foreign.ValueLayout;
  *   e   = SiLU(Linear(SiLU(Linear(sinusoidal(t)))) + classEmb[y])     (class row only if conditional)
  *   h   = convIn(x)
  *   down: d_l = Res_l(h); h = stride-2 conv(d_l) while l < L−1        (d_l kept as skip)
- *   mid:  h = Res(h)
+ *   mid:  h = Res(h); h = Attn(h)                                       (self-attention only with attentionHeads > 0)
  *   up:   u_l = Res'_l(h + d_l); h = nearest-2×(u_l) while l > 0
  *   v   = convOut(SiLU(GN(h)))                                         (convOut starts at zero)
  * </pre>
  * Skips are added, not concatenated. Every Res block gets e (per-channel add after its first conv).
  * With {@link #setDropout} every Res block drops activations before its second conv in training
  * passes ({@link #trainingPass}); other passes are deterministic.
+ * Attn is {@link SelfAttention2d} over the lowest resolution's positions (its proj starts at zero).
  */
 public final class UNet implements FewStepModel {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -40,6 +41,7 @@ public final class UNet implements FewStepModel {
     private final Conv2d[] downConv;
     private final ResBlock[] down, up;
     private final ResBlock mid;
+    private final SelfAttention2d midAttention; // null: none
     private final GroupNorm outNorm;
     /** SiLU over the output block's activations, split over the pool. */
     private final ParallelKernels act;
@@ -52,6 +54,7 @@ public final class UNet implements FewStepModel {
     private int[] labels; // labels of the last forward pass (null = unconditional)
     private Tensor feat, t1Out, t1Act, t2Out, e, dE, dT1, h0, outNormed, outAct, output;
     private Tensor[] downOut, sumIn, upOut, gradS, tmpA, tmpB;
+    private Tensor attnGrad; // dL/d(mid's output) with attention
 
     public UNet(UNetConfig config, ConvKernels conv, Pool pool, Workspace ws) {
         this.config = config;
@@ -84,6 +87,8 @@ public final class UNet implements FewStepModel {
                 downConv[l] = new Conv2d(store, conv, "net.downsample." + l, ch[l], ch[l], 3, 2, 1, hs[l], ws_[l]);
         }
         mid = new ResBlock(store, conv, pool, "net.mid", ch[levels - 1], ch[levels - 1], hs[levels - 1], ws_[levels - 1], tdim, g);
+        midAttention = config.attentionHeads() == 0 ? null : new SelfAttention2d(store, conv, pool, "net.mid_attention", ch[levels - 1],
+                config.attentionHeads(), hs[levels - 1], ws_[levels - 1], g);
         for (int l = levels - 1; l >= 0; l--)
             up[l] = new ResBlock(store, conv, pool, "net.up." + l, ch[l], l == 0 ? ch[0] : ch[l - 1], hs[l], ws_[l], tdim, g);
         outNorm = new GroupNorm(store, pool, "net.norm_out", ch[0], Math.min(g, ch[0]), hs[0] * ws_[0]);
@@ -108,6 +113,7 @@ public final class UNet implements FewStepModel {
             if (downConv[l] != null) downConv[l].init(rng);
         }
         mid.init(rng);
+        if (midAttention != null) midAttention.init(rng);
         for (int l = levels - 1; l >= 0; l--) up[l].init(rng);
         outNorm.init();
         convOut.init(rng);
@@ -177,6 +183,10 @@ public final class UNet implements FewStepModel {
             up[l].reserve(ws, n);
         }
         mid.reserve(ws, n);
+        if (midAttention != null) {
+            midAttention.reserve(ws, n);
+            attnGrad = ws.tensor(n, ch[levels - 1], hw(levels - 1));
+        }
     }
 
     @Override
@@ -236,6 +246,7 @@ public final class UNet implements FewStepModel {
             }
         }
         h = res(mid, h, es, n, training);
+        if (midAttention != null) h = midAttention.forward(h, n);
         for (int l = levels - 1; l >= 0; l--) {
             Elementwise.add(h, down[l].output(), sumIn[l].segment(), (long) n * ch[l] * hw(l));
             h = res(up[l], sumIn[l].segment(), es, n, training);
@@ -259,7 +270,7 @@ public final class UNet implements FewStepModel {
     // Tangent buffers of jvp, made on its first call (training with a JVP only).
     private Tensor jFeat, jT1, jT2, jE, jH0, jOutNorm;
     private Tensor[] jDown, jDownConv, jSum, jUp, jUpS;
-    private Tensor jMid;
+    private Tensor jMid, jAttn;
     private int jCap;
 
     private void reserveJvp(int n) {
@@ -284,6 +295,7 @@ public final class UNet implements FewStepModel {
             jUpS[l] = l > 0 ? ws.tensor(n, ch[l - 1], hw(l - 1)) : null;
         }
         jMid = ws.tensor(n, ch[levels - 1], hw(levels - 1));
+        if (midAttention != null) jAttn = ws.tensor(n, ch[levels - 1], hw(levels - 1));
     }
 
     /**
@@ -323,6 +335,10 @@ public final class UNet implements FewStepModel {
         }
         mid.jvp(h, jh, je, jMid.segment(), n);
         jh = jMid.segment();
+        if (midAttention != null) {
+            midAttention.jvp(mid.output(), jh, jAttn.segment(), n);
+            jh = jAttn.segment();
+        }
         for (int l = levels - 1; l >= 0; l--) {
             Elementwise.add(jh, jDown[l].segment(), jSum[l].segment(), (long) n * ch[l] * hw(l));
             up[l].jvp(sumIn[l].segment(), jSum[l].segment(), je, jUp[l].segment(), n);
@@ -358,6 +374,10 @@ public final class UNet implements FewStepModel {
         }
         int top = levels - 1;
         MemorySegment midIn = down[top].output();
+        if (midAttention != null) {
+            midAttention.backward(mid.output(), g, attnGrad.segment(), n);
+            g = attnGrad.segment();
+        }
         mid.backward(midIn, es, g, tmpA[top].segment(), de, n);
         g = tmpA[top].segment();
         for (int l = top; l >= 0; l--) {

@@ -8,13 +8,19 @@ import java.util.Arrays;
  * Shape of a {@link UNet}: image channels × height × width, channels per resolution (the
  * image is halved between consecutive entries), GroupNorm groups, time-embedding frequencies,
  * classes for a conditional model (0 = unconditional), and the time inputs (1: v(x, t); 2: a
- * few-step model u(x, t, h), both embedded side by side).
+ * few-step model u(x, t, h), both embedded side by side), and the heads of the self-attention
+ * block after the mid block, at the lowest resolution (0 = no attention).
  */
 public record UNetConfig(int imageChannels, int height, int width, int[] channels, int groups, int frequencies, int classes,
-                         int timeInputs) {
-    /** One time input. */
+                         int timeInputs, int attentionHeads) {
+    /** One time input, no attention. */
     public UNetConfig(int imageChannels, int height, int width, int[] channels, int groups, int frequencies, int classes) {
-        this(imageChannels, height, width, channels, groups, frequencies, classes, 1);
+        this(imageChannels, height, width, channels, groups, frequencies, classes, 1, 0);
+    }
+
+    /** No attention. */
+    public UNetConfig(int imageChannels, int height, int width, int[] channels, int groups, int frequencies, int classes, int timeInputs) {
+        this(imageChannels, height, width, channels, groups, frequencies, classes, timeInputs, 0);
     }
 
     public UNetConfig {
@@ -33,13 +39,24 @@ public record UNetConfig(int imageChannels, int height, int width, int[] channel
         }
         if (frequencies < 1 || frequencies > 1024) throw InvalidParameterException.range("frequencies", 1, 1024, frequencies);
         if (classes < 0 || classes > 100000) throw new UserError("classes must be in [0, 100000], got " + classes);
+        checkAttentionHeads(attentionHeads, channels[channels.length - 1]);
+    }
+
+    /** Heads must split the lowest resolution's channels (0: no attention). */
+    public static void checkAttentionHeads(int heads, int channels) {
+        if (heads < 0 || heads > channels) throw InvalidParameterException.range("attentionHeads", 0, channels, heads);
+        if (heads > 0 && channels % heads != 0)
+            throw new InvalidParameterException("attentionHeads " + heads + " does not divide " + channels + ", the last entry of channels",
+                    "attentionHeads", "channels");
     }
 
     @Override public int[] channels() { return channels.clone(); }
 
     public int levels() { return channels.length; }
 
-    public UNetConfig withTimeInputs(int n) { return new UNetConfig(imageChannels, height, width, channels, groups, frequencies, classes, n); }
+    public UNetConfig withTimeInputs(int n) { return new UNetConfig(imageChannels, height, width, channels, groups, frequencies, classes, n, attentionHeads); }
+
+    public UNetConfig withAttentionHeads(int heads) { return new UNetConfig(imageChannels, height, width, channels, groups, frequencies, classes, timeInputs, heads); }
 
     /** Width of the time (and class) embedding. */
     public int embeddingWidth() { return 4 * channels[0]; }
@@ -62,7 +79,7 @@ public record UNetConfig(int imageChannels, int height, int width, int[] channel
     public boolean equals(Object o) {
         return o instanceof UNetConfig u && u.imageChannels == imageChannels && u.height == height && u.width == width
                 && Arrays.equals(u.channels, channels) && u.groups == groups && u.frequencies == frequencies && u.classes == classes
-                && u.timeInputs == timeInputs;
+                && u.timeInputs == timeInputs && u.attentionHeads == attentionHeads;
     }
 
     @Override

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * resume; a checkpoint records it, and a resume with another p is refused.
  */
 class UNetDropoutTest {
-    static ModelSpec spec(float dropout) { return new ModelSpec("unet", new int[] {4, 8}, 2, true, 0.2f, dropout); }
+    static ModelSpec spec(float dropout) { return new ModelSpec("unet", new int[] {4, 8}, 2, true, 0.2f, dropout, 0); }
 
     static TrainConfig cfg(long steps, int batch) {
         return new TrainConfig("fashion-mnist", "ot", 32, 2, "sinusoidal", 4, batch, steps, 3e-3f, LrSchedule.COSINE, 1, 0f, 0.9f, 1f, 3, 0,
@@ -94,6 +94,31 @@ class UNetDropoutTest {
                     assertEquals("dropout", e.parameter());
                     assertTrue(e.getMessage().contains("was trained with dropout 0.2; resume it with the same dropout (got " + other + ")"), e.getMessage());
                 }
+        }
+    }
+
+    /** Dropout and the mid self-attention together: one thread or two and a resume leave the bits; the checkpoint keeps both. */
+    @Test
+    void withAttentionTheBitsAndTheCheckpointKeepBoth(@TempDir Path dir) throws Exception {
+        ModelSpec s = new ModelSpec("unet", new int[] {4, 8}, 2, true, 0.2f, 0.2f, 2);
+        try (Arena arena = Arena.ofShared(); Pool pool = new Pool(2); JvmConv conv = new JvmConv(pool)) {
+            FashionMnist data = UNetTrainerTest.tinySet(dir, arena);
+            float[] straight = train(data, s, 1, 64, 4);
+            assertArrayEquals(straight, train(data, s, 2, 64, 4));
+            assertFalse(Arrays.equals(straight, train(data, spec(0.2f), 1, 64, 4)), "attention trained the same weights as none");
+            Path ckpt = dir.resolve("both.safetensors");
+            try (CfmTrainer b = new CfmTrainer(cfg(4, 64), s, data, Paths.byName("ot"), pool, conv)) {
+                for (int i = 0; i < 2; i++) b.trainStep();
+                Checkpoint.save(b, ckpt);
+            }
+            try (CfmTrainer c = new CfmTrainer(cfg(4, 64), s, data, Paths.byName("ot"), pool, conv)) {
+                Checkpoint.restore(c, ckpt);
+                while (c.step() < 4) c.trainStep();
+                assertArrayEquals(straight, c.model.params().values().toArray());
+            }
+            try (Arena a = Arena.ofConfined()) {
+                assertEquals(s, Checkpoint.readModel(ckpt, a, true).spec());
+            }
         }
     }
 
@@ -168,7 +193,7 @@ class UNetDropoutTest {
         for (float p : new float[] {-0.5f, 1f, Float.NaN})
             assertEquals("dropout", assertThrows(InvalidParameterException.class, () -> spec(p)).parameter());
         InvalidParameterException e = assertThrows(InvalidParameterException.class,
-                () -> new ModelSpec("mlp", new int[0], 0, false, 0f, 0.1f));
+                () -> new ModelSpec("mlp", new int[0], 0, false, 0f, 0.1f, 0));
         assertEquals("dropout", e.parameter());
     }
 
