@@ -89,18 +89,12 @@ public final class Dropout {
         else pool.parallelFor(n, Math.max(1, (1 << 13) / Math.max(1, width)), body);
     }
 
-    /** The seed of image {@code row}'s mask in layer {@code layer} at step {@code step} (splitmix-style mixing of the four). */
+    /** The seed of image {@code row}'s mask in layer {@code layer} at step {@code step} (the four mixed by splitmix64). */
     static long streamSeed(long seed, long step, int layer, long row) {
-        long z = mix(seed ^ 0x6A09E667F3BCC909L);        // apart from the trainer's own stream of the same seed
-        z = mix(z + step * 0x9E3779B97F4A7C15L);
-        z = mix(z + (layer + 1L) * 0xBF58476D1CE4E5B9L);
-        return mix(z + (row + 1) * 0x94D049BB133111EBL);
-    }
-
-    private static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        long z = Rng.splitmix(seed ^ 0x6A09E667F3BCC909L);        // apart from the trainer's own stream of the same seed
+        z = Rng.splitmix(z + step * 0x9E3779B97F4A7C15L);
+        z = Rng.splitmix(z + (layer + 1L) * 0xBF58476D1CE4E5B9L);
+        return Rng.splitmix(z + (row + 1) * 0x94D049BB133111EBL);
     }
 
     /** Writes image r's mask into m[off, off + width) from rng. */

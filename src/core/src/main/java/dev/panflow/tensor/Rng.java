@@ -28,7 +28,8 @@ public final class Rng {
         s3 = splitmix(z += 0x9E3779B97F4A7C15L);
     }
 
-    private static long splitmix(long z) {
+    /** The splitmix64 finaliser: a bijective 64-bit mix (also keys per-row streams, e.g. dropout masks). */
+    public static long splitmix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
