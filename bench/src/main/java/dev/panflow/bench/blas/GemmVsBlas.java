@@ -102,16 +102,26 @@ public final class GemmVsBlas {
             ob.run();
             checkAgree(cp, cb, (long) m * n, k, layout + " " + s);
             // Warm-up (JIT, caches, thread pools), then the repetitions one sample needs.
-            int repsPf = repsFor(pf, sampleSec, clock), repsOb = repsFor(ob, sampleSec, clock);
+            int repsOb = repsFor(ob, sampleSec, clock);
+            settle(threads);
+            int repsPf = repsFor(pf, sampleSec, clock);
             double[] gp = new double[rounds], gb = new double[rounds];
             for (int r = 0; r < rounds; r++) {
                 gp[r] = s.flops() * repsPf / time(pf, repsPf, clock) * 1e-9;
                 gb[r] = s.flops() * repsOb / time(ob, repsOb, clock) * 1e-9;
-                // OpenBLAS's worker threads spin for a while after a call: let them go idle.
-                if (threads > 1) Thread.sleep(100);
+                settle(threads);
             }
             return new double[] {Stats.median(gp), Stats.median(gb)};
         }
+    }
+
+    /**
+     * OpenBLAS's idle worker threads busy-wait 2^28 TSC cycles after a call (its default
+     * THREAD_TIMEOUT: 134 ms at a 2 GHz TSC) before they sleep; a Panflow sample started inside
+     * that window shares its second core with them. Wait it out.
+     */
+    private static void settle(int threads) throws InterruptedException {
+        if (threads > 1) Thread.sleep(300);
     }
 
     private static int repsFor(Runnable f, double sampleSec, Clock clock) {
