@@ -174,7 +174,9 @@ class ClassConditionalCouplingTest {
             int[] from = origins(new SinkhornCoupling(n, dim, 0.01, weights[q]), b, n, dim, new Rng(3));
             for (int r = 0; r < n; r++) if (b.labels[r] != b.labels[from[r]]) crossed[q]++;
         }
-        assertTrue(crossed[0] > crossed[1] && crossed[1] > crossed[2], java.util.Arrays.toString(crossed));
+        // Non-increasing in the weight, and weight 100 crosses far less than 0; weight 1 may already reach zero
+        // (it does with 8-float vectors, whose sweep sums in another order than 16-float ones).
+        assertTrue(crossed[0] >= crossed[1] && crossed[1] >= crossed[2] && crossed[0] > n / 4, java.util.Arrays.toString(crossed));
         assertTrue(crossed[2] <= 2, java.util.Arrays.toString(crossed));
     }
 
