@@ -44,6 +44,8 @@ for ((i = 0; i < ${#recipe[@]}; i++)); do
     *) echo "RECIPE flag $f has no PyTorch twin here" >&2; exit 2 ;;
   esac
 done
+# --model unet trains with one mid attention head unless told otherwise; unet_torch.py's default is none.
+[[ " $RECIPE " == *" --attention"* ]] || torch_recipe+=(--attention 1)
 
 mkdir -p "$OUT/panflow" "$OUT/torch"
 panflow_side() {

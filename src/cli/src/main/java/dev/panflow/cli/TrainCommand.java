@@ -118,8 +118,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--attention", paramLabel = "HEADS", arity = "0..1", fallbackValue = "1",
             description = "U-Net: a self-attention block (GroupNorm, 1×1 q/k/v, softmax over positions, zero-initialised 1×1 output, residual) "
                     + "after the mid block, at the lowest resolution (7×7 for 28×28 images and 3 channel entries), with HEADS heads "
-                    + "(they must divide the last --channels entry; --attention alone: 1). Recorded in the checkpoint (default: none).")
-    int attention;
+                    + "(they must divide the last --channels entry; --attention alone: 1; 0: no block). Recorded in the checkpoint "
+                    + "(default with --model unet: 1).")
+    Integer attention;   // null: not given, the library's default
     @Mixin
     BackendOptions backend;
     @picocli.CommandLine.Spec
@@ -132,7 +133,7 @@ final class TrainCommand implements Callable<Integer> {
     /** The job's collective (one process unless --distributed); only its rank 0 writes files and logs. */
     private Collective coll = Collective.SINGLE;
 
-    /** U-Net defaults for options not given: batch 64, lr 2e-3, t logit-normal around ½, 64 samples, out runs/DATA. */
+    /** U-Net defaults for options not given: batch 64, lr 2e-3, t logit-normal around ½, 64 samples, out runs/DATA (one attention head: the library's default). */
     private void applyUnetDefaults() {
         var pr = commandSpec.commandLine().getParseResult();
         if (!pr.hasMatchedOption("--batch")) batch = 64;
@@ -195,7 +196,7 @@ final class TrainCommand implements Callable<Integer> {
                 .threads(threads.checked()).collective(coll).timeBudget(budget).dropout(dropout);
         if (unet) b.unet(UNetConfig.parseList(channels)).groups(groups).conditional(conditional).labelDropout(labelDropout);
         if (classWeight != null) b.classWeight(parseClassWeight(classWeight));
-        b.attentionHeads(attention);   // the library refuses it without --model unet
+        if (attention != null) b.attentionHeads(attention);   // the library refuses a nonzero one without --model unet
         return b;
     }
 

@@ -3,6 +3,7 @@ package dev.panflow.cli;
 import static dev.panflow.cli.CliTest.assertUserError;
 import static dev.panflow.cli.CliTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panflow.data.FashionMnist;
@@ -37,12 +38,21 @@ class AttentionCliTest {
         assertEquals(0, s.code(), s.err());
         CliTest.Run n = run("nll", "--model", model, "--n", "2", "--atol", "1e-3", "--rtol", "1e-3", "--threads", "1");
         assertEquals(0, n.code(), n.err());
-        // --attention alone: one head; the run without it is another configuration, which resume refuses
+        // --attention alone: one head, as with no flag (the --model unet default); --attention 0 is another
+        // configuration, which resume refuses
         CliTest.Run one = run("train", "--data", "fashion-mnist", "--model", "unet", "--channels", "4,8", "--groups", "2", "--attention",
                 "--batch", "4", "--steps", "1", "--samples", "0", "--threads", "1", "--out", dir.resolve("one").toString());
         assertEquals(0, one.code(), one.err());
         assertTrue(one.err().contains("mid attention 1 head "), one.err());
-        assertUserError(run("train", "--data", "fashion-mnist", "--model", "unet", "--channels", "4,8", "--groups", "2",
+        CliTest.Run byDefault = run("train", "--data", "fashion-mnist", "--model", "unet", "--channels", "4,8", "--groups", "2",
+                "--batch", "4", "--steps", "1", "--samples", "0", "--threads", "1", "--out", dir.resolve("default").toString());
+        assertEquals(0, byDefault.code(), byDefault.err());
+        assertTrue(byDefault.err().contains("mid attention 1 head "), byDefault.err());
+        CliTest.Run none = run("train", "--data", "fashion-mnist", "--model", "unet", "--channels", "4,8", "--groups", "2", "--attention", "0",
+                "--batch", "4", "--steps", "1", "--samples", "0", "--threads", "1", "--out", dir.resolve("none").toString());
+        assertEquals(0, none.code(), none.err());
+        assertFalse(none.err().contains("mid attention"), none.err());
+        assertUserError(run("train", "--data", "fashion-mnist", "--model", "unet", "--channels", "4,8", "--groups", "2", "--attention", "0",
                 "--batch", "4", "--steps", "5", "--samples", "0", "--threads", "1", "--out", out.toString(), "--resume"), "another configuration");
     }
 
