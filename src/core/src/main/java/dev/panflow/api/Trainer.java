@@ -83,7 +83,7 @@ public final class Trainer implements AutoCloseable {
         dev.panflow.nn.Dropout.check(b.dropout);
         if (b.unetChannels == null && b.dropout != 0)
             throw new InvalidParameterException("dropout applies to model unet only (the MLP has none)", "dropout", "model");
-        int heads = b.attentionHeads != null ? b.attentionHeads : b.unetChannels != null ? 1 : 0;
+        int heads = b.attentionHeads();
         ModelSpec spec = b.unetChannels == null ? ModelSpec.MLP
                 : new ModelSpec("unet", b.unetChannels, b.groups, b.conditional, b.labelDropout, b.dropout, heads);
         if (!spec.isUnet() && b.conditional) throw new InvalidParameterException("conditional needs model unet", "conditional", "model");
@@ -381,7 +381,7 @@ public final class Trainer implements AutoCloseable {
         private double sinkhornReg = SinkhornCoupling.DEFAULT_REG;
         private Double classWeight; // null: the default (+∞ for a conditional model)
         private int couplingBatch;
-        private Integer attentionHeads;   // null: 1 for model unet (bench/README: better FID at a 15-minute budget), 0 for the MLP
+        private Integer attentionHeads;   // null: the default of attentionHeads() (README recipe table: better FID at 15 minutes)
         private int[] unetChannels;
         private boolean conditional, resume;
         private int threads = Runtime.getRuntime().availableProcessors();
@@ -557,6 +557,9 @@ public final class Trainer implements AutoCloseable {
                 throw e;
             }
         }
+
+        /** The mid attention block's heads: as set, else 1 for model unet (an image default, as in {@link #config}) and 0 for the MLP. */
+        int attentionHeads() { return attentionHeads != null ? attentionHeads : unetChannels != null ? 1 : 0; }
 
         TrainConfig config(String dataName) {
             boolean unet = unetChannels != null;
