@@ -68,7 +68,9 @@ class CudaEquivalenceTest {
                     close(emb + " input [x, emb(t)]", down(a, ca.input(), inN), acts.input, inN);
                     for (int i = 0; i < 3; i++) {
                         long n = (long) rows * 40;
-                        close(emb + " layer " + i + " Linear forward", down(a, ca.pre(i), n), acts.pre[i], n);
+                        Tensor gate = down(a, ca.pre(i), n);   // the JVM keeps σ(pre), the device pre
+                        for (long j = 0; j < n; j++) gate.set(j, (float) (1 / (1 + Math.exp(-gate.get(j)))));
+                        close(emb + " layer " + i + " Linear forward (its SiLU gate)", gate, acts.gate[i], n);
                         close(emb + " layer " + i + " SiLU forward", down(a, ca.post(i), n), acts.post[i], n);
                     }
                     close(emb + " output", down(a, ca.output(), (long) rows * dim), acts.output, (long) rows * dim);

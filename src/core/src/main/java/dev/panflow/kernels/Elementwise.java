@@ -60,7 +60,16 @@ public final class Elementwise {
         }
     }
 
-    /** y = x·sigmoid(x) = x / (1 + e^−x); y may alias x. */
+    /** σ(v) = 1 / (1 + e^−v), the SiLU's gate. */
+    static FloatVector sigmoid(FloatVector v) { return ONE.div(ExpF.exp(v.neg()).add(1f)); }
+
+    /** The same operations on one float (bitwise the same as a lane of the vector form). */
+    static float sigmoid(float v) { return 1f / (1f + ExpF.exp(-v)); }
+
+    /**
+     * y = x·σ(x); y may alias x. Every SiLU forward (this, {@link #biasSilu}, {@link #biasSiluGate}
+     * and the GEMM's epilogue) is x times the gate, so they agree bitwise.
+     */
     public static void silu(MemorySegment x, MemorySegment y, long n) {
         silu(x, y, 0, n);
     }
@@ -70,11 +79,11 @@ public final class Elementwise {
         long i = from, b = to - (to - from) % L;
         for (; i < b; i += L) {
             FloatVector v = load(x, i);
-            store(v.div(ExpF.exp(v.neg()).add(1f)), y, i);
+            store(v.mul(sigmoid(v)), y, i);
         }
         for (; i < to; i++) {
             float v = get(x, i);
-            set(y, i, v / (1f + ExpF.exp(-v)));
+            set(y, i, v * sigmoid(v));
         }
     }
 
@@ -88,13 +97,31 @@ public final class Elementwise {
         long i = from, b = to - (to - from) % L;
         for (; i < b; i += L) {
             FloatVector v = load(x, i);
-            FloatVector s = ONE.div(ExpF.exp(v.neg()).add(1f));
+            FloatVector s = sigmoid(v);
             FloatVector t = v.fma(ONE.sub(s), ONE);   // 1 + x(1−s)
             store(load(dy, i).mul(s).mul(t), dx, i);
         }
         for (; i < to; i++) {
-            float v = get(x, i), s = 1f / (1f + ExpF.exp(-v));
+            float v = get(x, i), s = sigmoid(v);
             set(dx, i, get(dy, i) * s * Math.fma(v, 1f - s, 1f));
+        }
+    }
+
+    /**
+     * The SiLU's backward pass from what its forward kept, with no exp: dx = dy·(s + y·(1−s)),
+     * s = σ(x) the gate and y = x·s the output (silu'(x) = s + x·s·(1−s)); dx may alias dy.
+     * Elements [from, to).
+     */
+    public static void siluBackwardGate(MemorySegment gate, MemorySegment y, MemorySegment dy, MemorySegment dx, long from,
+                                        long to) {
+        long i = from, b = to - (to - from) % L;
+        for (; i < b; i += L) {
+            FloatVector s = load(gate, i);
+            store(load(dy, i).mul(load(y, i).fma(ONE.sub(s), s)), dx, i);
+        }
+        for (; i < to; i++) {
+            float s = get(gate, i);
+            set(dx, i, get(dy, i) * Math.fma(get(y, i), 1f - s, s));
         }
     }
 
@@ -112,12 +139,36 @@ public final class Elementwise {
             for (; c < cb; c += L) {
                 FloatVector v = load(y, row + c).add(load(bias, c));
                 if (keep) store(v, y, row + c);
-                store(v.div(ExpF.exp(v.neg()).add(1f)), out, row + c);
+                store(v.mul(sigmoid(v)), out, row + c);
             }
             for (; c < cols; c++) {
                 float v = get(y, row + c) + get(bias, c);
                 set(y, row + c, v);
-                set(out, row + c, v / (1f + ExpF.exp(-v)));
+                set(out, row + c, v * sigmoid(v));
+            }
+        }
+    }
+
+    /**
+     * A hidden layer's forward pass after its GEMM when training, rows [rowFrom, rowTo): v = y + bias,
+     * y ← σ(v) (the gate, which is all {@link #siluBackwardGate} needs beside the output) and
+     * out = v·σ(v), bitwise {@link #biasSilu}'s out. out must not alias y.
+     */
+    public static void biasSiluGate(MemorySegment y, MemorySegment bias, MemorySegment out, int rowFrom, int rowTo, int cols) {
+        int cb = (int) vbound(cols);
+        for (int r = rowFrom; r < rowTo; r++) {
+            long row = (long) r * cols;
+            int c = 0;
+            for (; c < cb; c += L) {
+                FloatVector v = load(y, row + c).add(load(bias, c));
+                FloatVector s = sigmoid(v);
+                store(s, y, row + c);
+                store(v.mul(s), out, row + c);
+            }
+            for (; c < cols; c++) {
+                float v = get(y, row + c) + get(bias, c), s = sigmoid(v);
+                set(y, row + c, s);
+                set(out, row + c, v * s);
             }
         }
     }

@@ -64,6 +64,25 @@ public final class ElementwiseScalar {
             }
     }
 
+    /** y[r,c] ← s = sigmoid(y[r,c] + bias[c]); out[r,c] = (y[r,c] + bias[c])·s for rows [rowFrom, rowTo). */
+    public static void biasSiluGate(MemorySegment y, MemorySegment bias, MemorySegment out, int rowFrom, int rowTo, int cols) {
+        for (int r = rowFrom; r < rowTo; r++)
+            for (int c = 0; c < cols; c++) {
+                long i = (long) r * cols + c;
+                float v = get(y, i) + get(bias, c), s = sigmoid(v);
+                set(y, i, s);
+                set(out, i, v * s);
+            }
+    }
+
+    /** dx = dy·(s + y·(1−s)) from the gate s = sigmoid(x) and the output y = x·s. */
+    public static void siluBackwardGate(MemorySegment gate, MemorySegment y, MemorySegment dy, MemorySegment dx, long n) {
+        for (long i = 0; i < n; i++) {
+            float s = get(gate, i);
+            set(dx, i, get(dy, i) * (s + get(y, i) * (1f - s)));
+        }
+    }
+
     public static void add(MemorySegment a, MemorySegment b, MemorySegment out, long n) {
         for (long i = 0; i < n; i++) set(out, i, get(a, i) + get(b, i));
     }

@@ -274,7 +274,7 @@ public final class Gemm {
                 long ci = co + r * ldc + h;
                 FloatVector y = FloatVector.fromArray(S, t, r * NR + h).add(bv);
                 if (keep) st(y, c, ci);
-                st(y.div(ExpF.exp(y.neg()).add(1f)), post, ci);
+                st(y.mul(Elementwise.sigmoid(y)), post, ci);
             }
         }
     }
@@ -287,7 +287,7 @@ public final class Gemm {
                 float y = t[r * NR + j] + bias.getAtIndex(F, j0 + j);
                 long i = co + r * ldc + j;
                 if (keep) c.setAtIndex(F, i, y);
-                post.setAtIndex(F, i, y / (1f + ExpF.exp(-y)));
+                post.setAtIndex(F, i, y * Elementwise.sigmoid(y));
             }
     }
 
@@ -299,7 +299,7 @@ public final class Gemm {
                 long idx = (long) i * n + j;
                 float y = c.getAtIndex(F, idx) + bias.getAtIndex(F, j);
                 if (keep) c.setAtIndex(F, idx, y);
-                post.setAtIndex(F, idx, y / (1f + ExpF.exp(-y)));
+                post.setAtIndex(F, idx, y * Elementwise.sigmoid(y));
             }
     }
 

@@ -18,6 +18,8 @@ public final class ParallelKernels {
     // One loop body per kernel: a body that dispatched to all four got them all inlined into one
     // compiled method, and C2 then boxed their vectors (allocation on every call).
     private final BiasSilu biasSilu = new BiasSilu();
+    private final BiasSiluGate biasSiluGate = new BiasSiluGate();
+    private final SiluBackwardGate siluBackwardGate = new SiluBackwardGate();
     private final Silu silu = new Silu();
     private final SiluBackward siluBackward = new SiluBackward();
     private final AdamUpdate adam = new AdamUpdate();
@@ -41,6 +43,37 @@ public final class ParallelKernels {
         k.cols = cols;
         pool.parallelFor(rows, (MIN_CHUNK + cols - 1) / Math.max(1, cols), k);
         k.y = k.bias = k.out = null;
+    }
+
+    /** y ← σ(y + bias), out = (y + bias)·σ(y + bias) over rows × cols ({@link Elementwise#biasSiluGate}). */
+    public void biasSiluGate(MemorySegment y, MemorySegment bias, MemorySegment out, int rows, int cols) {
+        if (pool == null) {
+            Elementwise.biasSiluGate(y, bias, out, 0, rows, cols);
+            return;
+        }
+        BiasSiluGate k = biasSiluGate;
+        k.y = y;
+        k.bias = bias;
+        k.out = out;
+        k.cols = cols;
+        pool.parallelFor(rows, (MIN_CHUNK + cols - 1) / Math.max(1, cols), k);
+        k.y = k.bias = k.out = null;
+    }
+
+    /** dx = dy·(s + y·(1−s)) over n elements, s the gate and y the SiLU output ({@link Elementwise#siluBackwardGate}). */
+    public void siluBackwardGate(MemorySegment gate, MemorySegment y, MemorySegment dy, MemorySegment dx, long n) {
+        if (pool == null) {
+            Elementwise.siluBackwardGate(gate, y, dy, dx, 0, n);
+            return;
+        }
+        SiluBackwardGate k = siluBackwardGate;
+        k.gate = gate;
+        k.y = y;
+        k.dy = dy;
+        k.dx = dx;
+        k.n = n;
+        pool.parallelFor(blocks(n), MIN_CHUNK / BLOCK, k);
+        k.gate = k.y = k.dy = k.dx = null;
     }
 
     /** y = silu(x) over n elements ({@link Elementwise#silu}); y may alias x. */
@@ -126,6 +159,24 @@ public final class ParallelKernels {
 
         @Override
         public void range(int from, int to) { Elementwise.biasSilu(y, bias, out, from, to, cols); }
+    }
+
+    private static final class BiasSiluGate implements Pool.RangeBody {
+        MemorySegment y, bias, out;
+        int cols;
+
+        @Override
+        public void range(int from, int to) { Elementwise.biasSiluGate(y, bias, out, from, to, cols); }
+    }
+
+    private static final class SiluBackwardGate implements Pool.RangeBody {
+        MemorySegment gate, y, dy, dx;
+        long n;
+
+        @Override
+        public void range(int from, int to) {
+            Elementwise.siluBackwardGate(gate, y, dy, dx, (long) from * BLOCK, Math.min(n, (long) to * BLOCK));
+        }
     }
 
     private static final class Silu implements Pool.RangeBody {

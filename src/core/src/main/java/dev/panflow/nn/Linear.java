@@ -58,10 +58,14 @@ public final class Linear {
         Elementwise.addBias(y, bias.value().segment(), rows, out);
     }
 
-    /** A hidden layer: pre[rows × out] = x·W + b, post = silu(pre); bias and SiLU in one pass after the GEMM. */
-    public void forwardSilu(MemorySegment x, MemorySegment pre, MemorySegment post, int rows) {
-        mm.nn(x, weight.value().segment(), pre, rows, out, in, false);
-        ops.biasSilu(pre, bias.value().segment(), post, rows, out);
+    /**
+     * A hidden layer kept for a backward pass: with v = x·W + b, gate[rows × out] = σ(v) and
+     * post = v·σ(v) (= silu(v)); bias and SiLU in one pass after the GEMM. The gate is what the
+     * backward pass needs beside post ({@link dev.panflow.kernels.Elementwise#siluBackwardGate}: no exp there).
+     */
+    public void forwardSilu(MemorySegment x, MemorySegment gate, MemorySegment post, int rows) {
+        mm.nn(x, weight.value().segment(), gate, rows, out, in, false);
+        ops.biasSiluGate(gate, bias.value().segment(), post, rows, out);
     }
 
     // Row-range forms on the calling thread only (no pool): several threads may run them at once
@@ -93,26 +97,28 @@ public final class Linear {
     }
 
     /**
-     * Rows [r0, r1) of pre = x·W + b, post = silu(pre); post may be pre (then only silu(pre) is
-     * kept). Inference (post = pre) runs bias + SiLU in the GEMM's epilogue: 2–4 % faster
-     * sampling. Training (pre kept) runs them after the GEMM: fused was not faster there
-     * (level to a few % slower in the 2026-11-26 runs, bench/README "Panflow vs PyTorch").
-     * The same bits either way. A native GEMM: bias and SiLU in one pass after it.
+     * Rows [r0, r1) of post = silu(x·W + b) and, unless {@code gate} is post, gate = σ(x·W + b)
+     * (as {@link #forwardSilu}). Inference (gate = post) runs bias + SiLU in the GEMM's epilogue:
+     * 2–4 % faster sampling. Training (gate kept) runs them after the GEMM: fused was not faster
+     * there (level to a few % slower in the 2026-11-26 runs, bench/README "Panflow vs PyTorch").
+     * post is the same bits either way. A native GEMM: bias and SiLU in one pass after it.
      */
-    void forwardSiluRows(MemorySegment x, MemorySegment pre, MemorySegment post, int r0, int r1, boolean prepacked) {
+    void forwardSiluRows(MemorySegment x, MemorySegment gate, MemorySegment post, int r0, int r1, boolean prepacked) {
+        boolean keep = !post.equals(gate);
         if (!jvm) {
-            mm.nnRows(x, weight.value().segment(), pre, r1, out, in, r0, r1);
-            Elementwise.biasSilu(pre, bias.value().segment(), post, r0, r1, out);
+            mm.nnRows(x, weight.value().segment(), gate, r1, out, in, r0, r1);
+            if (keep) Elementwise.biasSiluGate(gate, bias.value().segment(), post, r0, r1, out);
+            else Elementwise.biasSilu(post, bias.value().segment(), post, r0, r1, out);
             return;
         }
-        if (post.equals(pre)) {
-            if (prepacked) Gemm.nnPackedBiasSilu(x, packedW, bias.value().segment(), pre, post, out, in, r0, r1);
-            else Gemm.nnBiasSilu(x, weight.value().segment(), bias.value().segment(), pre, post, r1, out, in, r0, r1, 0, out);
+        if (!keep) {
+            if (prepacked) Gemm.nnPackedBiasSilu(x, packedW, bias.value().segment(), post, post, out, in, r0, r1);
+            else Gemm.nnBiasSilu(x, weight.value().segment(), bias.value().segment(), post, post, r1, out, in, r0, r1, 0, out);
             return;
         }
-        if (prepacked) Gemm.nnPacked(x, packedW, pre, out, in, r0, r1);
-        else Gemm.nn(x, weight.value().segment(), pre, r1, out, in, false, r0, r1);
-        Elementwise.biasSilu(pre, bias.value().segment(), post, r0, r1, out);
+        if (prepacked) Gemm.nnPacked(x, packedW, gate, out, in, r0, r1);
+        else Gemm.nn(x, weight.value().segment(), gate, r1, out, in, false, r0, r1);
+        Elementwise.biasSiluGate(gate, bias.value().segment(), post, r0, r1, out);
     }
 
     /** Rows [r0, r1) of dx = dy·Wᵀ ({@code prepacked}: Wᵀ as packed by the last {@link #prepackBackward}). */

@@ -130,7 +130,7 @@ public final class Mlp {
     public final class Activations {
         final int capacity;
         final Tensor input;      // [cap × (D + E)]: x beside emb(t)
-        final Tensor[] pre;      // per hidden layer: Linear output before SiLU
+        final Tensor[] gate;     // per hidden layer: σ(Linear output), the SiLU's gate (the backward pass's)
         final Tensor[] post;     // per hidden layer: SiLU output
         final Tensor output;     // [cap × D]
         final Tensor gradA, gradB, gradInput;
@@ -141,10 +141,10 @@ public final class Mlp {
             this.capacity = capacity;
             int h = config.hidden();
             input = ws.tensor(capacity, inWidth);
-            pre = new Tensor[config.layers()];
+            gate = new Tensor[config.layers()];
             post = new Tensor[config.layers()];
             for (int i = 0; i < config.layers(); i++) {
-                pre[i] = ws.tensor(capacity, h);
+                gate[i] = ws.tensor(capacity, h);
                 post[i] = ws.tensor(capacity, h);
             }
             output = ws.tensor(capacity, config.dim());
@@ -239,7 +239,7 @@ public final class Mlp {
         fillInput(acts, x, firstRow, 0, rows, tRows, tAll, hRows, hAll);
         MemorySegment h = acts.input.segment();
         for (int i = 0; i < config.layers(); i++) {
-            MemorySegment y = (i & 1) == 0 ? acts.pre[0].segment() : acts.post[0].segment();
+            MemorySegment y = (i & 1) == 0 ? acts.gate[0].segment() : acts.post[0].segment();
             linears[i].forwardSiluRows(h, y, y, 0, rows, prepacked);
             h = y;
         }
@@ -290,7 +290,7 @@ public final class Mlp {
         fillInput(acts, x, firstRow, r0, r1, tRows, tAll, hRows, hAll);
         MemorySegment h = acts.input.segment();
         for (int i = 0; i < config.layers(); i++) {
-            linears[i].forwardSiluRows(h, acts.pre[i].segment(), acts.post[i].segment(), r0, r1, prepacked);
+            linears[i].forwardSiluRows(h, acts.gate[i].segment(), acts.post[i].segment(), r0, r1, prepacked);
             h = acts.post[i].segment();
         }
         linears[config.layers()].forwardRows(h, acts.output.segment(), r0, r1, prepacked);
@@ -334,7 +334,7 @@ public final class Mlp {
     private MemorySegment run(Activations acts, int rows) {
         MemorySegment h = acts.input.segment();
         for (int i = 0; i < config.layers(); i++) {
-            linears[i].forwardSilu(h, acts.pre[i].segment(), acts.post[i].segment(), rows);
+            linears[i].forwardSilu(h, acts.gate[i].segment(), acts.post[i].segment(), rows);
             h = acts.post[i].segment();
         }
         linears[config.layers()].forward(h, acts.output.segment(), rows);
@@ -356,7 +356,7 @@ public final class Mlp {
         MemorySegment dPre = acts.gradB.segment();
         linears[last].backward(acts.post[last - 1].segment(), dOut, dPost, rows);
         for (int i = last - 1; i >= 0; i--) {
-            ops.siluBackward(acts.pre[i].segment(), dPost, dPre, n);  // dL/dpre = dL/dpost · silu'(pre)
+            ops.siluBackwardGate(acts.gate[i].segment(), acts.post[i].segment(), dPost, dPre, n);  // dL/dpre = dL/dpost · silu'(pre)
             MemorySegment layerIn = i == 0 ? acts.input.segment() : acts.post[i - 1].segment();
             MemorySegment dIn = i == 0 ? (dx == null ? null : acts.gradInput.segment()) : dPost;
             linears[i].backward(layerIn, dPre, dIn, rows);
@@ -422,7 +422,7 @@ public final class Mlp {
             linears[last].backwardInputRows(dOut, dPost, r0, r1, prepacked);
             for (int i = last - 1; i >= 0; i--) {
                 MemorySegment dPre = acts.dpre[i].segment();
-                Elementwise.siluBackward(acts.pre[i].segment(), dPost, dPre, (long) r0 * h, (long) r1 * h);
+                Elementwise.siluBackwardGate(acts.gate[i].segment(), acts.post[i].segment(), dPost, dPre, (long) r0 * h, (long) r1 * h);
                 if (i > 0) linears[i].backwardInputRows(dPre, dPost, r0, r1, prepacked);
                 else if (wantDx) linears[0].backwardInputRows(dPre, acts.gradInput.segment(), r0, r1, prepacked);
             }
@@ -459,7 +459,7 @@ public final class Mlp {
         MemorySegment dPre = acts.gradB.segment();
         linears[last].backwardInput(u, dPost, rows);
         for (int i = last - 1; i >= 0; i--) {
-            Silu.backward(acts.pre[i].segment(), dPost, dPre, n);
+            Elementwise.siluBackwardGate(acts.gate[i].segment(), acts.post[i].segment(), dPost, dPre, 0, n);
             linears[i].backwardInput(dPre, i == 0 ? acts.gradInput.segment() : dPost, rows);
         }
         int d = config.dim();
@@ -487,7 +487,7 @@ public final class Mlp {
         MemorySegment h = tin;
         for (int i = 0; i < last; i++) {
             linears[i].jvp(h, lin, rows);                      // ṗre = ḣ_in·W
-            ops.siluBackward(acts.pre[i].segment(), lin, act, n); // ṗost = silu'(pre)·ṗre (diagonal Jacobian)
+            ops.siluBackwardGate(acts.gate[i].segment(), acts.post[i].segment(), lin, act, n); // ṗost = silu'(pre)·ṗre (diagonal Jacobian)
             h = act;
         }
         linears[last].jvp(h, out, rows);

@@ -44,11 +44,12 @@ class AllocationTest {
             float[] coef = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f};
             double[] sink = new double[1];
             int[] rep = new int[1];
-            String[] names = {"silu", "siluBackward", "linComb", "squaredErrorGrad", "sum", "dot", "sumSquares",
+            String[] names = {"silu", "siluBackward", "siluBackwardGate", "linComb", "squaredErrorGrad", "sum", "dot", "sumSquares",
                     "addBias/sumRows", "axpy/ema", "Adam"};
             Runnable[] bodies = {
                 () -> Elementwise.silu(x, z, n),
                 () -> Elementwise.siluBackward(x, y, z, n),
+                () -> Elementwise.siluBackwardGate(x, y, y, z, 0, n),
                 () -> Elementwise.linComb(z, x, coef, ks, 1 + rep[0] % 7, n),
                 () -> sink[0] += Elementwise.squaredErrorGrad(x, y, z, n, 0.5f),
                 () -> sink[0] += Elementwise.sum(x, n),

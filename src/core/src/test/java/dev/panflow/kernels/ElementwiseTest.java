@@ -146,6 +146,42 @@ class ElementwiseTest {
     static double silu(double x) { return x / (1 + Math.exp(-x)); }
 
     @Test
+    void siluGateFormsMatchTheirScalarTwinsAndTheStatelessForms() {
+        SplittableRandom rnd = new SplittableRandom(13);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int rows : new int[] {1, 3, 17})
+                for (int cols : RAGGED) {
+                    long n = (long) rows * cols;
+                    MemorySegment y = random(arena, n, rnd, -12, 12), bias = random(arena, cols, rnd, -1, 1);
+                    if (n > 4) { y.setAtIndex(F, 0, -100f); y.setAtIndex(F, 1, 100f); y.setAtIndex(F, 2, 0f); }
+                    MemorySegment g1 = copyOf(arena, y), g2 = copyOf(arena, y), pre = copyOf(arena, y);
+                    MemorySegment o1 = alloc(arena, n), o2 = alloc(arena, n), o3 = alloc(arena, n);
+                    Elementwise.biasSiluGate(g1, bias, o1, 0, rows, cols);
+                    ElementwiseScalar.biasSiluGate(g2, bias, o2, 0, rows, cols);
+                    Elementwise.biasSilu(pre, bias, o3, 0, rows, cols);   // pre = y + bias kept
+                    String what = rows + "x" + cols;
+                    assertBitwiseEqual(o1, o3, n, "biasSiluGate's output is biasSilu's " + what);
+                    assertClose(o1, o2, n, 2e-6, "biasSiluGate output vs scalar twin " + what);
+                    assertClose(g1, g2, n, 2e-6, "biasSiluGate gate vs scalar twin " + what);
+                    for (long i = 0; i < n; i++) {
+                        double v = pre.getAtIndex(F, i);
+                        assertEquals(1 / (1 + Math.exp(-v)), g1.getAtIndex(F, i), 2e-7, "gate = sigmoid(pre) at " + i + " " + what);
+                    }
+                    // the backward from (gate, output) against the backward from pre, and its twin; dx may alias dy
+                    MemorySegment dy = random(arena, n, rnd, -2, 2), d1 = alloc(arena, n), d2 = alloc(arena, n), d3 = alloc(arena, n);
+                    Elementwise.siluBackwardGate(g1, o1, dy, d1, 0, n);
+                    ElementwiseScalar.siluBackwardGate(g1, o1, dy, d2, n);
+                    Elementwise.siluBackward(pre, dy, d3, n);
+                    assertClose(d1, d2, n, 2e-6, "siluBackwardGate vs scalar twin " + what);
+                    assertClose(d1, d3, n, 1e-5, "siluBackwardGate vs siluBackward " + what);
+                    MemorySegment da = copyOf(arena, dy);
+                    Elementwise.siluBackwardGate(g1, o1, da, da, 0, n);
+                    assertBitwiseEqual(da, d1, n, "siluBackwardGate aliased " + what);
+                }
+        }
+    }
+
+    @Test
     void reductionsMatchDoubleOnMillion() {
         int n = 1_000_003;
         SplittableRandom rnd = new SplittableRandom(13);

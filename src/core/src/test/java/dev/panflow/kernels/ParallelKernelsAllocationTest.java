@@ -29,6 +29,7 @@ class ParallelKernelsAllocationTest {
             SplittableRandom rnd = new SplittableRandom(62);
             MemorySegment y = random(arena, n, rnd, -3, 3), b = random(arena, cols, rnd, -1, 1), o = alloc(arena, n);
             MemorySegment g = random(arena, n, rnd, -1, 1), m = alloc(arena, n), v = alloc(arena, n);
+            MemorySegment gt = random(arena, n, rnd, -3, 3), po = alloc(arena, n), dd = alloc(arena, n);
             ParallelKernels k = new ParallelKernels(pool);
             long best = Long.MAX_VALUE;
             for (int round = 0; round < 40 && best >= 64; round++) {
@@ -36,6 +37,8 @@ class ParallelKernelsAllocationTest {
                 for (int r = 0; r < 200; r++) {
                     k.biasSilu(y, b, o, rows, cols);
                     k.siluBackward(y, g, o, n);
+                    k.biasSiluGate(gt, b, po, rows, cols);
+                    k.siluBackwardGate(gt, po, g, dd, n);
                     k.adam(o, g, m, v, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1 + r);
                     k.ema(m, o, 0.99f, n);
                     y.setAtIndex(F, 0, 0.5f);   // keep values bounded: y is reused as input

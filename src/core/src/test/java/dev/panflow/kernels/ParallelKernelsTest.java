@@ -62,6 +62,15 @@ class ParallelKernelsTest {
                     Elementwise.silu(dy, d2, n);
                     assertBitwiseEqual(d1, d2, n + 16, "silu " + what);
 
+                    MemorySegment g1 = copyOf(arena, y), g2 = copyOf(arena, y), q1 = alloc(arena, n), q2 = alloc(arena, n);
+                    par.biasSiluGate(g1, bias, q1, rows, cols);
+                    seq.biasSiluGate(g2, bias, q2, rows, cols);
+                    assertBitwiseEqual(g1, g2, n, "biasSiluGate gate " + what);
+                    assertBitwiseEqual(q1, q2, n, "biasSiluGate out " + what);
+                    par.siluBackwardGate(g1, q1, dy, d1, n);
+                    Elementwise.siluBackwardGate(g1, q1, dy, d2, 0, n);
+                    assertBitwiseEqual(d1, d2, n + 16, "siluBackwardGate " + what);
+
                     MemorySegment p1 = random(arena, n, rnd, -1, 1), p2 = copyOf(arena, p1);
                     MemorySegment m1 = alloc(arena, n), m2 = alloc(arena, n), v1 = alloc(arena, n), v2 = alloc(arena, n);
                     for (long step = 1; step <= 3; step++) {
