@@ -320,11 +320,18 @@ public final class Mlp {
         boolean twoTimes = config.timeInputs() == 2;
         MemorySegment in = acts.input.segment();
         long src = 4L * firstRow * d;
+        // One time for every row (sampling): its features are computed once, at row r0, and copied.
+        boolean sharedT = tRows == null && (!twoTimes || hRows == null);
+        long featBytes = 4L * (inWidth - d);
         for (int r = r0; r < rows; r++) {
             if (d <= 8) {   // a few floats: element copies beat a bulk-copy call per row
                 long xi = firstRow * d + (long) r * d, ii = (long) r * inWidth;
                 for (int j = 0; j < d; j++) in.setAtIndex(F32, ii + j, x.getAtIndex(F32, xi + j));
             } else MemorySegment.copy(x, src + 4L * r * d, in, 4L * r * inWidth, 4L * d);
+            if (sharedT && r > r0) {
+                MemorySegment.copy(in, 4L * ((long) r0 * inWidth + d), in, 4L * ((long) r * inWidth + d), featBytes);
+                continue;
+            }
             float t = tRows == null ? tAll : tRows.getAtIndex(F32, r);
             embedding.write(t, in, r, inWidth, d);
             if (twoTimes) embedding.write(hRows == null ? hAll : hRows.getAtIndex(F32, r), in, r, inWidth, d + embedding.width());
