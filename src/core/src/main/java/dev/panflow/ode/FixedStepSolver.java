@@ -20,6 +20,11 @@ abstract class FixedStepSolver extends AbstractSolver {
     private final int bufferCount;
     private final MemorySegment[] ks = new MemorySegment[4];
     private final Chunks chunks = new Chunks();
+    /**
+     * Fewest rows a thread's chunk is cut to: a chunked solve wakes the pool once per solve, not
+     * once per evaluation as a field's own row split does, so even a few rows pay for a thread.
+     */
+    static final int MIN_CHUNK_ROWS = 8;
     private TimeSchedule schedule = TimeSchedule.UNIFORM;
 
     FixedStepSolver(int steps, int stages, int buffers) {
@@ -39,7 +44,8 @@ abstract class FixedStepSolver extends AbstractSolver {
     public final SolveStats solve(VelocityField f, MemorySegment x, int rows, float t0, float t1, SolveListener listener) {
         long n = size(f, x, rows);
         if (t0 == t1 || n == 0) return new SolveStats(0, 0, 0);
-        boolean chunked = f instanceof ChunkedField cf && cf.pool() != null && rows > cf.chunkRows();
+        boolean chunked = f instanceof ChunkedField cf && cf.pool() != null && cf.pool().threads() > 1
+                && rows >= 2 * MIN_CHUNK_ROWS;
         if (!schedule.isUniform()) {
             // Unequal steps: the coefficients change per step, so every chunk takes step i before any takes i + 1.
             if (!chunked) buffers(n);
@@ -68,6 +74,18 @@ abstract class FixedStepSolver extends AbstractSolver {
             }
         }
         return new SolveStats(stages * steps, steps, 0);
+    }
+
+    /**
+     * Rows per chunk: at most the field's capacity, as many chunks as a multiple of the threads,
+     * of equal size (300 rows over 2 threads: 150 + 150, not 256 + 44), none under
+     * {@link #MIN_CHUNK_ROWS} rows.
+     */
+    static int chunkRows(int rows, int capacity, int slots) {
+        int count = (rows + capacity - 1) / capacity;
+        count = (count + slots - 1) / slots * slots;
+        count = Math.max(1, Math.min(count, rows / MIN_CHUNK_ROWS));
+        return Math.min(capacity, (rows + count - 1) / count);
     }
 
     /** Precomputes the stage coefficients for step size h. */
@@ -105,7 +123,7 @@ abstract class FixedStepSolver extends AbstractSolver {
         /** {@code stepCount} equal steps of h from t0. */
         void run(ChunkedField f, MemorySegment x, int rows, double t0, double h, int stepCount, SolveListener listener) {
             Pool pool = f.pool();
-            int slots = pool.threads(), cr = f.chunkRows();
+            int slots = pool.threads(), cr = chunkRows(rows, f.chunkRows(), slots);
             ensure(slots, (long) cr * f.dim());
             this.field = f;
             this.x = x;

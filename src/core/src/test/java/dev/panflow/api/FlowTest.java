@@ -90,10 +90,13 @@ class FlowTest {
         assertArrayEquals(a, s.rows());
     }
 
+    /** 1 thread against 2, the batch sizes around the two-thread chunk cuts (15: one thread's row split; 16+: chunks). */
     @Test
     void kernelThreadsDoNotChangeSamples() {
         try (Flow wide = Flow.load(model, LoadOptions.defaults().threads(2))) {
             assertArrayEquals(flow.sample(request(5)), wide.sample(request(5)));
+            for (int n : new int[] {1, 15, 16, 17, 100, 257, 700})
+                assertArrayEquals(flow.sample(request(6).n(n)), wide.sample(request(6).n(n)), n + " points");
         }
     }
 

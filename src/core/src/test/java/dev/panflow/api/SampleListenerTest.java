@@ -50,9 +50,10 @@ class SampleListenerTest {
 
     @Test
     void fixedStepSolversReportEveryStep() {
-        List<Heard> h = check(SampleRequest.of(500).solver("rk4").steps(8).seed(1));
+        List<Heard> h = check(SampleRequest.of(12).solver("rk4").steps(8).seed(1)); // too few rows to cut: one solve
         assertEquals(8, h.size());
-        assertEquals(new Heard(250, 500, 16), h.get(3)); // 4 of 8 steps, 4 evaluations each
+        assertEquals(new Heard(6, 12, 16), h.get(3)); // 4 of 8 steps, 4 evaluations each
+        assertEquals(2 * 8, check(SampleRequest.of(500).solver("rk4").steps(8).seed(1)).size(), "2 chunks (one per thread) × 8 steps");
     }
 
     @Test

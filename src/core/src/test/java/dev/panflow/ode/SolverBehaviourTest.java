@@ -120,4 +120,22 @@ class SolverBehaviourTest {
             assertThrows(IllegalArgumentException.class, () -> s.solve(new RotatingField(3), x, 2, 0, 1));
         }
     }
+
+    /** Chunks of a threaded fixed-step solve: a multiple of the threads, within a row of each other, within the capacity. */
+    @Test
+    void chunkedSolvesCutRowsEvenlyOverTheThreads() {
+        assertEquals(150, FixedStepSolver.chunkRows(300, 256, 2));   // not 256 + 44
+        assertEquals(8, FixedStepSolver.chunkRows(16, 256, 2));
+        assertEquals(256, FixedStepSolver.chunkRows(16384, 256, 2));
+        assertEquals(150, FixedStepSolver.chunkRows(600, 256, 2));   // 3 chunks of the capacity would leave a thread idle
+        for (int slots : new int[] {2, 3, 4})
+            for (int cap : new int[] {64, 256, 2048})
+                for (int rows = 2 * FixedStepSolver.MIN_CHUNK_ROWS; rows < 3000; rows += 37) {
+                    int per = FixedStepSolver.chunkRows(rows, cap, slots), count = (rows + per - 1) / per;
+                    String what = rows + " rows, capacity " + cap + ", " + slots + " threads: " + count + " × " + per;
+                    assertTrue(per <= cap && per >= FixedStepSolver.MIN_CHUNK_ROWS, what);
+                    assertTrue(rows - (long) (count - 1) * per >= per - count, "the last chunk is short: " + what);
+                    if (rows >= slots * FixedStepSolver.MIN_CHUNK_ROWS) assertTrue(count >= slots, "a thread without a chunk: " + what);
+                }
+    }
 }
