@@ -3,7 +3,7 @@
 # of POINTS points each, with dynamic batching and without (--max-batch 1 --max-wait-ms 0), on a
 # checkerboard model (trained here if MODEL is not given). Prints one table; run on a quiet machine.
 #   bench/serve_load.sh [SECONDS per cell, default 10]
-# Env: MODEL=path/model.safetensors, POINTS (16), STEPS (Euler steps, 20), CLIENTS ("1 8 64 256"), THREADS,
+# Env: MODEL=path/model.safetensors, JAR (the panflow.jar to serve; default target/), POINTS (16), STEPS (Euler steps, 20), CLIENTS ("1 8 64 256"), THREADS,
 #      WORKERS (solver batches at once, 1), WAIT_MS (the batched server's --max-wait-ms, 5),
 #      BACKEND (the server's --backend: jvm, or onednn for its dense GEMM; default jvm).
 set -euo pipefail
@@ -14,7 +14,7 @@ points=${POINTS:-16}
 steps=${STEPS:-20}
 clients=${CLIENTS:-1 8 64 256}
 threads=${THREADS:-$(nproc)}
-jar="$root/target/panflow.jar"
+jar=${JAR:-$root/target/panflow.jar}
 [ -f "$jar" ] || (cd "$root" && mvn -B -q -DskipTests package -pl src/cli -am >/dev/null)
 run=("$JAVA_HOME/bin/java" "${PANFLOW_JVM_FLAGS[@]}")
 model=${MODEL:-}
