@@ -5,7 +5,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * The training step's elementwise kernels split over a {@link Pool} when the arrays are large
  * enough to pay for waking a thread. Flat arrays split at multiples of {@value #BLOCK} elements
- * and {@link #biasSilu} at rows; every element is computed the same way whatever chunk holds
+ * and {@link #biasSiluGate} at rows; every element is computed the same way whatever chunk holds
  * it, so results do not depend on the pool size. Allocation-free: the arguments of the current
  * call live in fields and this object is the loop body. One caller at a time.
  */
@@ -17,7 +17,6 @@ public final class ParallelKernels {
     private final Pool pool;
     // One loop body per kernel: a body that dispatched to all four got them all inlined into one
     // compiled method, and C2 then boxed their vectors (allocation on every call).
-    private final BiasSilu biasSilu = new BiasSilu();
     private final BiasSiluGate biasSiluGate = new BiasSiluGate();
     private final SiluBackwardGate siluBackwardGate = new SiluBackwardGate();
     private final Silu silu = new Silu();
@@ -28,21 +27,6 @@ public final class ParallelKernels {
     /** {@code pool} may be null: everything then runs on the caller. */
     public ParallelKernels(Pool pool) {
         this.pool = pool;
-    }
-
-    /** y[r,c] += bias[c], out = silu(y) over rows × cols ({@link Elementwise#biasSilu}). */
-    public void biasSilu(MemorySegment y, MemorySegment bias, MemorySegment out, int rows, int cols) {
-        if (pool == null) {
-            Elementwise.biasSilu(y, bias, out, 0, rows, cols);
-            return;
-        }
-        BiasSilu k = biasSilu;
-        k.y = y;
-        k.bias = bias;
-        k.out = out;
-        k.cols = cols;
-        pool.parallelFor(rows, (MIN_CHUNK + cols - 1) / Math.max(1, cols), k);
-        k.y = k.bias = k.out = null;
     }
 
     /** y ← σ(y + bias), out = (y + bias)·σ(y + bias) over rows × cols ({@link Elementwise#biasSiluGate}). */
@@ -151,14 +135,6 @@ public final class ParallelKernels {
         long b = (n + BLOCK - 1) / BLOCK;
         if (b > Integer.MAX_VALUE) throw new IllegalArgumentException("too many elements: " + n);
         return (int) b;
-    }
-
-    private static final class BiasSilu implements Pool.RangeBody {
-        MemorySegment y, bias, out;
-        int cols;
-
-        @Override
-        public void range(int from, int to) { Elementwise.biasSilu(y, bias, out, from, to, cols); }
     }
 
     private static final class BiasSiluGate implements Pool.RangeBody {
