@@ -15,8 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
  * zero-padded at ragged edges); a register-blocked micro-kernel then broadcasts one packed A
  * element against the two vectors of a packed B row and accumulates an MR×NR tile of C in
  * registers (no horizontal reductions). Packing makes every layout look the same to the kernel
- * and keeps its loads sequential: the B micro-panel (KC·NR floats) stays in L1 while the A block
- * streams from L2.
+ * and keeps its loads sequential: the B micro-panel (KC·NR floats) is reused from L1 and L2 by
+ * every A micro-panel of a block, and the A block streams from L2. Slices and blocks are cut
+ * into equal parts ({@link #step}), so no thin slice pays a whole pass over C.
  *
  * <p>Ragged tiles (fewer than MR rows or NR columns of C left) copy their part of C into a small
  * scratch tile and run the same micro-kernel on it: there is one vector kernel, always hot. (A
@@ -39,12 +40,18 @@ public final class Gemm {
      */
     static final int MR = 4;
     static final int NR = 2 * L;
-    /** k slice: the B micro-panel (KC·NR floats, 16 KiB) fits L1 beside the A stream. */
-    static final int KC = 4096 / NR;
-    /** Rows per packed A block (MC·KC floats, 120 KiB at AVX2: L2). */
-    static final int MC = 30 * MR;
-    /** Columns per packed B panel (KC·NC floats, 1 MiB). */
-    static final int NC = (1 << 18) / KC;
+    /**
+     * Depth of a k slice. Each slice is one more pass over C, so deeper is better while the B
+     * micro-panel (KC·NR floats) streams well from L2: at 256 bits 512 (32 KiB; 4 % over 256 on
+     * Zen 1's k = 512 layers, level elsewhere), at 512 bits 128 (16 KiB; 256 gave nothing on
+     * Zen 4). Tunable for a new core: -Dpanflow.gemm.kc=K, -Dpanflow.gemm.mc=M (MR-row panels
+     * per A block); results do not depend on either.
+     */
+    static final int KC = Math.max(1, Integer.getInteger("panflow.gemm.kc", L <= 8 ? 512 : 128));
+    /** Rows per packed A block (MC·KC floats, 240 KiB at 256 bits: L2). */
+    static final int MC = Math.max(1, Integer.getInteger("panflow.gemm.mc", 30)) * MR;
+    /** Columns per packed B panel (KC·NC floats, 1 MiB), a multiple of NR. */
+    static final int NC = Math.max(NR, (1 << 18) / KC / NR * NR);
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final MemorySegment ZEROS = Arena.global().allocate(4096, 64);
@@ -129,20 +136,33 @@ public final class Gemm {
             else for (int i = r0; i < r1; i++) zero(c, (long) i * n + j0, (long) i * n + j1);
         }
         Scratch s = SCRATCH.get();
+        int kStep = step(k, KC, 1), mStep = step(r1 - r0, MC, MR);
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
+            for (int pc = 0; pc < k; pc += kStep) {
+                int kc = Math.min(kStep, k - pc);
                 if (bt) packBt(b, k, pc, kc, jc, nc, s.b, 0, s.staging);
                 else packB(b, n, pc, kc, jc, nc, s.b, 0, s.staging);
-                for (int ic = r0; ic < r1; ic += MC) {
-                    int mc = Math.min(MC, r1 - ic);
+                for (int ic = r0; ic < r1; ic += mStep) {
+                    int mc = Math.min(mStep, r1 - ic);
                     packA(a, ars, acs, ic, mc, pc, kc, s.a, s.staging);
                     if (bias != null && pc + kc == k) blockEpilogue(s, s.b, 0, c, n, ic, mc, jc, nc, kc, acs == 1, bias, post);
                     else block(s, s.b, 0, c, n, ic, mc, jc, nc, kc, acs == 1);
                 }
             }
         }
+    }
+
+    /**
+     * The block length for {@code len} items cut into as few blocks of at most {@code max} as
+     * possible, of equal length in multiples of {@code unit} (the last shorter): k = 784 is cut
+     * 196 × 4, not 256 × 3 + 16, whose thin last slice would pay a full pass over C and a
+     * packing of B for 16 fmas per element.
+     */
+    static int step(int len, int max, int unit) {
+        if (len <= max) return Math.max(len, 1);
+        int blocks = (len + max - 1) / max, s = (len + blocks - 1) / blocks;
+        return Math.min(max, (s + unit - 1) / unit * unit);
     }
 
     /** Floats of a B of k×n packed whole by {@link #packWhole}: every k slice, n padded to NR. */
@@ -159,9 +179,9 @@ public final class Gemm {
     public static void packWhole(MemorySegment b, boolean bt, int k, int n, float[] packed) {
         if (packed.length < packedSize(k, n)) throw new IllegalArgumentException("packed holds " + packed.length + " < " + packedSize(k, n));
         float[] staging = SCRATCH.get().staging;
-        int nPad = (n + NR - 1) / NR * NR;
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = Math.min(KC, k - pc);
+        int nPad = (n + NR - 1) / NR * NR, kStep = step(k, KC, 1);
+        for (int pc = 0; pc < k; pc += kStep) {
+            int kc = Math.min(kStep, k - pc);
             for (int jc = 0; jc < n; jc += NC) {
                 int nc = Math.min(NC, n - jc);
                 if (bt) packBt(b, k, pc, kc, jc, nc, packed, pc * nPad + jc * kc, staging);
@@ -197,13 +217,13 @@ public final class Gemm {
             return;
         }
         Scratch s = SCRATCH.get();
-        int nPad = (n + NR - 1) / NR * NR;
+        int nPad = (n + NR - 1) / NR * NR, kStep = step(k, KC, 1), mStep = step(r1 - r0, MC, MR);
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                for (int ic = r0; ic < r1; ic += MC) {
-                    int mc = Math.min(MC, r1 - ic);
+            for (int pc = 0; pc < k; pc += kStep) {
+                int kc = Math.min(kStep, k - pc);
+                for (int ic = r0; ic < r1; ic += mStep) {
+                    int mc = Math.min(mStep, r1 - ic);
                     packA(a, k, 1, ic, mc, pc, kc, s.a, s.staging);
                     if (bias != null && pc + kc == k) blockEpilogue(s, packedB, pc * nPad + jc * kc, c, n, ic, mc, jc, nc, kc, true, bias, post);
                     else block(s, packedB, pc * nPad + jc * kc, c, n, ic, mc, jc, nc, kc, true);

@@ -6,6 +6,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 import static dev.panflow.kernels.KernelTestUtil.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 class GemmTest {
@@ -127,7 +129,28 @@ class GemmTest {
                 check(op, 257, 100, 9, acc, rnd);
                 check(op, 33, 49, 257, acc, rnd);
                 check(op, 64, 72, 100, acc, rnd);
+                check(op, 21, 35, 1100, acc, rnd);   // several k slices at any KC, the last ragged
             }
+    }
+
+    /** Blocks of equal length (the last shorter), at most max, multiples of unit, covering len with as few as possible. */
+    @Test
+    void blockLengthsAreEqualAndFew() {
+        assertEquals(196, Gemm.step(784, 256, 1));
+        assertEquals(392, Gemm.step(784, 512, 1));
+        assertEquals(512, Gemm.step(1024, 512, 1));
+        assertEquals(88, Gemm.step(256, 120, 4));
+        assertEquals(7, Gemm.step(7, 120, 4));
+        SplittableRandom rnd = new SplittableRandom(4);
+        for (int t = 0; t < 2000; t++) {
+            int unit = rnd.nextInt(1, 9), max = unit * rnd.nextInt(1, 40), len = rnd.nextInt(1, 5000);
+            int step = Gemm.step(len, max, unit), blocks = (len + step - 1) / step;
+            String what = "len " + len + " max " + max + " unit " + unit + ": step " + step;
+            assertTrue(step >= 1 && step <= max, what);
+            assertEquals((len + max - 1) / max, blocks, what + " uses more blocks than needed");
+            if (len > max) assertEquals(0, step % unit, what + " not a multiple of the unit");
+            assertTrue(len - (blocks - 1) * step <= step, what);
+        }
     }
 
     @Test
