@@ -27,7 +27,7 @@ compares the output and every gradient with Panflow's (relative error ≤ 1e-3, 
 Last line: RESULT torch THREADS BATCH MEDIAN_MS CONV_MS PARAMS nan nan nan MIN_MS (CONV_MS from --profile, else
 nan; the columns of UNetBench's RESULT line).
 
-Train-for-a-budget mode (bench/image_quality.sh): --budget 15m [--lr 2e-3 --lr-warmup 100 --lr-schedule cosine
+Train-for-a-budget mode (bench/image_quality.sh): --budget 15m [--lr 2e-3 --lr-warmup 300 --lr-schedule cosine
 --ema 0.999 --label-dropout 0.1 --dropout 0 --time-sampling logit-normal --time-location 0] --sample N --sample-out FILE.npy
 [--solver-steps 20 --sample-seed 0] trains with the recipe of `panflow train --data fashion-mnist --model unet
 --time-budget B` (the schedule of dev.panflow.train.TimeBudget: step estimates at 5, 25, 50, 75 and 90 % of the
@@ -417,7 +417,7 @@ def main():
     ap.add_argument("--device", default="cpu", help="cpu or cuda (fp32, TF32 off)")
     ap.add_argument("--budget", help="train for this wall-clock time (90s, 15m, 1h30m) with Panflow's time-budget schedule")
     ap.add_argument("--lr", type=float, default=2e-3, help="peak AdamW lr (budget mode)")
-    ap.add_argument("--lr-warmup", type=int, default=100, help="linear lr warm-up steps (budget mode)")
+    ap.add_argument("--lr-warmup", type=int, default=300, help="linear lr warm-up steps (budget mode; Panflow's --model unet default)")
     ap.add_argument("--lr-schedule", choices=("cosine", "constant"), default="cosine", help="cosine decays to lr/10")
     ap.add_argument("--ema", type=float, default=0.999, help="EMA decay, warmed up as min(d, (1 + k)/(10 + k))")
     ap.add_argument("--label-dropout", type=float, default=0.1)

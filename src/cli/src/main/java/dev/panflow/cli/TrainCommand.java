@@ -68,7 +68,7 @@ final class TrainCommand implements Callable<Integer> {
     float lr = 8e-3f;
     @Option(names = "--lr-schedule", description = "constant or cosine (decays to lr/10) (default: ${DEFAULT-VALUE}).")
     String lrSchedule = "cosine";
-    @Option(names = "--warmup", description = "Linear warm-up steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", description = "Linear warm-up steps (default: ${DEFAULT-VALUE}; 300 with --model unet).")
     long warmup = 100;
     @Option(names = "--weight-decay", description = "AdamW decoupled weight decay (default: ${DEFAULT-VALUE}).")
     float weightDecay = 0f;
@@ -133,11 +133,12 @@ final class TrainCommand implements Callable<Integer> {
     /** The job's collective (one process unless --distributed); only its rank 0 writes files and logs. */
     private Collective coll = Collective.SINGLE;
 
-    /** U-Net defaults for options not given: batch 64, lr 2e-3, t logit-normal around ½, 64 samples, out runs/DATA (one attention head: the library's default). */
+    /** U-Net defaults for options not given: batch 64, lr 2e-3 warmed up over 300 steps, t logit-normal around ½, 64 samples, out runs/DATA (one attention head: the library's default). */
     private void applyUnetDefaults() {
         var pr = commandSpec.commandLine().getParseResult();
         if (!pr.hasMatchedOption("--batch")) batch = 64;
         if (!pr.hasMatchedOption("--lr")) lr = 2e-3f;
+        if (!pr.hasMatchedOption("--warmup")) warmup = 300;
         if (!pr.hasMatchedOption("--time-location")) timeLocation = 0f;
         if (!pr.hasMatchedOption("--samples")) samples = conditional ? 100 : 64;
         if (!pr.hasMatchedOption("--out")) out = Path.of("runs", runName(data));

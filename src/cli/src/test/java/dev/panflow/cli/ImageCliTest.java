@@ -53,6 +53,28 @@ class ImageCliTest {
     @AfterEach
     void restore() { System.clearProperty(FashionMnist.DIR_PROPERTY); }
 
+    /** --model unet takes the image recipe for what the user did not give (the checkpoint records it), and keeps what they did. */
+    @Test
+    void unetDefaultsApplyOnlyToOptionsNotGiven() throws Exception {
+        String[] common = {"train", "--data", "fashion-mnist", "--model", "unet", "--channels", "4,8", "--groups", "2",
+                "--attention", "0", "--steps", "1", "--samples", "0", "--threads", "1"};
+        Path defaults = dir.resolve("defaults"), given = dir.resolve("given");
+        CliTest.Run d = run(concat(common, "--out", defaults.toString()));
+        assertEquals(0, d.code(), d.err());
+        CliTest.Run g = run(concat(common, "--out", given.toString(), "--batch", "8", "--lr", "1e-3", "--warmup", "7"));
+        assertEquals(0, g.code(), g.err());
+        try (Arena a = Arena.ofConfined()) {
+            var md = dev.panflow.io.Safetensors.read(defaults.resolve("model.safetensors"), a).metadata();
+            assertEquals("64", md.get("batch"));
+            assertEquals("0.002", md.get("lr"));
+            assertEquals("300", md.get("warmup"));
+            var mg = dev.panflow.io.Safetensors.read(given.resolve("model.safetensors"), a).metadata();
+            assertEquals("8", mg.get("batch"));
+            assertEquals("0.001", mg.get("lr"));
+            assertEquals("7", mg.get("warmup"));
+        }
+    }
+
     @Test
     void conditionalUnetTrainsResumesAndSamplesWithGuidance() throws Exception {
         Path out = dir.resolve("run");
