@@ -138,7 +138,7 @@ public final class Gemm {
             else for (int i = r0; i < r1; i++) zero(c, (long) i * n + j0, (long) i * n + j1);
         }
         Scratch s = SCRATCH.get();
-        int kStep = step(k, KC, 1), mStep = step(r1 - r0, MC, MR);
+        int kStep = sliceDepth(k), mStep = step(r1 - r0, MC, MR);
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += kStep) {
@@ -156,10 +156,18 @@ public final class Gemm {
     }
 
     /**
+     * The depth of k's slices, one rule for every caller: {@link #packWhole} lays out the slices
+     * that {@link #nnPacked} reads back by this depth.
+     */
+    private static int sliceDepth(int k) {
+        return step(k, KC, 1);
+    }
+
+    /**
      * The block length for {@code len} items cut into as few blocks of at most {@code max} as
-     * possible, of equal length in multiples of {@code unit} (the last shorter): k = 784 is cut
-     * 196 × 4, not 256 × 3 + 16, whose thin last slice would pay a full pass over C and a
-     * packing of B for 16 fmas per element.
+     * possible, of equal length in multiples of {@code unit} (the last shorter): with max 256,
+     * k = 784 is cut 196 × 4, not 256 × 3 + 16, whose thin last slice would pay a full pass over
+     * C and a packing of B for 16 fmas per element.
      */
     static int step(int len, int max, int unit) {
         if (len <= max) return Math.max(len, 1);
@@ -181,7 +189,7 @@ public final class Gemm {
     public static void packWhole(MemorySegment b, boolean bt, int k, int n, float[] packed) {
         if (packed.length < packedSize(k, n)) throw new IllegalArgumentException("packed holds " + packed.length + " < " + packedSize(k, n));
         float[] staging = SCRATCH.get().staging;
-        int nPad = (n + NR - 1) / NR * NR, kStep = step(k, KC, 1);
+        int nPad = (n + NR - 1) / NR * NR, kStep = sliceDepth(k);
         for (int pc = 0; pc < k; pc += kStep) {
             int kc = Math.min(kStep, k - pc);
             for (int jc = 0; jc < n; jc += NC) {
@@ -219,7 +227,7 @@ public final class Gemm {
             return;
         }
         Scratch s = SCRATCH.get();
-        int nPad = (n + NR - 1) / NR * NR, kStep = step(k, KC, 1), mStep = step(r1 - r0, MC, MR);
+        int nPad = (n + NR - 1) / NR * NR, kStep = sliceDepth(k), mStep = step(r1 - r0, MC, MR);
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             for (int pc = 0; pc < k; pc += kStep) {
