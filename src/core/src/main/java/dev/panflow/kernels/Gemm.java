@@ -32,8 +32,6 @@ import jdk.incubator.vector.VectorSpecies;
 public final class Gemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** MR floats, for dealing rows of Aᵀ into micro-panels. */
-    private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128;
     /**
      * Micro-tile: MR rows × NR = 2 vectors, 8 accumulators, as many as FMA latency × ports (4 × 2).
      * C2 schedules all of an iteration's broadcasts before its FMAs, so 6×2 or 4×3 tiles need
@@ -471,8 +469,14 @@ public final class Gemm {
             if (full < mc) java.util.Arrays.fill(staging, mc, full + MR, 0f);
             for (int p = 0; p < kc; p++) {
                 MemorySegment.copy(a, F, 4 * ((long) (pc + p) * acs + ic), staging, 0, mc);
-                for (int ir = 0, o = p * MR; ir < mc; ir += MR, o += MR * kc)
-                    FloatVector.fromArray(S4, staging, ir).intoArray(packed, o);   // MR floats: one 128-bit move
+                // Scalar moves: a 128-bit vector move here (5716def) ran tn 13x slower once nn had
+                // compiled this method first (bench/gemm's order; the cause was not pinned down).
+                for (int ir = 0, o = p * MR; ir < mc; ir += MR, o += MR * kc) {
+                    packed[o] = staging[ir];
+                    packed[o + 1] = staging[ir + 1];
+                    packed[o + 2] = staging[ir + 2];
+                    packed[o + 3] = staging[ir + 3];
+                }
             }
             return;
         }
