@@ -126,14 +126,10 @@ public final class Gemm {
                             MemorySegment c, int n, int k, boolean acc, int r0, int r1, int j0, int j1,
                             MemorySegment bias, MemorySegment post) {
         if (r1 <= r0 || j1 <= j0) return;
-        if (k == 0 && bias != null) {   // no k slice to end with the epilogue: C = 0, then bias + SiLU
-            for (int i = r0; i < r1; i++) zero(c, (long) i * n + j0, (long) i * n + j1);
-            epilogueRows(c, bias, post, n, r0, r1, j0, j1);
+        if (k == 0) {   // no k slice to start C from zero or end with the epilogue
+            if (!acc || bias != null) for (int i = r0; i < r1; i++) zero(c, (long) i * n + j0, (long) i * n + j1);
+            if (bias != null) epilogueRows(c, bias, post, n, r0, r1, j0, j1);
             return;
-        }
-        if (!acc) {   // then C (+)= A·B with C = 0: every tile starts from C, one path for all
-            if (j0 == 0 && j1 == n) zero(c, (long) r0 * n, (long) r1 * n);
-            else for (int i = r0; i < r1; i++) zero(c, (long) i * n + j0, (long) i * n + j1);
         }
         Scratch s = SCRATCH.get();
         int kStep = sliceDepth(k), mStep = step(r1 - r0, MC, MR);
@@ -146,8 +142,9 @@ public final class Gemm {
                 for (int ic = r0; ic < r1; ic += mStep) {
                     int mc = Math.min(mStep, r1 - ic);
                     packA(a, ars, acs, ic, mc, pc, kc, s.a, s.staging);
-                    if (bias != null && pc + kc == k) blockEpilogue(s, s.b, 0, c, n, ic, mc, jc, nc, kc, acs == 1, bias, post);
-                    else block(s, s.b, 0, c, n, ic, mc, jc, nc, kc, acs == 1);
+                    boolean fresh = !acc && pc == 0;
+                    if (bias != null && pc + kc == k) blockEpilogue(s, s.b, 0, c, n, ic, mc, jc, nc, kc, acs == 1, fresh, bias, post);
+                    else block(s, s.b, 0, c, n, ic, mc, jc, nc, kc, acs == 1, fresh);
                 }
             }
         }
@@ -219,9 +216,9 @@ public final class Gemm {
     private static void nnPacked(MemorySegment a, float[] packedB, MemorySegment c, int n, int k, int r0, int r1,
                                  MemorySegment bias, MemorySegment post) {
         if (r1 <= r0 || n <= 0) return;
-        zero(c, (long) r0 * n, (long) r1 * n);
-        if (k == 0 && bias != null) {
-            epilogueRows(c, bias, post, n, r0, r1, 0, n);
+        if (k == 0) {
+            zero(c, (long) r0 * n, (long) r1 * n);
+            if (bias != null) epilogueRows(c, bias, post, n, r0, r1, 0, n);
             return;
         }
         Scratch s = SCRATCH.get();
@@ -233,20 +230,21 @@ public final class Gemm {
                 for (int ic = r0; ic < r1; ic += mStep) {
                     int mc = Math.min(mStep, r1 - ic);
                     packA(a, k, 1, ic, mc, pc, kc, s.a, s.staging);
-                    if (bias != null && pc + kc == k) blockEpilogue(s, packedB, pc * nPad + jc * kc, c, n, ic, mc, jc, nc, kc, true, bias, post);
-                    else block(s, packedB, pc * nPad + jc * kc, c, n, ic, mc, jc, nc, kc, true);
+                    if (bias != null && pc + kc == k) blockEpilogue(s, packedB, pc * nPad + jc * kc, c, n, ic, mc, jc, nc, kc, true, pc == 0, bias, post);
+                    else block(s, packedB, pc * nPad + jc * kc, c, n, ic, mc, jc, nc, kc, true, pc == 0);
                 }
             }
         }
     }
 
     /**
-     * C[ic.., jc..] += packed A block · packed B panel, one MR×NR tile at a time. Tiles always
-     * start from C (zeroed first when not accumulating): starting the first k slice from zero
-     * instead made loading C a rarely taken path, left in C1 code that boxes its vectors.
+     * C[ic.., jc..] += packed A block · packed B panel, one MR×NR tile at a time; a {@code fresh}
+     * tile (the first k slice of C = A·B) starts from zero, not from C: C is then only written,
+     * never zeroed first and read back (C of the dense layers is past L2). The tile is
+     * loaded through the heap array either way, so the kernel is one.
      */
     private static void block(Scratch s, float[] bp, int bBase, MemorySegment c, int n, int ic, int mc, int jc, int nc, int kc,
-                              boolean rowMajorA) {
+                              boolean rowMajorA, boolean fresh) {
         float[] t = s.tile;
         for (int jr = 0; jr < nc; jr += NR) {
             int bo = bBase + jr * kc;
@@ -254,7 +252,8 @@ public final class Gemm {
                 long co = (long) (ic + ir) * n + jc + jr;
                 boolean full = ir + MR <= mc && jr + NR <= nc;
                 int rows = Math.min(MR, mc - ir), cols = Math.min(NR, nc - jr);
-                if (full) loadTile(c, co, n, t);
+                if (fresh) zeroTile(t);
+                else if (full) loadTile(c, co, n, t);
                 else copyIn(c, co, n, t, rows, cols);
                 if (rowMajorA) kernelRows(s.a, ir * kc, bp, bo, kc, t);
                 else kernel(s.a, ir * kc, bp, bo, kc, t);
@@ -271,7 +270,7 @@ public final class Gemm {
      * separate method from {@link #block}: one body per path keeps both hot and compiled.)
      */
     private static void blockEpilogue(Scratch s, float[] bp, int bBase, MemorySegment c, int n, int ic, int mc, int jc, int nc, int kc,
-                                      boolean rowMajorA, MemorySegment bias, MemorySegment post) {
+                                      boolean rowMajorA, boolean fresh, MemorySegment bias, MemorySegment post) {
         float[] t = s.tile;
         boolean keep = !post.equals(c);
         for (int jr = 0; jr < nc; jr += NR) {
@@ -281,7 +280,8 @@ public final class Gemm {
                 long co = (long) (ic + ir) * n + jc + jr;
                 boolean full = ir + MR <= mc && cols == NR;
                 int rows = Math.min(MR, mc - ir);
-                if (full) loadTile(c, co, n, t);
+                if (fresh) zeroTile(t);
+                else if (full) loadTile(c, co, n, t);
                 else copyIn(c, co, n, t, rows, cols);
                 if (rowMajorA) kernelRows(s.a, ir * kc, bp, bo, kc, t);
                 else kernel(s.a, ir * kc, bp, bo, kc, t);
@@ -386,6 +386,12 @@ public final class Gemm {
         x10.intoArray(t, NR); x11.intoArray(t, NR + L);
         x20.intoArray(t, 2 * NR); x21.intoArray(t, 2 * NR + L);
         x30.intoArray(t, 3 * NR); x31.intoArray(t, 3 * NR + L);
+    }
+
+    /** tile = 0: the first k slice of C = A·B (C is never zeroed, read, or loaded for it). */
+    private static void zeroTile(float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        for (int o = 0; o < MR * NR; o += L) z.intoArray(t, o);
     }
 
     /** tile[r·NR + j] = C[co + r·ldc + j], a full MR×NR tile, one row (two vectors) at a time. */
