@@ -240,21 +240,23 @@ public final class Gemm {
     /**
      * C[ic.., jc..] += packed A block · packed B panel, one MR×NR tile at a time; a {@code fresh}
      * tile (the first k slice of C = A·B) starts from zero, not from C: C is then only written,
-     * never zeroed first and read back (C of the dense layers is past L2). The tile is
-     * loaded through the heap array either way, so the kernel is one.
+     * never zeroed first and read back (C of the dense layers is past L2). The zeros are loaded
+     * from {@link #ZEROS} by the same code that loads C (row stride 0): a branch to zero the tile
+     * instead was left rarely taken by non-accumulating calls, and accumulating ones after them
+     * then allocated boxed vectors (AllocationTest).
      */
     private static void block(Scratch s, float[] bp, int bBase, MemorySegment c, int n, int ic, int mc, int jc, int nc, int kc,
                               boolean rowMajorA, boolean fresh) {
         float[] t = s.tile;
+        MemorySegment from = fresh ? ZEROS : c;
         for (int jr = 0; jr < nc; jr += NR) {
             int bo = bBase + jr * kc;
             for (int ir = 0; ir < mc; ir += MR) {
                 long co = (long) (ic + ir) * n + jc + jr;
                 boolean full = ir + MR <= mc && jr + NR <= nc;
                 int rows = Math.min(MR, mc - ir), cols = Math.min(NR, nc - jr);
-                if (fresh) zeroTile(t);
-                else if (full) loadTile(c, co, n, t);
-                else copyIn(c, co, n, t, rows, cols);
+                if (full) loadTile(from, fresh ? 0 : co, fresh ? 0 : n, t);
+                else copyIn(from, fresh ? 0 : co, fresh ? 0 : n, t, rows, cols);
                 if (rowMajorA) kernelRows(s.a, ir * kc, bp, bo, kc, t);
                 else kernel(s.a, ir * kc, bp, bo, kc, t);
                 if (full) storeTile(t, c, co, n);
@@ -272,6 +274,7 @@ public final class Gemm {
     private static void blockEpilogue(Scratch s, float[] bp, int bBase, MemorySegment c, int n, int ic, int mc, int jc, int nc, int kc,
                                       boolean rowMajorA, boolean fresh, MemorySegment bias, MemorySegment post) {
         float[] t = s.tile;
+        MemorySegment from = fresh ? ZEROS : c;
         boolean keep = !post.equals(c);
         for (int jr = 0; jr < nc; jr += NR) {
             int bo = bBase + jr * kc;
@@ -280,9 +283,8 @@ public final class Gemm {
                 long co = (long) (ic + ir) * n + jc + jr;
                 boolean full = ir + MR <= mc && cols == NR;
                 int rows = Math.min(MR, mc - ir);
-                if (fresh) zeroTile(t);
-                else if (full) loadTile(c, co, n, t);
-                else copyIn(c, co, n, t, rows, cols);
+                if (full) loadTile(from, fresh ? 0 : co, fresh ? 0 : n, t);
+                else copyIn(from, fresh ? 0 : co, fresh ? 0 : n, t, rows, cols);
                 if (rowMajorA) kernelRows(s.a, ir * kc, bp, bo, kc, t);
                 else kernel(s.a, ir * kc, bp, bo, kc, t);
                 if (full) storeTileBiasSilu(t, bias, jc + jr, c, post, keep, co, n);
@@ -386,12 +388,6 @@ public final class Gemm {
         x10.intoArray(t, NR); x11.intoArray(t, NR + L);
         x20.intoArray(t, 2 * NR); x21.intoArray(t, 2 * NR + L);
         x30.intoArray(t, 3 * NR); x31.intoArray(t, 3 * NR + L);
-    }
-
-    /** tile = 0: the first k slice of C = A·B (C is never zeroed, read, or loaded for it). */
-    private static void zeroTile(float[] t) {
-        FloatVector z = FloatVector.zero(S);
-        for (int o = 0; o < MR * NR; o += L) z.intoArray(t, o);
     }
 
     /** tile[r·NR + j] = C[co + r·ldc + j], a full MR×NR tile, one row (two vectors) at a time. */

@@ -105,4 +105,35 @@ class AllocationTest {
             }
         }
     }
+
+    /**
+     * The three GEMM layouts one after another, the last accumulating, as a training step mixes
+     * them: code that the calls before left rarely taken (a branch that zeroed the first k slice's
+     * tiles, taken by every call that did not accumulate) once stayed allocating boxed vectors.
+     */
+    @Test
+    void gemmLayoutsAfterOneAnotherDoNotAllocate() {
+        var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().threadId();
+        int m = 72, n = 40, k = 56;
+        try (Arena arena = Arena.ofConfined()) {
+            SplittableRandom rnd = new SplittableRandom(42);
+            MemorySegment a = random(arena, m * k, rnd, -1, 1), b = random(arena, k * n, rnd, -1, 1), c = alloc(arena, m * n);
+            String[] names = {"nn", "tn", "nt"};
+            Runnable[] bodies = {
+                () -> Gemm.nn(a, b, c, m, n, k, false, 0, m),
+                () -> Gemm.tn(a, b, c, m, n, k, false, 0, m),
+                () -> Gemm.nt(a, b, c, m, n, k, true, 0, m),
+            };
+            for (int i = 0; i < bodies.length; i++) {
+                long start = System.nanoTime(), best = Long.MAX_VALUE;
+                while (best >= 16 && System.nanoTime() - start < DEADLINE_NS) {
+                    long before = bean.getThreadAllocatedBytes(tid);
+                    for (int r = 0; r < REPS; r++) bodies[i].run();
+                    best = Math.min(best, bean.getThreadAllocatedBytes(tid) - before);
+                }
+                assertTrue(best < 16, "Gemm." + names[i] + " after the layouts before it: a round still allocated " + best + " bytes");
+            }
+        }
+    }
 }
