@@ -20,7 +20,7 @@ OMP/OPENBLAS/MKL_NUM_THREADS; OMP_WAIT_POLICY defaults to PASSIVE (as bench/peer
 does: spinning OpenMP workers and OpenBLAS threads fight over two cores otherwise).
 
 Usage: THREADS=2 /usr/bin/python3 bench/unet_torch.py [--batch 64] [--steps 10] [--warmup 5]
-       [--conditional] [--channels 32,64,64] [--groups 8] [--attention [HEADS]] [--params-from FILE] [--check DIR] [--check-only]
+       [--conditional] [--channels 24,48,48] [--groups 8] [--attention [HEADS]] [--params-from FILE] [--check DIR] [--check-only]
        [--profile]
 --check DIR loads the weights of `UNetBench --dump DIR`, runs its inputs forward and backward and
 compares the output and every gradient with Panflow's (relative error ≤ 1e-3, else it exits 1).
@@ -405,7 +405,7 @@ def main():
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--conditional", action="store_true")
-    ap.add_argument("--channels", default="32,64,64")
+    ap.add_argument("--channels", default="24,48,48")   # panflow train --model unet's default
     ap.add_argument("--groups", type=int, default=8)
     ap.add_argument("--frequencies", type=int, default=16)
     ap.add_argument("--attention", type=int, nargs="?", const=1, default=0, metavar="HEADS",

@@ -106,7 +106,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", description = "Velocity field: mlp (rows of numbers) or unet (images, e.g. --data fashion-mnist) (default: ${DEFAULT-VALUE}).")
     String model = "mlp";
     @Option(names = "--channels", paramLabel = "C0,C1,...", description = "U-Net channels per resolution; the image is halved between entries (default: ${DEFAULT-VALUE}).")
-    String channels = "32,64,64";
+    String channels = "24,48,48";
     @Option(names = "--groups", description = "U-Net GroupNorm groups (default: ${DEFAULT-VALUE}).")
     int groups = 8;
     @Option(names = "--conditional", description = "Class-conditional U-Net (labels of the data set), for classifier-free guidance when sampling.")
