@@ -248,15 +248,17 @@ public final class Gemm {
     private static void block(Scratch s, float[] bp, int bBase, MemorySegment c, int n, int ic, int mc, int jc, int nc, int kc,
                               boolean rowMajorA, boolean fresh) {
         float[] t = s.tile;
-        MemorySegment from = fresh ? ZEROS : c;
+        MemorySegment from = fresh ? ZEROS : c;   // fresh: every row of the tile reads ZEROS[0..NR)
+        long fromLd = fresh ? 0 : n;
         for (int jr = 0; jr < nc; jr += NR) {
             int bo = bBase + jr * kc;
             for (int ir = 0; ir < mc; ir += MR) {
                 long co = (long) (ic + ir) * n + jc + jr;
                 boolean full = ir + MR <= mc && jr + NR <= nc;
                 int rows = Math.min(MR, mc - ir), cols = Math.min(NR, nc - jr);
-                if (full) loadTile(from, fresh ? 0 : co, fresh ? 0 : n, t);
-                else copyIn(from, fresh ? 0 : co, fresh ? 0 : n, t, rows, cols);
+                long fo = fresh ? 0 : co;
+                if (full) loadTile(from, fo, fromLd, t);
+                else copyIn(from, fo, fromLd, t, rows, cols);
                 if (rowMajorA) kernelRows(s.a, ir * kc, bp, bo, kc, t);
                 else kernel(s.a, ir * kc, bp, bo, kc, t);
                 if (full) storeTile(t, c, co, n);
@@ -274,7 +276,8 @@ public final class Gemm {
     private static void blockEpilogue(Scratch s, float[] bp, int bBase, MemorySegment c, int n, int ic, int mc, int jc, int nc, int kc,
                                       boolean rowMajorA, boolean fresh, MemorySegment bias, MemorySegment post) {
         float[] t = s.tile;
-        MemorySegment from = fresh ? ZEROS : c;
+        MemorySegment from = fresh ? ZEROS : c;   // fresh: every row of the tile reads ZEROS[0..NR)
+        long fromLd = fresh ? 0 : n;
         boolean keep = !post.equals(c);
         for (int jr = 0; jr < nc; jr += NR) {
             int bo = bBase + jr * kc;
@@ -283,8 +286,9 @@ public final class Gemm {
                 long co = (long) (ic + ir) * n + jc + jr;
                 boolean full = ir + MR <= mc && cols == NR;
                 int rows = Math.min(MR, mc - ir);
-                if (full) loadTile(from, fresh ? 0 : co, fresh ? 0 : n, t);
-                else copyIn(from, fresh ? 0 : co, fresh ? 0 : n, t, rows, cols);
+                long fo = fresh ? 0 : co;
+                if (full) loadTile(from, fo, fromLd, t);
+                else copyIn(from, fo, fromLd, t, rows, cols);
                 if (rowMajorA) kernelRows(s.a, ir * kc, bp, bo, kc, t);
                 else kernel(s.a, ir * kc, bp, bo, kc, t);
                 if (full) storeTileBiasSilu(t, bias, jc + jr, c, post, keep, co, n);
