@@ -35,4 +35,19 @@ class ExpFTest {
                 assertEquals(Float.floatToRawIntBits(ExpF.exp(in[j])), Float.floatToRawIntBits(out[j]), "z = " + in[j]);
         }
     }
+
+    @Test
+    void vectorAndScalarAgreeOnTheClampsEdgesAndSpecials() {
+        var species = FloatVector.SPECIES_PREFERRED;
+        float[] specials = {0f, -0f, 87f, -87f, Math.nextUp(87f), Math.nextDown(-87f), 1000f, -1000f,
+                Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.MAX_VALUE, -Float.MAX_VALUE,
+                Float.MIN_VALUE, -Float.MIN_VALUE};
+        float[] in = new float[species.length()], out = new float[species.length()];
+        for (int start = 0; start < specials.length; start++) {
+            for (int j = 0; j < in.length; j++) in[j] = specials[(start + j) % specials.length];
+            ExpF.exp(FloatVector.fromArray(species, in, 0)).intoArray(out, 0);
+            for (int j = 0; j < in.length; j++)
+                assertEquals(Float.floatToRawIntBits(ExpF.exp(in[j])), Float.floatToRawIntBits(out[j]), "z = " + in[j]);
+        }
+    }
 }
