@@ -87,6 +87,44 @@ public final class Elementwise {
         }
     }
 
+    /**
+     * y = x·σ(x) as {@link #silu(MemorySegment, MemorySegment, long, long)} (bitwise), and the gate
+     * σ(x) kept in {@code gate} for {@link #siluBackwardWithGate}, so the backward pass needs no exp.
+     * Elements [from, to); gate must alias neither x nor y.
+     */
+    public static void siluWithGate(MemorySegment x, MemorySegment gate, MemorySegment y, long from, long to) {
+        long i = from, b = to - (to - from) % L;
+        for (; i < b; i += L) {
+            FloatVector v = load(x, i), s = sigmoid(v);
+            store(s, gate, i);
+            store(v.mul(s), y, i);
+        }
+        for (; i < to; i++) {
+            float v = get(x, i), s = sigmoid(v);
+            set(gate, i, s);
+            set(y, i, v * s);
+        }
+    }
+
+    /**
+     * {@link #siluBackward(MemorySegment, MemorySegment, MemorySegment, long, long)} (bitwise) from
+     * the input x and the gate s = σ(x) that {@link #siluWithGate} kept: dx = dy·s·(1 + x(1−s)).
+     * dx may alias dy. Elements [from, to).
+     */
+    public static void siluBackwardWithGate(MemorySegment x, MemorySegment gate, MemorySegment dy, MemorySegment dx, long from,
+                                            long to) {
+        long i = from, b = to - (to - from) % L;
+        for (; i < b; i += L) {
+            FloatVector s = load(gate, i);
+            FloatVector t = load(x, i).fma(ONE.sub(s), ONE);   // 1 + x(1−s)
+            store(load(dy, i).mul(s).mul(t), dx, i);
+        }
+        for (; i < to; i++) {
+            float s = get(gate, i);
+            set(dx, i, get(dy, i) * s * Math.fma(get(x, i), 1f - s, 1f));
+        }
+    }
+
     /** dx = dy·s·(1 + x·(1−s)), s = sigmoid(x); dx may alias dy. */
     public static void siluBackward(MemorySegment x, MemorySegment dy, MemorySegment dx, long n) {
         siluBackward(x, dy, dx, 0, n);

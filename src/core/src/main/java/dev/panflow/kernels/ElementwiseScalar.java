@@ -53,6 +53,23 @@ public final class ElementwiseScalar {
         }
     }
 
+    /** gate = sigmoid(x), y = x·gate. */
+    public static void siluWithGate(MemorySegment x, MemorySegment gate, MemorySegment y, long n) {
+        for (long i = 0; i < n; i++) {
+            float v = get(x, i), s = sigmoid(v);
+            set(gate, i, s);
+            set(y, i, v * s);
+        }
+    }
+
+    /** dx = dy·s·(1 + x·(1−s)) from x and its gate s = sigmoid(x). */
+    public static void siluBackwardWithGate(MemorySegment x, MemorySegment gate, MemorySegment dy, MemorySegment dx, long n) {
+        for (long i = 0; i < n; i++) {
+            float v = get(x, i), s = get(gate, i);
+            set(dx, i, get(dy, i) * s * (1f + v * (1f - s)));
+        }
+    }
+
     /** y[r,c] += bias[c]; out[r,c] = silu(y[r,c]) for rows [rowFrom, rowTo). */
     public static void biasSilu(MemorySegment y, MemorySegment bias, MemorySegment out, int rowFrom, int rowTo, int cols) {
         for (int r = rowFrom; r < rowTo; r++)

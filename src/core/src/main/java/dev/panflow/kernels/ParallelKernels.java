@@ -21,6 +21,8 @@ public final class ParallelKernels {
     private final SiluBackwardGate siluBackwardGate = new SiluBackwardGate();
     private final Silu silu = new Silu();
     private final SiluBackward siluBackward = new SiluBackward();
+    private final SiluWithGate siluWithGate = new SiluWithGate();
+    private final SiluBackwardWithGate siluBackwardWithGate = new SiluBackwardWithGate();
     private final AdamUpdate adam = new AdamUpdate();
     private final EmaUpdate ema = new EmaUpdate();
 
@@ -87,6 +89,37 @@ public final class ParallelKernels {
         k.n = n;
         pool.parallelFor(blocks(n), MIN_CHUNK / BLOCK, k);
         k.x = k.dy = k.dx = null;
+    }
+
+    /** y = silu(x), gate = σ(x) over n elements ({@link Elementwise#siluWithGate}). */
+    public void siluWithGate(MemorySegment x, MemorySegment gate, MemorySegment y, long n) {
+        if (pool == null) {
+            Elementwise.siluWithGate(x, gate, y, 0, n);
+            return;
+        }
+        SiluWithGate k = siluWithGate;
+        k.x = x;
+        k.gate = gate;
+        k.y = y;
+        k.n = n;
+        pool.parallelFor(blocks(n), MIN_CHUNK / BLOCK, k);
+        k.x = k.gate = k.y = null;
+    }
+
+    /** dx = dy·silu'(x) from x and its kept gate over n elements ({@link Elementwise#siluBackwardWithGate}). */
+    public void siluBackwardWithGate(MemorySegment x, MemorySegment gate, MemorySegment dy, MemorySegment dx, long n) {
+        if (pool == null) {
+            Elementwise.siluBackwardWithGate(x, gate, dy, dx, 0, n);
+            return;
+        }
+        SiluBackwardWithGate k = siluBackwardWithGate;
+        k.x = x;
+        k.gate = gate;
+        k.dy = dy;
+        k.dx = dx;
+        k.n = n;
+        pool.parallelFor(blocks(n), MIN_CHUNK / BLOCK, k);
+        k.x = k.gate = k.dy = k.dx = null;
     }
 
     /** One AdamW step over n parameters ({@link Adam#step}). */
@@ -172,6 +205,26 @@ public final class ParallelKernels {
         @Override
         public void range(int from, int to) {
             Elementwise.siluBackward(x, dy, dx, (long) from * BLOCK, Math.min(n, (long) to * BLOCK));
+        }
+    }
+
+    private static final class SiluWithGate implements Pool.RangeBody {
+        MemorySegment x, gate, y;
+        long n;
+
+        @Override
+        public void range(int from, int to) {
+            Elementwise.siluWithGate(x, gate, y, (long) from * BLOCK, Math.min(n, (long) to * BLOCK));
+        }
+    }
+
+    private static final class SiluBackwardWithGate implements Pool.RangeBody {
+        MemorySegment x, gate, dy, dx;
+        long n;
+
+        @Override
+        public void range(int from, int to) {
+            Elementwise.siluBackwardWithGate(x, gate, dy, dx, (long) from * BLOCK, Math.min(n, (long) to * BLOCK));
         }
     }
 

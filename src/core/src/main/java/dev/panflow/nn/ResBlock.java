@@ -31,6 +31,9 @@ public final class ResBlock {
     private boolean dropped;   // the last forward pass applied dropout's mask (kept for backward and jvp)
     private int cap;
     private Tensor a1, s1, h1, a2, s2, outT, tproj, gA, gB, dtproj, deTmp;
+    // The SiLUs' gates σ(a1), σ(a2): training passes keep them so that backward and jvp need no exp.
+    private Tensor gate1, gate2;
+    private boolean gated;     // the last forward pass kept the gates (inference passes keep none)
 
     public ResBlock(ParamStore store, ConvKernels conv, Pool pool, String name, int in, int out, int h, int w, int tdim, int groups) {
         this.in = in;
@@ -72,6 +75,8 @@ public final class ResBlock {
         h1 = ws.tensor(n, out, hw);
         a2 = ws.tensor(n, out, hw);
         s2 = ws.tensor(n, out, hw);
+        gate1 = ws.tensor(n, in, hw);
+        gate2 = ws.tensor(n, out, hw);
         outT = ws.tensor(n, out, hw);
         tproj = ws.tensor(n, out);
         gA = ws.tensor(n, mx, hw);
@@ -97,14 +102,15 @@ public final class ResBlock {
     private MemorySegment forward(MemorySegment x, MemorySegment e, int n, boolean training, long step, long firstRow) {
         if (n > cap) throw new IllegalArgumentException(n + " images > reserved " + cap);
         long nIn = (long) n * in * hw, nOut = (long) n * out * hw;
+        gated = training;
         gn1.forward(x, a1.segment(), n);
-        act.silu(a1.segment(), s1.segment(), nIn);
+        silu(a1, gate1, s1, nIn);
         conv1.forward(s1.segment(), h1.segment(), n);
         temb.forward(e, tproj.segment(), n);
         MemorySegment h = h1.segment();
         Elementwise.addPlanes(h, tproj.segment(), n * out, hw);
         gn2.forward(h, a2.segment(), n);
-        act.silu(a2.segment(), s2.segment(), nOut);
+        silu(a2, gate2, s2, nOut);
         dropped = training && dropout != null;
         if (dropped) dropout.draw(s2.segment(), n, step, firstRow); // s2 ← s2·m: conv2's input, for its backward too
         conv2.forward(s2.segment(), outT.segment(), n);
@@ -127,12 +133,12 @@ public final class ResBlock {
         long nIn = (long) n * in * hw, nOut = (long) n * out * hw;
         MemorySegment ga = gA.segment(), gb = gB.segment(), dtp = dtproj.segment();
         gn1.jvp(x, dx, ga, n);
-        act.siluBackward(a1.segment(), ga, gb, nIn);
+        siluBackward(a1, gate1, ga, gb, nIn);
         conv1.jvp(gb, ga, n);
         temb.jvp(de, dtp, n);
         Elementwise.addPlanes(ga, dtp, n * out, hw);
         gn2.jvp(h1.segment(), ga, gb, n);
-        act.siluBackward(a2.segment(), gb, gb, nOut);
+        siluBackward(a2, gate2, gb, gb, nOut);
         if (dropped) dropout.apply(gb, n);
         conv2.jvp(gb, dOut, n);
         if (skip == null) {
@@ -149,14 +155,14 @@ public final class ResBlock {
         MemorySegment ga = gA.segment(), gb = gB.segment();
         conv2.backward(s2.segment(), dOut, ga, n);
         if (dropped) dropout.apply(ga, n); // d/d(silu out) = m · d/d(conv2 in)
-        act.siluBackward(a2.segment(), ga, ga, nOut);
+        siluBackward(a2, gate2, ga, ga, nOut);
         gn2.backward(h1.segment(), ga, gb, n);
         MemorySegment dtp = dtproj.segment();
         Elementwise.sumPlanes(gb, dtp, n * out, hw);
         temb.backward(e, dtp, deTmp.segment(), n);
         Elementwise.add(dE, deTmp.segment(), dE, (long) n * tdim);
         conv1.backward(s1.segment(), gb, ga, n);
-        act.siluBackward(a1.segment(), ga, ga, nIn);
+        siluBackward(a1, gate1, ga, ga, nIn);
         gn1.backward(x, ga, dx, n);
         if (skip == null) {
             Elementwise.add(dx, dOut, dx, nIn);
@@ -164,5 +170,17 @@ public final class ResBlock {
             skip.backward(x, dOut, gb, n);
             Elementwise.add(dx, gb, dx, nIn);
         }
+    }
+
+    /** y = silu(a), keeping the gate when this pass is {@link #gated}. */
+    private void silu(Tensor a, Tensor gate, Tensor y, long n) {
+        if (gated) act.siluWithGate(a.segment(), gate.segment(), y.segment(), n);
+        else act.silu(a.segment(), y.segment(), n);
+    }
+
+    /** dx = dy·silu'(a), from the kept gate when there is one (the same bits either way). */
+    private void siluBackward(Tensor a, Tensor gate, MemorySegment dy, MemorySegment dx, long n) {
+        if (gated) act.siluBackwardWithGate(a.segment(), gate.segment(), dy, dx, n);
+        else act.siluBackward(a.segment(), dy, dx, n);
     }
 }

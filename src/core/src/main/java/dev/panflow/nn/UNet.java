@@ -164,6 +164,7 @@ public final class UNet implements FewStepModel {
         h0 = ws.tensor(n, ch[0], hw(0));
         outNormed = ws.tensor(n, ch[0], hw(0));
         outAct = ws.tensor(n, ch[0], hw(0));
+        outGate = ws.tensor(n, ch[0], hw(0));
         output = ws.tensor(n, dim);
         downOut = new Tensor[levels];
         sumIn = new Tensor[levels];
@@ -256,7 +257,9 @@ public final class UNet implements FewStepModel {
             }
         }
         outNorm.forward(h, outNormed.segment(), n);
-        act.silu(outNormed.segment(), outAct.segment(), (long) n * ch[0] * hw(0));
+        outGated = training;
+        if (outGated) act.siluWithGate(outNormed.segment(), outGate.segment(), outAct.segment(), (long) n * ch[0] * hw(0));
+        else act.silu(outNormed.segment(), outAct.segment(), (long) n * ch[0] * hw(0));
         convOut.forward(outAct.segment(), output.segment(), n);
         lastX = x;
         return output.segment();
@@ -266,6 +269,10 @@ public final class UNet implements FewStepModel {
 
     /** The input of up[0]'s successor (the final GroupNorm): up[0]'s output. */
     private MemorySegment finalIn() { return up[0].output(); }
+
+    // The output SiLU's gate σ(outNormed), kept by training passes (see ResBlock).
+    private Tensor outGate;
+    private boolean outGated;
 
     // Tangent buffers of jvp, made on its first call (training with a JVP only).
     private Tensor jFeat, jT1, jT2, jE, jH0, jOutNorm;
@@ -349,7 +356,9 @@ public final class UNet implements FewStepModel {
             }
         }
         outNorm.jvp(finalIn(), jh, jOutNorm.segment(), n);
-        act.siluBackward(outNormed.segment(), jOutNorm.segment(), jOutNorm.segment(), (long) n * ch[0] * hw(0));
+        long n0 = (long) n * ch[0] * hw(0);
+        if (outGated) act.siluBackwardWithGate(outNormed.segment(), outGate.segment(), jOutNorm.segment(), jOutNorm.segment(), n0);
+        else act.siluBackward(outNormed.segment(), jOutNorm.segment(), jOutNorm.segment(), n0);
         convOut.jvp(jOutNorm.segment(), out, n);
     }
 
@@ -359,7 +368,8 @@ public final class UNet implements FewStepModel {
         long n0 = (long) n * ch[0] * hw(0);
         MemorySegment a0 = tmpA[0].segment(), b0 = tmpB[0].segment();
         convOut.backward(outAct.segment(), dOut, a0, n);
-        act.siluBackward(outNormed.segment(), a0, a0, n0);
+        if (outGated) act.siluBackwardWithGate(outNormed.segment(), outGate.segment(), a0, a0, n0);
+        else act.siluBackward(outNormed.segment(), a0, a0, n0);
         outNorm.backward(finalIn(), a0, b0, n);
         MemorySegment es = e.segment(), de = dE.segment();
         // up path, in reverse: level 0 first

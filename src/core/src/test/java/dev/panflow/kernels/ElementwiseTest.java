@@ -145,6 +145,35 @@ class ElementwiseTest {
 
     static double silu(double x) { return x / (1 + Math.exp(-x)); }
 
+    /** The kept-gate forms: the same bits as the stateless silu and siluBackward, and close to their scalar twins. */
+    @Test
+    void siluWithGateIsSiluAndItsBackwardIsSiluBackward() {
+        SplittableRandom rnd = new SplittableRandom(14);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : NS) {
+                MemorySegment x = random(arena, n, rnd, -12, 12), dy = random(arena, n, rnd, -2, 2);
+                if (n > 4) { x.setAtIndex(F, 0, -100f); x.setAtIndex(F, 1, 100f); x.setAtIndex(F, 2, 0f); x.setAtIndex(F, 3, -90f); }
+                MemorySegment g1 = alloc(arena, n), g2 = alloc(arena, n), y1 = alloc(arena, n), y2 = alloc(arena, n),
+                        y3 = alloc(arena, n);
+                Elementwise.siluWithGate(x, g1, y1, 0, n);
+                ElementwiseScalar.siluWithGate(x, g2, y2, n);
+                Elementwise.silu(x, y3, n);
+                assertBitwiseEqual(y1, y3, n, "siluWithGate's output is silu's " + n);
+                assertClose(y1, y2, n, 2e-6, "siluWithGate vs scalar twin " + n);
+                assertClose(g1, g2, n, 2e-6, "siluWithGate gate vs scalar twin " + n);
+                MemorySegment d1 = alloc(arena, n), d2 = alloc(arena, n), d3 = alloc(arena, n);
+                Elementwise.siluBackwardWithGate(x, g1, dy, d1, 0, n);
+                ElementwiseScalar.siluBackwardWithGate(x, g2, dy, d2, n);
+                Elementwise.siluBackward(x, dy, d3, n);
+                assertBitwiseEqual(d1, d3, n, "siluBackwardWithGate is siluBackward " + n);
+                assertClose(d1, d2, n, 2e-6, "siluBackwardWithGate vs scalar twin " + n);
+                MemorySegment da = copyOf(arena, dy);
+                Elementwise.siluBackwardWithGate(x, g1, da, da, 0, n);
+                assertBitwiseEqual(da, d1, n, "siluBackwardWithGate aliased " + n);
+            }
+        }
+    }
+
     @Test
     void siluGateFormsMatchTheirScalarTwinsAndTheStatelessForms() {
         SplittableRandom rnd = new SplittableRandom(13);

@@ -56,6 +56,15 @@ class ParallelKernelsTest {
                     Elementwise.silu(dy, d2, n);
                     assertBitwiseEqual(d1, d2, n + 16, "silu " + what);
 
+                    MemorySegment k1 = alloc(arena, n), k2 = alloc(arena, n);
+                    par.siluWithGate(y, k1, d1, n);
+                    Elementwise.siluWithGate(y, k2, d2, 0, n);
+                    assertBitwiseEqual(d1, d2, n + 16, "siluWithGate out " + what);
+                    assertBitwiseEqual(k1, k2, n + 16, "siluWithGate gate " + what);
+                    par.siluBackwardWithGate(y, k1, dy, d1, n);
+                    Elementwise.siluBackwardWithGate(y, k1, dy, d2, 0, n);
+                    assertBitwiseEqual(d1, d2, n + 16, "siluBackwardWithGate " + what);
+
                     MemorySegment g1 = copyOf(arena, y), g2 = copyOf(arena, y), q1 = alloc(arena, n), q2 = alloc(arena, n);
                     par.biasSiluGate(g1, bias, q1, rows, cols);
                     seq.biasSiluGate(g2, bias, q2, rows, cols);
