@@ -4,6 +4,7 @@ import static dev.panflow.onednn.Dnnl.*;
 
 import dev.panflow.kernels.ConvKernels;
 import dev.panflow.kernels.ConvShape;
+import dev.panflow.kernels.NarrowConv;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -58,6 +59,12 @@ public final class OneDnnConv implements ConvKernels {
             new HashMap<>(), new HashMap<>(), new HashMap<>());
     private final Map<ConvShape, MemorySegment> forwardHints = new HashMap<>();
     private final List<Runnable> destroy = new ArrayList<>();
+    /**
+     * 3×3 layers with at most {@link NarrowConv#MAX_K} output channels (a U-Net's output layer) run
+     * on the JVM: blocked layouts pad K to 8 and the plain path is a one-row GEMM, and a training
+     * step of that layer ran 3.5× faster there on one thread (bench/README).
+     */
+    private final NarrowConv narrow = new NarrowConv();
     private boolean closed;
 
     /**
@@ -102,8 +109,9 @@ public final class OneDnnConv implements ConvKernels {
         return layout;
     }
 
-    /** oneDNN's implementation name for {@code sh}'s forward pass, e.g. "jit:avx2" (for benchmarks). */
+    /** oneDNN's implementation name for {@code sh}'s forward pass, e.g. "jit:avx2", or "jvm:narrow" (for benchmarks). */
     public synchronized String implementation(ConvShape sh) {
+        if (narrow(sh)) return narrow.name();
         return op(sh, Kind.FORWARD, false).impl;
     }
 
@@ -114,6 +122,10 @@ public final class OneDnnConv implements ConvKernels {
 
     @Override
     public synchronized void forward(ConvShape sh, MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y) {
+        if (narrow(sh)) {
+            narrow.forward(sh, x, w, bias, y);
+            return;
+        }
         boolean hasBias = !MemorySegment.NULL.equals(bias);
         Op op = op(sh, Kind.FORWARD, hasBias);
         op.bind(0, x, 4 * sh.xSize(), "x");
@@ -125,6 +137,10 @@ public final class OneDnnConv implements ConvKernels {
 
     @Override
     public synchronized void backwardData(ConvShape sh, MemorySegment dy, MemorySegment w, MemorySegment dx) {
+        if (narrow(sh)) {
+            narrow.backwardData(sh, dy, w, dx);
+            return;
+        }
         Op op = op(sh, Kind.BACKWARD_DATA, false);
         op.bind(0, dy, 4 * sh.ySize(), "dy");
         op.bind(1, w, 4 * sh.wSize(), "w");
@@ -134,6 +150,10 @@ public final class OneDnnConv implements ConvKernels {
 
     @Override
     public synchronized void backwardWeights(ConvShape sh, MemorySegment x, MemorySegment dy, MemorySegment dw, MemorySegment db) {
+        if (narrow(sh)) {
+            narrow.backwardWeights(sh, x, dy, dw, db);
+            return;
+        }
         boolean hasBias = !MemorySegment.NULL.equals(db);
         Op op = op(sh, Kind.BACKWARD_WEIGHTS, hasBias);
         op.bind(0, x, 4 * sh.xSize(), "x");
@@ -147,12 +167,19 @@ public final class OneDnnConv implements ConvKernels {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        narrow.close();
         for (int i = destroy.size() - 1; i >= 0; i--) destroy.get(i).run();
         destroy.clear();
         ops.forEach(Map::clear);
         forwardHints.clear();
         for (Arena a : sharedArenas) if (a != null) a.close();
         arena.close();
+    }
+
+    /** Whether {@code sh} runs in {@link #narrow} (after the same closed check as the primitives). */
+    private boolean narrow(ConvShape sh) {
+        if (closed) throw new IllegalStateException("OneDnnConv is closed");
+        return NarrowConv.handles(sh);
     }
 
     // ---- building primitives (once per shape) ----

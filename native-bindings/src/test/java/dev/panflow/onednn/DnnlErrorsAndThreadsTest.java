@@ -30,7 +30,7 @@ class DnnlErrorsAndThreadsTest {
     @Test
     void backendThreadCountIsTheCallingThreadsOpenMpSetting() throws Throwable {
         try (var conv = OneDnnConv.open(3); var arena = Arena.ofConfined()) {
-            ConvShape sh = new ConvShape(1, 2, 4, 4, 2, 3, 3, 1, 1);
+            ConvShape sh = new ConvShape(1, 2, 4, 4, 5, 3, 3, 1, 1);
             conv.forward(sh, arena.allocate(4 * sh.xSize()), arena.allocate(4 * sh.wSize()), MemorySegment.NULL,
                     arena.allocate(4 * sh.ySize()));
             MethodHandle maxThreads = Linker.nativeLinker().downcallHandle(

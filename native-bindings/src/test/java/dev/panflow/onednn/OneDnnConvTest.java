@@ -1,6 +1,7 @@
 package dev.panflow.onednn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,14 +65,14 @@ class OneDnnConvTest {
     @Test
     void primitivesAreCachedPerShape() {
         try (var conv = OneDnnConv.open(1); var arena = Arena.ofConfined()) {
-            ConvShape sh = new ConvShape(2, 4, 6, 6, 3, 3, 3, 1, 1);
+            ConvShape sh = new ConvShape(2, 4, 6, 6, 5, 3, 3, 1, 1);
             MemorySegment x = arena.allocate(4 * sh.xSize()), w = arena.allocate(4 * sh.wSize()),
                     y = arena.allocate(4 * sh.ySize()), y2 = arena.allocate(4 * sh.ySize());
             conv.forward(sh, x, w, MemorySegment.NULL, y);
             int ops = conv.cachedOps();
             conv.forward(sh, x, w, MemorySegment.NULL, y2); // other buffers, same shape: no new primitive
             assertEquals(ops, conv.cachedOps());
-            conv.forward(new ConvShape(1, 4, 6, 6, 3, 3, 3, 1, 1), x, w, MemorySegment.NULL, y);
+            conv.forward(new ConvShape(1, 4, 6, 6, 5, 3, 3, 1, 1), x, w, MemorySegment.NULL, y);
             assertEquals(ops + 1, conv.cachedOps());
         }
     }
@@ -81,7 +82,7 @@ class OneDnnConvTest {
         var bean = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long tid = Thread.currentThread().threadId();
         try (var conv = OneDnnConv.open(1); var arena = Arena.ofConfined()) {
-            ConvShape sh = new ConvShape(1, 2, 4, 4, 2, 3, 3, 1, 1);
+            ConvShape sh = new ConvShape(1, 2, 4, 4, 5, 3, 3, 1, 1);
             MemorySegment x = arena.allocate(4 * sh.xSize()), w = arena.allocate(4 * sh.wSize()),
                     y = arena.allocate(4 * sh.ySize()), b = arena.allocate(4L * sh.k());
             Runnable step = () -> {
@@ -100,6 +101,20 @@ class OneDnnConvTest {
         }
     }
 
+    /** 3×3 layers with a few output channels run on the JVM's NarrowConv, and agree with the reference there too. */
+    @Test
+    void narrowOutputLayersRunOnTheJvm() {
+        try (var conv = OneDnnConv.open(1)) {
+            ConvShape sh = new ConvShape(3, 6, 9, 7, 1, 3, 3, 1, 1), wide = new ConvShape(3, 6, 9, 7, 5, 3, 3, 1, 1);
+            assertEquals("jvm:narrow", conv.implementation(sh));
+            assertNotEquals("jvm:narrow", conv.implementation(wide));
+            int ops = conv.cachedOps();
+            checkAll(conv, sh);
+            checkAll(conv, new ConvShape(2, 3, 5, 11, 3, 3, 3, 1, 1));
+            assertEquals(ops, conv.cachedOps(), "no oneDNN primitive for a narrow layer");
+        }
+    }
+
     @Test
     void threadCountReachesOpenMp() {
         // Debian's oneDNN 2.6 runs on libgomp; the backend sets its thread count per calling thread.
@@ -109,7 +124,7 @@ class OneDnnConvTest {
     @Test
     void heapOrShortSegmentsAreRejected() {
         try (var conv = OneDnnConv.open(1); var arena = Arena.ofConfined()) {
-            ConvShape sh = new ConvShape(1, 2, 4, 4, 2, 3, 3, 1, 1);
+            ConvShape sh = new ConvShape(1, 2, 4, 4, 5, 3, 3, 1, 1);
             MemorySegment w = arena.allocate(4 * sh.wSize()), y = arena.allocate(4 * sh.ySize());
             var heap = MemorySegment.ofArray(new float[(int) sh.xSize()]);
             assertThrows(IllegalArgumentException.class, () -> conv.forward(sh, heap, w, MemorySegment.NULL, y));

@@ -8,7 +8,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Convolution on the JVM. Shapes {@link DirectConv} handles (all but huge images, and stride-1
+ * Convolution on the JVM. 3×3 layers with a few output channels run in {@link NarrowConv}; other
+ * shapes {@link DirectConv} handles (all but huge images, and stride-1
  * backward data with pad > R−1; with 256-bit vectors also strided backward data and most
  * weight gradients) run there, without im2col; the rest as follows.
  * For a group of G images at a time, im2col into a column buffer
@@ -32,6 +33,8 @@ public final class JvmConv implements ConvKernels {
     private final Pool pool;
     private final MatMul mm;
     private final DirectConv direct;
+    /** A U-Net's few-channel output layer: faster on one thread than the others on the pool (bench/README). */
+    private final NarrowConv narrow = new NarrowConv();
     private final Arena arena = Arena.ofShared();
     private MemorySegment col = MemorySegment.NULL, tmp = MemorySegment.NULL, wt = MemorySegment.NULL;
 
@@ -70,6 +73,10 @@ public final class JvmConv implements ConvKernels {
 
     @Override
     public void forward(ConvShape sh, MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y) {
+        if (direct != null && NarrowConv.handles(sh)) {
+            narrow.forward(sh, x, w, bias, y);
+            return;
+        }
         if (direct != null && DirectConv.handles(sh)) {
             direct.forward(sh, x, w, bias, y);
             return;
@@ -99,6 +106,10 @@ public final class JvmConv implements ConvKernels {
 
     @Override
     public void backwardData(ConvShape sh, MemorySegment dy, MemorySegment w, MemorySegment dx) {
+        if (direct != null && NarrowConv.handles(sh)) {
+            narrow.backwardData(sh, dy, w, dx);
+            return;
+        }
         if (direct != null && DirectConv.handlesBackwardData(sh)) {
             direct.backwardData(sh, dy, w, dx);
             return;
@@ -121,6 +132,10 @@ public final class JvmConv implements ConvKernels {
 
     @Override
     public void backwardWeights(ConvShape sh, MemorySegment x, MemorySegment dy, MemorySegment dw, MemorySegment db) {
+        if (direct != null && NarrowConv.handles(sh)) {
+            narrow.backwardWeights(sh, x, dy, dw, db);
+            return;
+        }
         int k = sh.k(), crs = sh.c() * sh.r() * sh.s(), p = sh.outH() * sh.outW(), G = group(sh);
         if (direct != null && DirectConv.prefersWeights(sh)) {
             direct.backwardWeights(sh, x, dy, dw);
@@ -275,5 +290,8 @@ public final class JvmConv implements ConvKernels {
     public String name() { return "jvm"; }
 
     @Override
-    public void close() { arena.close(); }
+    public void close() {
+        narrow.close();
+        arena.close();
+    }
 }
