@@ -61,8 +61,8 @@ public final class OneDnnConv implements ConvKernels {
     private final List<Runnable> destroy = new ArrayList<>();
     /**
      * 3×3 layers with at most {@link NarrowConv#MAX_K} output channels (a U-Net's output layer) run
-     * on the JVM: blocked layouts pad K to 8 and the plain path is a one-row GEMM, and a training
-     * step of that layer ran 3.5× faster there on one thread (bench/README).
+     * on the JVM: blocked layouts pad K to 8 and the plain path is a one-row GEMM (timings in
+     * bench/README).
      */
     private final NarrowConv narrow = new NarrowConv();
     private boolean closed;

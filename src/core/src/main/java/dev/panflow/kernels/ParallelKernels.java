@@ -91,8 +91,15 @@ public final class ParallelKernels {
         k.x = k.dy = k.dx = null;
     }
 
-    /** y = silu(x), gate = σ(x) over n elements ({@link Elementwise#siluWithGate}). */
+    /**
+     * y = silu(x), gate = σ(x) over n elements ({@link Elementwise#siluWithGate}); with a null
+     * gate, none is kept ({@link #silu}: the same y).
+     */
     public void siluWithGate(MemorySegment x, MemorySegment gate, MemorySegment y, long n) {
+        if (gate == null) {
+            silu(x, y, n);
+            return;
+        }
         if (pool == null) {
             Elementwise.siluWithGate(x, gate, y, 0, n);
             return;
@@ -106,8 +113,15 @@ public final class ParallelKernels {
         k.x = k.gate = k.y = null;
     }
 
-    /** dx = dy·silu'(x) from x and its kept gate over n elements ({@link Elementwise#siluBackwardWithGate}). */
+    /**
+     * dx = dy·silu'(x) from x and its kept gate over n elements ({@link Elementwise#siluBackwardWithGate});
+     * with a null gate, from x alone ({@link #siluBackward}: the same bits).
+     */
     public void siluBackwardWithGate(MemorySegment x, MemorySegment gate, MemorySegment dy, MemorySegment dx, long n) {
+        if (gate == null) {
+            siluBackward(x, dy, dx, n);
+            return;
+        }
         if (pool == null) {
             Elementwise.siluBackwardWithGate(x, gate, dy, dx, 0, n);
             return;

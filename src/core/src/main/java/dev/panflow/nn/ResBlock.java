@@ -33,7 +33,7 @@ public final class ResBlock {
     private Tensor a1, s1, h1, a2, s2, outT, tproj, gA, gB, dtproj, deTmp;
     // The SiLUs' gates σ(a1), σ(a2): training passes keep them so that backward and jvp need no exp.
     private Tensor gate1, gate2;
-    private boolean gated;     // the last forward pass kept the gates (inference passes keep none)
+    private MemorySegment kept1, kept2;   // the gates the last forward pass kept (null: an inference pass kept none)
 
     public ResBlock(ParamStore store, ConvKernels conv, Pool pool, String name, int in, int out, int h, int w, int tdim, int groups) {
         this.in = in;
@@ -102,15 +102,16 @@ public final class ResBlock {
     private MemorySegment forward(MemorySegment x, MemorySegment e, int n, boolean training, long step, long firstRow) {
         if (n > cap) throw new IllegalArgumentException(n + " images > reserved " + cap);
         long nIn = (long) n * in * hw, nOut = (long) n * out * hw;
-        gated = training;
+        kept1 = training ? gate1.segment() : null;
+        kept2 = training ? gate2.segment() : null;
         gn1.forward(x, a1.segment(), n);
-        silu(a1, gate1, s1, nIn);
+        act.siluWithGate(a1.segment(), kept1, s1.segment(), nIn);
         conv1.forward(s1.segment(), h1.segment(), n);
         temb.forward(e, tproj.segment(), n);
         MemorySegment h = h1.segment();
         Elementwise.addPlanes(h, tproj.segment(), n * out, hw);
         gn2.forward(h, a2.segment(), n);
-        silu(a2, gate2, s2, nOut);
+        act.siluWithGate(a2.segment(), kept2, s2.segment(), nOut);
         dropped = training && dropout != null;
         if (dropped) dropout.draw(s2.segment(), n, step, firstRow); // s2 ← s2·m: conv2's input, for its backward too
         conv2.forward(s2.segment(), outT.segment(), n);
@@ -133,12 +134,12 @@ public final class ResBlock {
         long nIn = (long) n * in * hw, nOut = (long) n * out * hw;
         MemorySegment ga = gA.segment(), gb = gB.segment(), dtp = dtproj.segment();
         gn1.jvp(x, dx, ga, n);
-        siluBackward(a1, gate1, ga, gb, nIn);
+        act.siluBackwardWithGate(a1.segment(), kept1, ga, gb, nIn);
         conv1.jvp(gb, ga, n);
         temb.jvp(de, dtp, n);
         Elementwise.addPlanes(ga, dtp, n * out, hw);
         gn2.jvp(h1.segment(), ga, gb, n);
-        siluBackward(a2, gate2, gb, gb, nOut);
+        act.siluBackwardWithGate(a2.segment(), kept2, gb, gb, nOut);
         if (dropped) dropout.apply(gb, n);
         conv2.jvp(gb, dOut, n);
         if (skip == null) {
@@ -155,14 +156,14 @@ public final class ResBlock {
         MemorySegment ga = gA.segment(), gb = gB.segment();
         conv2.backward(s2.segment(), dOut, ga, n);
         if (dropped) dropout.apply(ga, n); // d/d(silu out) = m · d/d(conv2 in)
-        siluBackward(a2, gate2, ga, ga, nOut);
+        act.siluBackwardWithGate(a2.segment(), kept2, ga, ga, nOut);
         gn2.backward(h1.segment(), ga, gb, n);
         MemorySegment dtp = dtproj.segment();
         Elementwise.sumPlanes(gb, dtp, n * out, hw);
         temb.backward(e, dtp, deTmp.segment(), n);
         Elementwise.add(dE, deTmp.segment(), dE, (long) n * tdim);
         conv1.backward(s1.segment(), gb, ga, n);
-        siluBackward(a1, gate1, ga, ga, nIn);
+        act.siluBackwardWithGate(a1.segment(), kept1, ga, ga, nIn);
         gn1.backward(x, ga, dx, n);
         if (skip == null) {
             Elementwise.add(dx, dOut, dx, nIn);
@@ -170,17 +171,5 @@ public final class ResBlock {
             skip.backward(x, dOut, gb, n);
             Elementwise.add(dx, gb, dx, nIn);
         }
-    }
-
-    /** y = silu(a), keeping the gate when this pass is {@link #gated}. */
-    private void silu(Tensor a, Tensor gate, Tensor y, long n) {
-        if (gated) act.siluWithGate(a.segment(), gate.segment(), y.segment(), n);
-        else act.silu(a.segment(), y.segment(), n);
-    }
-
-    /** dx = dy·silu'(a), from the kept gate when there is one (the same bits either way). */
-    private void siluBackward(Tensor a, Tensor gate, MemorySegment dy, MemorySegment dx, long n) {
-        if (gated) act.siluBackwardWithGate(a.segment(), gate.segment(), dy, dx, n);
-        else act.siluBackward(a.segment(), dy, dx, n);
     }
 }

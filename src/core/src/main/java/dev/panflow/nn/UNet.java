@@ -257,9 +257,8 @@ public final class UNet implements FewStepModel {
             }
         }
         outNorm.forward(h, outNormed.segment(), n);
-        outGated = training;
-        if (outGated) act.siluWithGate(outNormed.segment(), outGate.segment(), outAct.segment(), (long) n * ch[0] * hw(0));
-        else act.silu(outNormed.segment(), outAct.segment(), (long) n * ch[0] * hw(0));
+        outKept = training ? outGate.segment() : null;
+        act.siluWithGate(outNormed.segment(), outKept, outAct.segment(), (long) n * ch[0] * hw(0));
         convOut.forward(outAct.segment(), output.segment(), n);
         lastX = x;
         return output.segment();
@@ -272,7 +271,7 @@ public final class UNet implements FewStepModel {
 
     // The output SiLU's gate σ(outNormed), kept by training passes (see ResBlock).
     private Tensor outGate;
-    private boolean outGated;
+    private MemorySegment outKept;   // the gate the last forward pass kept (null: none)
 
     // Tangent buffers of jvp, made on its first call (training with a JVP only).
     private Tensor jFeat, jT1, jT2, jE, jH0, jOutNorm;
@@ -356,9 +355,7 @@ public final class UNet implements FewStepModel {
             }
         }
         outNorm.jvp(finalIn(), jh, jOutNorm.segment(), n);
-        long n0 = (long) n * ch[0] * hw(0);
-        if (outGated) act.siluBackwardWithGate(outNormed.segment(), outGate.segment(), jOutNorm.segment(), jOutNorm.segment(), n0);
-        else act.siluBackward(outNormed.segment(), jOutNorm.segment(), jOutNorm.segment(), n0);
+        act.siluBackwardWithGate(outNormed.segment(), outKept, jOutNorm.segment(), jOutNorm.segment(), (long) n * ch[0] * hw(0));
         convOut.jvp(jOutNorm.segment(), out, n);
     }
 
@@ -368,8 +365,7 @@ public final class UNet implements FewStepModel {
         long n0 = (long) n * ch[0] * hw(0);
         MemorySegment a0 = tmpA[0].segment(), b0 = tmpB[0].segment();
         convOut.backward(outAct.segment(), dOut, a0, n);
-        if (outGated) act.siluBackwardWithGate(outNormed.segment(), outGate.segment(), a0, a0, n0);
-        else act.siluBackward(outNormed.segment(), a0, a0, n0);
+        act.siluBackwardWithGate(outNormed.segment(), outKept, a0, a0, n0);
         outNorm.backward(finalIn(), a0, b0, n);
         MemorySegment es = e.segment(), de = dE.segment();
         // up path, in reverse: level 0 first

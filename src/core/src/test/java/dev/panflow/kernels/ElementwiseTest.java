@@ -116,8 +116,7 @@ class ElementwiseTest {
         SplittableRandom rnd = new SplittableRandom(12);
         try (Arena arena = Arena.ofConfined()) {
             for (int n : NS) {
-                MemorySegment x = random(arena, n, rnd, -12, 12), dy = random(arena, n, rnd, -2, 2);
-                if (n > 4) { x.setAtIndex(F, 0, -100f); x.setAtIndex(F, 1, 100f); x.setAtIndex(F, 2, 0f); x.setAtIndex(F, 3, -90f); }
+                MemorySegment x = siluInput(arena, n, rnd), dy = random(arena, n, rnd, -2, 2);
                 MemorySegment v = alloc(arena, n), s = alloc(arena, n);
                 Elementwise.silu(x, v, n); ElementwiseScalar.silu(x, s, n);
                 assertClose(v, s, n, 2e-6, "silu " + n);
@@ -145,14 +144,20 @@ class ElementwiseTest {
 
     static double silu(double x) { return x / (1 + Math.exp(-x)); }
 
+    /** x in [−12, 12], with ±100, 0 and −90 (past the exp's clamp) at the front when there is room. */
+    static MemorySegment siluInput(Arena arena, int n, SplittableRandom rnd) {
+        MemorySegment x = random(arena, n, rnd, -12, 12);
+        if (n > 4) { x.setAtIndex(F, 0, -100f); x.setAtIndex(F, 1, 100f); x.setAtIndex(F, 2, 0f); x.setAtIndex(F, 3, -90f); }
+        return x;
+    }
+
     /** The kept-gate forms: the same bits as the stateless silu and siluBackward, and close to their scalar twins. */
     @Test
     void siluWithGateIsSiluAndItsBackwardIsSiluBackward() {
         SplittableRandom rnd = new SplittableRandom(14);
         try (Arena arena = Arena.ofConfined()) {
             for (int n : NS) {
-                MemorySegment x = random(arena, n, rnd, -12, 12), dy = random(arena, n, rnd, -2, 2);
-                if (n > 4) { x.setAtIndex(F, 0, -100f); x.setAtIndex(F, 1, 100f); x.setAtIndex(F, 2, 0f); x.setAtIndex(F, 3, -90f); }
+                MemorySegment x = siluInput(arena, n, rnd), dy = random(arena, n, rnd, -2, 2);
                 MemorySegment g1 = alloc(arena, n), g2 = alloc(arena, n), y1 = alloc(arena, n), y2 = alloc(arena, n),
                         y3 = alloc(arena, n);
                 Elementwise.siluWithGate(x, g1, y1, 0, n);

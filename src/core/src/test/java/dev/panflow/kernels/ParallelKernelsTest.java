@@ -64,6 +64,12 @@ class ParallelKernelsTest {
                     par.siluBackwardWithGate(y, k1, dy, d1, n);
                     Elementwise.siluBackwardWithGate(y, k1, dy, d2, 0, n);
                     assertBitwiseEqual(d1, d2, n + 16, "siluBackwardWithGate " + what);
+                    par.siluWithGate(y, null, d1, n);   // no gate kept: silu
+                    Elementwise.silu(y, d2, n);
+                    assertBitwiseEqual(d1, d2, n + 16, "siluWithGate without a gate " + what);
+                    par.siluBackwardWithGate(y, null, dy, d1, n);
+                    Elementwise.siluBackward(y, dy, d2, n);
+                    assertBitwiseEqual(d1, d2, n + 16, "siluBackwardWithGate without a gate " + what);
 
                     MemorySegment g1 = copyOf(arena, y), g2 = copyOf(arena, y), q1 = alloc(arena, n), q2 = alloc(arena, n);
                     par.biasSiluGate(g1, bias, q1, rows, cols);
