@@ -11,7 +11,7 @@
 #        BACKEND=onednn (Panflow's fastest image backend here; jvm also works) RECIPE='' (extra
 #        `panflow train` flags, mirrored on the torch side: --lr --warmup --ema --batch --channels
 #        --groups --label-dropout --dropout --time-sampling --time-location --lr-schedule --attention [HEADS])
-#        OUT=runs/image-quality JAR=target/panflow.jar FEATURES=bench/cache/fashion-mnist-features.safetensors
+#        SEED=0 (training seed of both sides; sampling seeds stay 0) OUT=runs/image-quality JAR=target/panflow.jar FEATURES=bench/cache/fashion-mnist-features.safetensors
 # MODE=parallel runs the two sides at the same time, THREADS each (THREADS=1 on 2 cores): both see
 # the same background load. MODE=sequential runs Panflow, then PyTorch.
 # Needs: apt-get install libdnnl2 python3-torch python3-numpy dataset-fashion-mnist
@@ -19,11 +19,12 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/bin/jdk.sh"
 BUDGET=${BUDGET:-15m}; THREADS=${THREADS:-1}; N=${N:-1000}; SOLVER=${SOLVER:-euler}; STEPS=${STEPS:-20}
-MODE=${MODE:-parallel}; BACKEND=${BACKEND:-onednn}; RECIPE=${RECIPE:-}
+MODE=${MODE:-parallel}; BACKEND=${BACKEND:-onednn}; RECIPE=${RECIPE:-}; SEED=${SEED:-0}
 OUT=${OUT:-$root/runs/image-quality}; JAR=${JAR:-$root/target/panflow.jar}
 FEATURES=${FEATURES:-$root/bench/cache/fashion-mnist-features.safetensors}
 py=/usr/bin/python3
 [[ "$SOLVER" == euler ]] || { echo "SOLVER=$SOLVER: the PyTorch side samples with euler only" >&2; exit 2; }
+[[ "$SEED" =~ ^[0-9]+$ ]] || { echo "SEED is a non-negative integer, not '$SEED'" >&2; exit 2; }
 [[ "$MODE" == parallel || "$MODE" == sequential ]] || { echo "MODE is parallel or sequential, not '$MODE'" >&2; exit 2; }
 [ -f "$JAR" ] || { echo "no $JAR: mvn -B -DskipTests package -pl src/cli -am" >&2; exit 3; }
 "$py" -c 'import torch, numpy' 2>/dev/null || { echo "needs PyTorch: apt-get install python3-torch python3-numpy" >&2; exit 3; }
@@ -52,7 +53,7 @@ panflow_side() {
   {
     echo "# panflow start $(date -u +%T), load $(cut -d' ' -f1-3 /proc/loadavg)"
     "${pf[@]}" train --data fashion-mnist --model unet --conditional --time-budget "$BUDGET" --threads "$THREADS" \
-      --backend "$BACKEND" --samples 0 --out "$OUT/panflow" --log-every 60 ${recipe[@]+"${recipe[@]}"} 2>&1 | grep --line-buffered -v '^WARNING: Using incubator'
+      --backend "$BACKEND" --seed "$SEED" --samples 0 --out "$OUT/panflow" --log-every 60 ${recipe[@]+"${recipe[@]}"} 2>&1 | grep --line-buffered -v '^WARNING: Using incubator'
     "${pf[@]}" sample --model "$OUT/panflow/model.safetensors" --n "$N" --solver "$SOLVER" --steps "$STEPS" --threads "$THREADS" \
       --backend "$BACKEND" --out "$OUT/panflow/samples.npy" --no-png --quiet 2>&1 | grep --line-buffered -v '^WARNING: Using incubator'
     echo "# panflow end $(date -u +%T), load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -61,14 +62,14 @@ panflow_side() {
 torch_side() {
   {
     echo "# torch start $(date -u +%T), load $(cut -d' ' -f1-3 /proc/loadavg)"
-    THREADS=$THREADS "$py" "$root/bench/unet_torch.py" --conditional --budget "$BUDGET" ${torch_recipe[@]+"${torch_recipe[@]}"} \
+    THREADS=$THREADS "$py" "$root/bench/unet_torch.py" --conditional --budget "$BUDGET" --seed "$SEED" ${torch_recipe[@]+"${torch_recipe[@]}"} \
       --sample "$N" --solver-steps "$STEPS" --sample-out "$OUT/torch/samples.npy"
     echo "# torch end $(date -u +%T), load $(cut -d' ' -f1-3 /proc/loadavg)"
   } > "$OUT/torch/log.txt" 2>&1
 }
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# budget $BUDGET each, $THREADS thread(s) each, $MODE; Panflow backend $BACKEND; recipe: defaults${RECIPE:+ + $RECIPE}; $N images $SOLVER-$STEPS; jar $JAR"
+echo "# budget $BUDGET each, $THREADS thread(s) each, $MODE; Panflow backend $BACKEND; recipe: defaults${RECIPE:+ + $RECIPE}; training seed $SEED; $N images $SOLVER-$STEPS; jar $JAR"
 ensure_features
 if [[ "$MODE" == parallel ]]; then
   panflow_side & p=$!; torch_side & t=$!
