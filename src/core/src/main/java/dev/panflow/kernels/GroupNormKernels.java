@@ -48,6 +48,34 @@ public final class GroupNormKernels {
         }
     }
 
+    /**
+     * {@link #forward} into {@code a} and then y = silu(a), gate = σ(a) (skipped when gate is null),
+     * in one pass per channel: bitwise {@link #forward} followed by {@link Elementwise#siluWithGate}.
+     * The group norm's output a stays for the SiLU's backward pass.
+     */
+    public static void forwardSilu(MemorySegment x, MemorySegment a, MemorySegment gate, MemorySegment y, MemorySegment gamma,
+                                   MemorySegment beta, double[] mean, double[] rstd, int channels, int groups, int hw, int from, int to) {
+        int cg = channels / groups;
+        long m = (long) cg * hw;
+        for (int slot = from; slot < to; slot++) {
+            int g = slot % groups;
+            long base = (long) slot * m;
+            double mu = Elementwise.sumRange(x, base, m) / m;
+            float muF = (float) mu;
+            double var = sumSquaredDeviation(x, base, m, muF) / m;
+            double r = 1 / Math.sqrt(var + GroupNormScalar.EPS);
+            mean[slot] = mu;
+            rstd[slot] = r;
+            for (int c = 0; c < cg; c++) {
+                int ch = g * cg + c;
+                long o = base + (long) c * hw;
+                float sc = (float) (gamma.getAtIndex(F, ch) * r), sh = beta.getAtIndex(F, ch);
+                if (gate == null) shiftScaleSilu(x, a, y, o, hw, muF, sc, sh);
+                else shiftScaleSiluGate(x, a, gate, y, o, hw, muF, sc, sh);
+            }
+        }
+    }
+
     /** {@link GroupNormScalar#jvp}, vectorised. */
     public static void jvp(MemorySegment x, MemorySegment dx, MemorySegment dy, MemorySegment gamma, double[] mean, double[] rstd,
                            int channels, int groups, int hw, int from, int to) {
@@ -98,6 +126,44 @@ public final class GroupNormKernels {
         }
     }
 
+    /**
+     * The SiLU's backward pass and then {@link #backward}, for a group norm whose output a went
+     * through y = silu(a): on entry dy holds dL/dy, on return dL/da (= dy·silu'(a), from the kept
+     * gate σ(a), recomputed when gate is null), and dx holds dL/dx. Bitwise
+     * {@link Elementwise#siluBackwardWithGate} (or {@link Elementwise#siluBackward}) followed by
+     * {@link #backward}, with one pass fewer over dL/da.
+     */
+    public static void backwardSilu(MemorySegment x, MemorySegment a, MemorySegment gate, MemorySegment dy, MemorySegment dx,
+                                    MemorySegment gamma, double[] mean, double[] rstd, double[] dGamma, double[] dBeta, int channels,
+                                    int groups, int hw, int from, int to) {
+        int cg = channels / groups;
+        long m = (long) cg * hw;
+        for (int slot = from; slot < to; slot++) {
+            int g = slot % groups;
+            long base = (long) slot * m;
+            int row = slot / groups * channels;
+            double mu = mean[slot], r = rstd[slot];
+            float muF = (float) mu;
+            double sumG = 0, sumGx = 0;
+            for (int c = 0; c < cg; c++) {
+                int ch = g * cg + c;
+                long o = base + (long) c * hw;
+                // dy ← dy·silu'(a); dBeta ← Σ dy, returns Σ dy·(x − μ)
+                double s2 = (gate == null ? siluBackwardSums(a, dy, x, o, hw, muF, dBeta, row + ch)
+                        : siluBackwardGateSums(a, gate, dy, x, o, hw, muF, dBeta, row + ch)) * r;
+                double s1 = dBeta[row + ch], gm = gamma.getAtIndex(F, ch);
+                dGamma[row + ch] = s2;
+                sumG += gm * s1;
+                sumGx += gm * s2;
+            }
+            double mg = sumG / m, mgx = sumGx / m;
+            for (int c = 0; c < cg; c++) {
+                double gm = gamma.getAtIndex(F, g * cg + c);
+                combine(dy, x, dx, base + (long) c * hw, hw, muF, (float) (r * gm), (float) (-r * r * mgx), (float) (-r * mg));
+            }
+        }
+    }
+
     /** Σ (x − μ)² over [off, off+len). */
     static float sumSquaredDeviation(MemorySegment x, long off, long len, float mu) {
         FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), vm = FloatVector.broadcast(S, mu);
@@ -134,6 +200,99 @@ public final class GroupNormKernels {
         long i = off, end = off + len, bound = off + len - len % L;
         for (; i < bound; i += L) load(x, i).sub(vm).fma(va, vb).intoMemorySegment(y, 4L * i, NO);
         for (; i < end; i++) y.setAtIndex(F, i, Math.fma(x.getAtIndex(F, i) - mu, a, b));
+    }
+
+    /** v = a·(x − μ) + b into v, y = v·σ(v), over [off, off+len). */
+    static void shiftScaleSilu(MemorySegment x, MemorySegment v, MemorySegment y, long off, long len, float mu, float a, float b) {
+        FloatVector vm = FloatVector.broadcast(S, mu), va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
+        long i = off, end = off + len, bound = off + len - len % L;
+        for (; i < bound; i += L) {
+            FloatVector u = load(x, i).sub(vm).fma(va, vb);
+            u.intoMemorySegment(v, 4L * i, NO);
+            u.mul(Elementwise.sigmoid(u)).intoMemorySegment(y, 4L * i, NO);
+        }
+        for (; i < end; i++) {
+            float u = Math.fma(x.getAtIndex(F, i) - mu, a, b);
+            v.setAtIndex(F, i, u);
+            y.setAtIndex(F, i, u * Elementwise.sigmoid(u));
+        }
+    }
+
+    /** {@link #shiftScaleSilu} that keeps the gate σ(v) too. */
+    static void shiftScaleSiluGate(MemorySegment x, MemorySegment v, MemorySegment gate, MemorySegment y, long off, long len, float mu,
+                                   float a, float b) {
+        FloatVector vm = FloatVector.broadcast(S, mu), va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
+        long i = off, end = off + len, bound = off + len - len % L;
+        for (; i < bound; i += L) {
+            FloatVector u = load(x, i).sub(vm).fma(va, vb), s = Elementwise.sigmoid(u);
+            u.intoMemorySegment(v, 4L * i, NO);
+            s.intoMemorySegment(gate, 4L * i, NO);
+            u.mul(s).intoMemorySegment(y, 4L * i, NO);
+        }
+        for (; i < end; i++) {
+            float u = Math.fma(x.getAtIndex(F, i) - mu, a, b), s = Elementwise.sigmoid(u);
+            v.setAtIndex(F, i, u);
+            gate.setAtIndex(F, i, s);
+            y.setAtIndex(F, i, u * s);
+        }
+    }
+
+    /**
+     * Over [off, off+len): d ← d·s·(1 + v(1−s)) with s the kept gate (silu'(v)·d), sum[at] ← Σ d
+     * and returned Σ d·(x − μ), added in {@link Elementwise#sumRange}'s and {@link #dotDeviation}'s orders.
+     */
+    static float siluBackwardGateSums(MemorySegment v, MemorySegment gate, MemorySegment d, MemorySegment x, long off, long len,
+                                      float mu, double[] sum, int at) {
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), p0 = FloatVector.zero(S), p1 = FloatVector.zero(S),
+                vm = FloatVector.broadcast(S, mu), one = FloatVector.broadcast(S, 1f);
+        long i = off, end = off + len, b2 = off + len - len % (2L * L);
+        for (; i < b2; i += 2L * L) {
+            FloatVector s0 = load(gate, i), s1 = load(gate, i + L);
+            FloatVector d0 = load(d, i).mul(s0).mul(load(v, i).fma(one.sub(s0), one));
+            FloatVector d1 = load(d, i + L).mul(s1).mul(load(v, i + L).fma(one.sub(s1), one));
+            d0.intoMemorySegment(d, 4L * i, NO);
+            d1.intoMemorySegment(d, 4L * (i + L), NO);
+            a0 = a0.add(d0);
+            a1 = a1.add(d1);
+            p0 = d0.fma(load(x, i).sub(vm), p0);
+            p1 = d1.fma(load(x, i + L).sub(vm), p1);
+        }
+        float s = LaneSum.of(a0.add(a1)), p = LaneSum.of(p0.add(p1));
+        for (; i < end; i++) {
+            float g = gate.getAtIndex(F, i), di = d.getAtIndex(F, i) * g * Math.fma(v.getAtIndex(F, i), 1f - g, 1f);
+            d.setAtIndex(F, i, di);
+            s += di;
+            p = Math.fma(di, x.getAtIndex(F, i) - mu, p);
+        }
+        sum[at] = s;
+        return p;
+    }
+
+    /** {@link #siluBackwardGateSums} with the gate recomputed from v. */
+    static float siluBackwardSums(MemorySegment v, MemorySegment d, MemorySegment x, long off, long len, float mu, double[] sum, int at) {
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), p0 = FloatVector.zero(S), p1 = FloatVector.zero(S),
+                vm = FloatVector.broadcast(S, mu), one = FloatVector.broadcast(S, 1f);
+        long i = off, end = off + len, b2 = off + len - len % (2L * L);
+        for (; i < b2; i += 2L * L) {
+            FloatVector v0 = load(v, i), v1 = load(v, i + L), s0 = Elementwise.sigmoid(v0), s1 = Elementwise.sigmoid(v1);
+            FloatVector d0 = load(d, i).mul(s0).mul(v0.fma(one.sub(s0), one));
+            FloatVector d1 = load(d, i + L).mul(s1).mul(v1.fma(one.sub(s1), one));
+            d0.intoMemorySegment(d, 4L * i, NO);
+            d1.intoMemorySegment(d, 4L * (i + L), NO);
+            a0 = a0.add(d0);
+            a1 = a1.add(d1);
+            p0 = d0.fma(load(x, i).sub(vm), p0);
+            p1 = d1.fma(load(x, i + L).sub(vm), p1);
+        }
+        float s = LaneSum.of(a0.add(a1)), p = LaneSum.of(p0.add(p1));
+        for (; i < end; i++) {
+            float vi = v.getAtIndex(F, i), g = Elementwise.sigmoid(vi), di = d.getAtIndex(F, i) * g * Math.fma(vi, 1f - g, 1f);
+            d.setAtIndex(F, i, di);
+            s += di;
+            p = Math.fma(di, x.getAtIndex(F, i) - mu, p);
+        }
+        sum[at] = s;
+        return p;
     }
 
     /** out = a·d + b·(x − μ) + c over [off, off+len); out may alias d. */

@@ -112,4 +112,26 @@ public final class GroupNormScalar {
             }
         }
     }
+
+    /** {@link #forward} into a, then y = silu(a) and gate = σ(a) (not kept when gate is null). */
+    public static void forwardSilu(MemorySegment x, MemorySegment a, MemorySegment gate, MemorySegment y, MemorySegment gamma,
+                                   MemorySegment beta, double[] mean, double[] rstd, int channels, int groups, int hw, int from, int to) {
+        forward(x, a, gamma, beta, mean, rstd, channels, groups, hw, from, to);
+        long m = (long) channels / groups * hw, off = from * m, len = (to - from) * m;
+        if (gate == null) ElementwiseScalar.silu(slice(a, off, len), slice(y, off, len), len);
+        else ElementwiseScalar.siluWithGate(slice(a, off, len), slice(gate, off, len), slice(y, off, len), len);
+    }
+
+    /** dy ← dy·silu'(a) (from the gate, or σ(a) when gate is null), then {@link #backward} of it. */
+    public static void backwardSilu(MemorySegment x, MemorySegment a, MemorySegment gate, MemorySegment dy, MemorySegment dx,
+                                    MemorySegment gamma, double[] mean, double[] rstd, double[] dGamma, double[] dBeta, int channels,
+                                    int groups, int hw, int from, int to) {
+        long m = (long) channels / groups * hw, off = from * m, len = (to - from) * m;
+        MemorySegment d = slice(dy, off, len);
+        if (gate == null) ElementwiseScalar.siluBackward(slice(a, off, len), d, d, len);
+        else ElementwiseScalar.siluBackwardWithGate(slice(a, off, len), slice(gate, off, len), d, d, len);
+        backward(x, dy, dx, gamma, mean, rstd, dGamma, dBeta, channels, groups, hw, from, to);
+    }
+
+    private static MemorySegment slice(MemorySegment s, long off, long len) { return s.asSlice(4 * off, 4 * len); }
 }

@@ -26,6 +26,8 @@ public final class GroupNorm {
     private final Forward fwd = new Forward();
     private final Jvp jvp = new Jvp();
     private final Backward bwd = new Backward();
+    private final ForwardSilu fwdSilu = new ForwardSilu();
+    private final BackwardSilu bwdSilu = new BackwardSilu();
 
     public GroupNorm(ParamStore store, String name, int channels, int groups, int hw) {
         this(store, null, name, channels, groups, hw);
@@ -49,15 +51,27 @@ public final class GroupNorm {
     }
 
     public void forward(MemorySegment x, MemorySegment y, int n) {
-        if (mean.length < n * groups) {
-            mean = new double[n * groups];
-            rstd = new double[n * groups];
-        }
+        ensureStats(n);
         Forward k = fwd;
         k.x = x;
         k.y = y;
         run(n, k);
         k.x = k.y = null;
+    }
+
+    /**
+     * {@link #forward} into a, followed by y = silu(a) and, unless gate is null, gate = σ(a) (for
+     * {@link #backwardSilu}), in one pass: bitwise the two steps.
+     */
+    public void forwardSilu(MemorySegment x, MemorySegment a, MemorySegment gate, MemorySegment y, int n) {
+        ensureStats(n);
+        ForwardSilu k = fwdSilu;
+        k.x = x;
+        k.a = a;
+        k.gate = gate;
+        k.y = y;
+        run(n, k);
+        k.x = k.a = k.gate = k.y = null;
     }
 
     /**
@@ -75,16 +89,50 @@ public final class GroupNorm {
 
     /** Given the forward input x and dL/dy: overwrites dγ, dβ and writes dL/dx. */
     public void backward(MemorySegment x, MemorySegment dy, MemorySegment dx, int n) {
-        if (dGammaRows.length < n * channels) {
-            dGammaRows = new double[n * channels];
-            dBetaRows = new double[n * channels];
-        }
+        ensureRows(n);
         Backward k = bwd;
         k.x = x;
         k.dy = dy;
         k.dx = dx;
         run(n, k);
         k.x = k.dy = k.dx = null;
+        sumParamGrads(n);
+    }
+
+    /**
+     * The backward pass of {@link #forwardSilu}: given the forward input x, its kept output a and
+     * gate (null: σ(a) is recomputed) and dL/dy of the SiLU's output in {@code dy}: overwrites dγ,
+     * dβ, leaves dL/da in {@code dy} and writes dL/dx. Bitwise the SiLU's backward then {@link #backward}.
+     */
+    public void backwardSilu(MemorySegment x, MemorySegment a, MemorySegment gate, MemorySegment dy, MemorySegment dx, int n) {
+        ensureRows(n);
+        BackwardSilu k = bwdSilu;
+        k.x = x;
+        k.a = a;
+        k.gate = gate;
+        k.dy = dy;
+        k.dx = dx;
+        run(n, k);
+        k.x = k.a = k.gate = k.dy = k.dx = null;
+        sumParamGrads(n);
+    }
+
+    private void ensureStats(int n) {
+        if (mean.length < n * groups) {
+            mean = new double[n * groups];
+            rstd = new double[n * groups];
+        }
+    }
+
+    private void ensureRows(int n) {
+        if (dGammaRows.length < n * channels) {
+            dGammaRows = new double[n * channels];
+            dBetaRows = new double[n * channels];
+        }
+    }
+
+    /** dγ, dβ: the per-image sums added in image order. */
+    private void sumParamGrads(int n) {
         MemorySegment dg = gamma.grad().segment(), db = beta.grad().segment();
         for (int c = 0; c < channels; c++) {
             double sg = 0, sb = 0;
@@ -118,6 +166,26 @@ public final class GroupNorm {
         @Override
         public void range(int from, int to) {
             GroupNormKernels.jvp(x, dx, dy, gamma.value().segment(), mean, rstd, channels, groups, hw, from, to);
+        }
+    }
+
+    private final class ForwardSilu implements Pool.RangeBody {
+        MemorySegment x, a, gate, y;
+
+        @Override
+        public void range(int from, int to) {
+            GroupNormKernels.forwardSilu(x, a, gate, y, gamma.value().segment(), beta.value().segment(), mean, rstd, channels, groups, hw,
+                    from, to);
+        }
+    }
+
+    private final class BackwardSilu implements Pool.RangeBody {
+        MemorySegment x, a, gate, dy, dx;
+
+        @Override
+        public void range(int from, int to) {
+            GroupNormKernels.backwardSilu(x, a, gate, dy, dx, gamma.value().segment(), mean, rstd, dGammaRows, dBetaRows, channels, groups,
+                    hw, from, to);
         }
     }
 

@@ -25,7 +25,7 @@ public final class ResBlock {
     private final GroupNorm gn1, gn2;
     private final Conv2d conv1, conv2, skip;
     private final Linear temb;
-    /** SiLU and its derivative over the block's activations, split over the pool. */
+    /** The SiLU's derivative over the block's activations (jvp), split over the pool. */
     private final ParallelKernels act;
     private Dropout dropout;   // null: none
     private boolean dropped;   // the last forward pass applied dropout's mask (kept for backward and jvp)
@@ -104,14 +104,12 @@ public final class ResBlock {
         long nIn = (long) n * in * hw, nOut = (long) n * out * hw;
         kept1 = training ? gate1.segment() : null;
         kept2 = training ? gate2.segment() : null;
-        gn1.forward(x, a1.segment(), n);
-        act.siluWithGate(a1.segment(), kept1, s1.segment(), nIn);
+        gn1.forwardSilu(x, a1.segment(), kept1, s1.segment(), n);
         conv1.forward(s1.segment(), h1.segment(), n);
         temb.forward(e, tproj.segment(), n);
         MemorySegment h = h1.segment();
         Elementwise.addPlanes(h, tproj.segment(), n * out, hw);
-        gn2.forward(h, a2.segment(), n);
-        act.siluWithGate(a2.segment(), kept2, s2.segment(), nOut);
+        gn2.forwardSilu(h, a2.segment(), kept2, s2.segment(), n);
         dropped = training && dropout != null;
         if (dropped) dropout.draw(s2.segment(), n, step, firstRow); // s2 ← s2·m: conv2's input, for its backward too
         conv2.forward(s2.segment(), outT.segment(), n);
@@ -152,19 +150,17 @@ public final class ResBlock {
 
     /** Given the forward input x, e and dL/dout: overwrites this block's gradients, writes dx, adds into dE. */
     public void backward(MemorySegment x, MemorySegment e, MemorySegment dOut, MemorySegment dx, MemorySegment dE, int n) {
-        long nIn = (long) n * in * hw, nOut = (long) n * out * hw;
+        long nIn = (long) n * in * hw;
         MemorySegment ga = gA.segment(), gb = gB.segment();
         conv2.backward(s2.segment(), dOut, ga, n);
         if (dropped) dropout.apply(ga, n); // d/d(silu out) = m · d/d(conv2 in)
-        act.siluBackwardWithGate(a2.segment(), kept2, ga, ga, nOut);
-        gn2.backward(h1.segment(), ga, gb, n);
+        gn2.backwardSilu(h1.segment(), a2.segment(), kept2, ga, gb, n);   // ga ← dL/da2
         MemorySegment dtp = dtproj.segment();
         Elementwise.sumPlanes(gb, dtp, n * out, hw);
         temb.backward(e, dtp, deTmp.segment(), n);
         Elementwise.add(dE, deTmp.segment(), dE, (long) n * tdim);
         conv1.backward(s1.segment(), gb, ga, n);
-        act.siluBackwardWithGate(a1.segment(), kept1, ga, ga, nIn);
-        gn1.backward(x, ga, dx, n);
+        gn1.backwardSilu(x, a1.segment(), kept1, ga, dx, n);
         if (skip == null) {
             Elementwise.add(dx, dOut, dx, nIn);
         } else {

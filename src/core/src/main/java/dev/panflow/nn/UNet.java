@@ -256,9 +256,8 @@ public final class UNet implements FewStepModel {
                 h = upOut[l].segment();
             }
         }
-        outNorm.forward(h, outNormed.segment(), n);
         outKept = training ? outGate.segment() : null;
-        act.siluWithGate(outNormed.segment(), outKept, outAct.segment(), (long) n * ch[0] * hw(0));
+        outNorm.forwardSilu(h, outNormed.segment(), outKept, outAct.segment(), n);
         convOut.forward(outAct.segment(), output.segment(), n);
         lastX = x;
         return output.segment();
@@ -362,11 +361,9 @@ public final class UNet implements FewStepModel {
     @Override
     public void backward(MemorySegment dOut, MemorySegment dx, int n) {
         dE.zero();
-        long n0 = (long) n * ch[0] * hw(0);
         MemorySegment a0 = tmpA[0].segment(), b0 = tmpB[0].segment();
         convOut.backward(outAct.segment(), dOut, a0, n);
-        act.siluBackwardWithGate(outNormed.segment(), outKept, a0, a0, n0);
-        outNorm.backward(finalIn(), a0, b0, n);
+        outNorm.backwardSilu(finalIn(), outNormed.segment(), outKept, a0, b0, n);
         MemorySegment es = e.segment(), de = dE.segment();
         // up path, in reverse: level 0 first
         MemorySegment g = b0;

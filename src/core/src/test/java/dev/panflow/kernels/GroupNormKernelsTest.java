@@ -53,6 +53,62 @@ class GroupNormKernelsTest {
         }
     }
 
+    /**
+     * forwardSilu / backwardSilu are bitwise the group norm and the SiLU run one after the other
+     * (gate kept, and gate recomputed), on a slot range that starts past 0; and close to the scalar twins.
+     */
+    @Test
+    void siluFusedPassesAreBitwiseTheTwoSteps() {
+        SplittableRandom rnd = new SplittableRandom(24);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int[] sh : SHAPES)
+                for (boolean keepGate : new boolean[] {true, false}) {
+                    int c = sh[0], g = sh[1], hw = sh[2], n = 1 + rnd.nextInt(3), slots = n * g, from = slots > 1 ? 1 : 0;
+                    long size = (long) n * c * hw, first = (long) from * (c / g) * hw;
+                    String what = c + "ch/" + g + "g/hw" + hw + "/n" + n + (keepGate ? " gate" : " no gate");
+                    MemorySegment x = random(arena, size, rnd, -3, 4), gamma = random(arena, c, rnd, 0.5f, 1.5f),
+                            beta = random(arena, c, rnd, -0.5f, 0.5f), dOut = random(arena, size, rnd, -1, 1);
+                    double[] m1 = new double[slots], r1 = new double[slots], m2 = new double[slots], r2 = new double[slots],
+                            m3 = new double[slots], r3 = new double[slots];
+                    MemorySegment a1 = alloc(arena, size), y1 = alloc(arena, size), a2 = alloc(arena, size), y2 = alloc(arena, size),
+                            a3 = alloc(arena, size), y3 = alloc(arena, size);
+                    MemorySegment g1 = keepGate ? alloc(arena, size) : null, g2 = keepGate ? alloc(arena, size) : null,
+                            g3 = keepGate ? alloc(arena, size) : null;
+                    GroupNormKernels.forwardSilu(x, a1, g1, y1, gamma, beta, m1, r1, c, g, hw, from, slots);
+                    GroupNormKernels.forward(x, a2, gamma, beta, m2, r2, c, g, hw, from, slots);
+                    if (keepGate) Elementwise.siluWithGate(a2, g2, y2, first, size);
+                    else Elementwise.silu(a2, y2, first, size);
+                    assertBitwiseEqual(a1, a2, size, what + " group norm output");
+                    assertBitwiseEqual(y1, y2, size, what + " silu output");
+                    if (keepGate) assertBitwiseEqual(g1, g2, size, what + " gate");
+                    GroupNormScalar.forwardSilu(x, a3, g3, y3, gamma, beta, m3, r3, c, g, hw, from, slots);
+                    assertClose(y1, y3, size, 2e-4, what + " silu output vs scalar");
+                    if (keepGate) assertClose(g1, g3, size, 2e-4, what + " gate vs scalar");
+
+                    MemorySegment d1 = copy(arena, dOut, size), d2 = copy(arena, dOut, size), d3 = copy(arena, dOut, size);
+                    MemorySegment dx1 = alloc(arena, size), dx2 = alloc(arena, size), dx3 = alloc(arena, size);
+                    double[] dg1 = new double[n * c], db1 = new double[n * c], dg2 = new double[n * c], db2 = new double[n * c],
+                            dg3 = new double[n * c], db3 = new double[n * c];
+                    GroupNormKernels.backwardSilu(x, a1, g1, d1, dx1, gamma, m1, r1, dg1, db1, c, g, hw, from, slots);
+                    if (keepGate) Elementwise.siluBackwardWithGate(a2, g2, d2, d2, first, size);
+                    else Elementwise.siluBackward(a2, d2, d2, first, size);
+                    GroupNormKernels.backward(x, d2, dx2, gamma, m2, r2, dg2, db2, c, g, hw, from, slots);
+                    assertBitwiseEqual(d1, d2, size, what + " dL/da");
+                    assertBitwiseEqual(dx1, dx2, size, what + " dL/dx");
+                    for (int i = 0; i < n * c; i++) {
+                        assertEquals(Double.doubleToRawLongBits(db2[i]), Double.doubleToRawLongBits(db1[i]), what + " dβ " + i);
+                        assertEquals(Double.doubleToRawLongBits(dg2[i]), Double.doubleToRawLongBits(dg1[i]), what + " dγ " + i);
+                    }
+                    GroupNormScalar.backwardSilu(x, a3, g3, d3, dx3, gamma, m3, r3, dg3, db3, c, g, hw, from, slots);
+                    assertClose(dx1, dx3, size, 2e-3, what + " dL/dx vs scalar");
+                }
+        }
+    }
+
+    private static MemorySegment copy(Arena arena, MemorySegment src, long size) {
+        return alloc(arena, size).copyFrom(src.asSlice(0, 4 * size));
+    }
+
     @Test
     void slotRangesComposeBitwise() {
         SplittableRandom rnd = new SplittableRandom(22);
