@@ -50,7 +50,7 @@ public final class GroupNormKernels {
 
     /**
      * {@link #forward} into {@code a} and then y = silu(a), gate = σ(a) (skipped when gate is null),
-     * in one pass per channel: bitwise {@link #forward} followed by {@link Elementwise#siluWithGate}.
+     * slot by slot: bitwise {@link #forward} followed by {@link Elementwise#siluWithGate}.
      * The group norm's output a stays for the SiLU's backward pass.
      */
     public static void forwardSilu(MemorySegment x, MemorySegment a, MemorySegment gate, MemorySegment y, MemorySegment gamma,
@@ -68,11 +68,11 @@ public final class GroupNormKernels {
             rstd[slot] = r;
             for (int c = 0; c < cg; c++) {
                 int ch = g * cg + c;
-                long o = base + (long) c * hw;
-                float sc = (float) (gamma.getAtIndex(F, ch) * r), sh = beta.getAtIndex(F, ch);
-                if (gate == null) shiftScaleSilu(x, a, y, o, hw, muF, sc, sh);
-                else shiftScaleSiluGate(x, a, gate, y, o, hw, muF, sc, sh);
+                shiftScale(x, a, base + (long) c * hw, hw, muF, (float) (gamma.getAtIndex(F, ch) * r), beta.getAtIndex(F, ch));
             }
+            // The SiLU over the whole slot while it is in L1: one loop and one scalar tail per slot, not per channel.
+            if (gate == null) Elementwise.silu(a, y, base, base + m);
+            else Elementwise.siluWithGate(a, gate, y, base, base + m);
         }
     }
 
@@ -200,41 +200,6 @@ public final class GroupNormKernels {
         long i = off, end = off + len, bound = off + len - len % L;
         for (; i < bound; i += L) load(x, i).sub(vm).fma(va, vb).intoMemorySegment(y, 4L * i, NO);
         for (; i < end; i++) y.setAtIndex(F, i, Math.fma(x.getAtIndex(F, i) - mu, a, b));
-    }
-
-    /** v = a·(x − μ) + b into v, y = v·σ(v), over [off, off+len). */
-    static void shiftScaleSilu(MemorySegment x, MemorySegment v, MemorySegment y, long off, long len, float mu, float a, float b) {
-        FloatVector vm = FloatVector.broadcast(S, mu), va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
-        long i = off, end = off + len, bound = off + len - len % L;
-        for (; i < bound; i += L) {
-            FloatVector u = load(x, i).sub(vm).fma(va, vb);
-            u.intoMemorySegment(v, 4L * i, NO);
-            u.mul(Elementwise.sigmoid(u)).intoMemorySegment(y, 4L * i, NO);
-        }
-        for (; i < end; i++) {
-            float u = Math.fma(x.getAtIndex(F, i) - mu, a, b);
-            v.setAtIndex(F, i, u);
-            y.setAtIndex(F, i, u * Elementwise.sigmoid(u));
-        }
-    }
-
-    /** {@link #shiftScaleSilu} that keeps the gate σ(v) too. */
-    static void shiftScaleSiluGate(MemorySegment x, MemorySegment v, MemorySegment gate, MemorySegment y, long off, long len, float mu,
-                                   float a, float b) {
-        FloatVector vm = FloatVector.broadcast(S, mu), va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
-        long i = off, end = off + len, bound = off + len - len % L;
-        for (; i < bound; i += L) {
-            FloatVector u = load(x, i).sub(vm).fma(va, vb), s = Elementwise.sigmoid(u);
-            u.intoMemorySegment(v, 4L * i, NO);
-            s.intoMemorySegment(gate, 4L * i, NO);
-            u.mul(s).intoMemorySegment(y, 4L * i, NO);
-        }
-        for (; i < end; i++) {
-            float u = Math.fma(x.getAtIndex(F, i) - mu, a, b), s = Elementwise.sigmoid(u);
-            v.setAtIndex(F, i, u);
-            gate.setAtIndex(F, i, s);
-            y.setAtIndex(F, i, u * s);
-        }
     }
 
     /**

@@ -21,7 +21,6 @@ public final class ParallelKernels {
     private final SiluBackwardGate siluBackwardGate = new SiluBackwardGate();
     private final Silu silu = new Silu();
     private final SiluBackward siluBackward = new SiluBackward();
-    private final SiluWithGate siluWithGate = new SiluWithGate();
     private final SiluBackwardWithGate siluBackwardWithGate = new SiluBackwardWithGate();
     private final AdamUpdate adam = new AdamUpdate();
     private final EmaUpdate ema = new EmaUpdate();
@@ -89,28 +88,6 @@ public final class ParallelKernels {
         k.n = n;
         pool.parallelFor(blocks(n), MIN_CHUNK / BLOCK, k);
         k.x = k.dy = k.dx = null;
-    }
-
-    /**
-     * y = silu(x), gate = σ(x) over n elements ({@link Elementwise#siluWithGate}); with a null
-     * gate, none is kept ({@link #silu}: the same y).
-     */
-    public void siluWithGate(MemorySegment x, MemorySegment gate, MemorySegment y, long n) {
-        if (gate == null) {
-            silu(x, y, n);
-            return;
-        }
-        if (pool == null) {
-            Elementwise.siluWithGate(x, gate, y, 0, n);
-            return;
-        }
-        SiluWithGate k = siluWithGate;
-        k.x = x;
-        k.gate = gate;
-        k.y = y;
-        k.n = n;
-        pool.parallelFor(blocks(n), MIN_CHUNK / BLOCK, k);
-        k.x = k.gate = k.y = null;
     }
 
     /**
@@ -219,16 +196,6 @@ public final class ParallelKernels {
         @Override
         public void range(int from, int to) {
             Elementwise.siluBackward(x, dy, dx, (long) from * BLOCK, Math.min(n, (long) to * BLOCK));
-        }
-    }
-
-    private static final class SiluWithGate implements Pool.RangeBody {
-        MemorySegment x, gate, y;
-        long n;
-
-        @Override
-        public void range(int from, int to) {
-            Elementwise.siluWithGate(x, gate, y, (long) from * BLOCK, Math.min(n, (long) to * BLOCK));
         }
     }
 
