@@ -56,6 +56,33 @@ class ConvLayersTest {
         }
     }
 
+    /** Every output is its source pixel's bits; backward is the 2×2 sum in row order, bitwise; odd widths included. */
+    @Test
+    void upsampleIsExactOnRaggedPlanes() {
+        for (int[] hw : new int[][] {{1, 1}, {3, 5}, {7, 7}, {4, 14}})
+            try (Workspace ws = new Workspace()) {
+                int h = hw[0], w = hw[1], planes = 3;
+                Rng rng = new Rng(h * 31 + w);
+                Tensor x = rand(ws, rng, -4, 4, planes, h, w), y = ws.tensor(planes, 2 * h, 2 * w);
+                Tensor dy = rand(ws, rng, -4, 4, planes, 2 * h, 2 * w), dx = ws.tensor(planes, h, w);
+                Upsample2x.forward(x.segment(), y.segment(), planes, h, w);
+                Upsample2x.backward(dy.segment(), dx.segment(), planes, h, w);
+                for (int p = 0; p < planes; p++)
+                    for (int i = 0; i < 2 * h; i++)
+                        for (int j = 0; j < 2 * w; j++)
+                            assertEquals(Float.floatToRawIntBits(x.get((p * h + i / 2) * w + j / 2)),
+                                    Float.floatToRawIntBits(y.get((p * 2 * h + i) * 2 * w + j)), "y " + p + "," + i + "," + j);
+                for (int p = 0; p < planes; p++)
+                    for (int i = 0; i < h; i++)
+                        for (int j = 0; j < w; j++) {
+                            int r0 = (p * 2 * h + 2 * i) * 2 * w + 2 * j, r1 = r0 + 2 * w;
+                            float want = dy.get(r0) + dy.get(r0 + 1) + dy.get(r1) + dy.get(r1 + 1);
+                            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(dx.get((p * h + i) * w + j)),
+                                    "dx " + p + "," + i + "," + j);
+                        }
+            }
+    }
+
     @Test
     void groupNormGradientsAndNormalisation() {
         try (Workspace ws = new Workspace()) {
