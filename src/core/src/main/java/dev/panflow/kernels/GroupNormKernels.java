@@ -55,22 +55,11 @@ public final class GroupNormKernels {
      */
     public static void forwardSilu(MemorySegment x, MemorySegment a, MemorySegment gate, MemorySegment y, MemorySegment gamma,
                                    MemorySegment beta, double[] mean, double[] rstd, int channels, int groups, int hw, int from, int to) {
-        int cg = channels / groups;
-        long m = (long) cg * hw;
+        long m = (long) channels / groups * hw;
         for (int slot = from; slot < to; slot++) {
-            int g = slot % groups;
-            long base = (long) slot * m;
-            double mu = Elementwise.sumRange(x, base, m) / m;
-            float muF = (float) mu;
-            double var = sumSquaredDeviation(x, base, m, muF) / m;
-            double r = 1 / Math.sqrt(var + GroupNormScalar.EPS);
-            mean[slot] = mu;
-            rstd[slot] = r;
-            for (int c = 0; c < cg; c++) {
-                int ch = g * cg + c;
-                shiftScale(x, a, base + (long) c * hw, hw, muF, (float) (gamma.getAtIndex(F, ch) * r), beta.getAtIndex(F, ch));
-            }
+            forward(x, a, gamma, beta, mean, rstd, channels, groups, hw, slot, slot + 1);
             // The SiLU over the whole slot while it is in L1: one loop and one scalar tail per slot, not per channel.
+            long base = slot * m;
             if (gate == null) Elementwise.silu(a, y, base, base + m);
             else Elementwise.siluWithGate(a, gate, y, base, base + m);
         }
@@ -117,12 +106,7 @@ public final class GroupNormKernels {
                 sumG += gm * s1;
                 sumGx += gm * s2;
             }
-            double mg = sumG / m, mgx = sumGx / m;
-            for (int c = 0; c < cg; c++) {
-                double gm = gamma.getAtIndex(F, g * cg + c);
-                // dx = rγ dy − r² mean(g x̂)·(x − μ) − r mean(g)
-                combine(dy, x, dx, base + (long) c * hw, hw, muF, (float) (r * gm), (float) (-r * r * mgx), (float) (-r * mg));
-            }
+            backwardSlot(x, dy, dx, gamma, g, cg, hw, base, muF, r, sumG / m, sumGx / m);
         }
     }
 
@@ -156,11 +140,17 @@ public final class GroupNormKernels {
                 sumG += gm * s1;
                 sumGx += gm * s2;
             }
-            double mg = sumG / m, mgx = sumGx / m;
-            for (int c = 0; c < cg; c++) {
-                double gm = gamma.getAtIndex(F, g * cg + c);
-                combine(dy, x, dx, base + (long) c * hw, hw, muF, (float) (r * gm), (float) (-r * r * mgx), (float) (-r * mg));
-            }
+            backwardSlot(x, dy, dx, gamma, g, cg, hw, base, muF, r, sumG / m, sumGx / m);
+        }
+    }
+
+    /** dx of one slot from its sums: mg = mean(γ dy), mgx = mean(γ dy x̂). */
+    private static void backwardSlot(MemorySegment x, MemorySegment dy, MemorySegment dx, MemorySegment gamma, int g, int cg, int hw,
+                                     long base, float muF, double r, double mg, double mgx) {
+        for (int c = 0; c < cg; c++) {
+            double gm = gamma.getAtIndex(F, g * cg + c);
+            // dx = rγ dy − r² mean(g x̂)·(x − μ) − r mean(g)
+            combine(dy, x, dx, base + (long) c * hw, hw, muF, (float) (r * gm), (float) (-r * r * mgx), (float) (-r * mg));
         }
     }
 
