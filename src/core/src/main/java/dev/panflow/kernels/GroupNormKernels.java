@@ -87,27 +87,7 @@ public final class GroupNormKernels {
     /** {@link GroupNormScalar#backward}, vectorised. */
     public static void backward(MemorySegment x, MemorySegment dy, MemorySegment dx, MemorySegment gamma, double[] mean, double[] rstd,
                                 double[] dGamma, double[] dBeta, int channels, int groups, int hw, int from, int to) {
-        int cg = channels / groups;
-        long m = (long) cg * hw;
-        for (int slot = from; slot < to; slot++) {
-            int g = slot % groups;
-            long base = (long) slot * m;
-            int row = slot / groups * channels;
-            double mu = mean[slot], r = rstd[slot];
-            float muF = (float) mu;
-            double sumG = 0, sumGx = 0;
-            for (int c = 0; c < cg; c++) {
-                int ch = g * cg + c;
-                long o = base + (long) c * hw;
-                double s1 = Elementwise.sumRange(dy, o, hw), s2 = dotDeviation(dy, x, o, hw, muF) * r;
-                double gm = gamma.getAtIndex(F, ch);
-                dBeta[row + ch] = s1;
-                dGamma[row + ch] = s2;
-                sumG += gm * s1;
-                sumGx += gm * s2;
-            }
-            backwardSlot(x, dy, dx, gamma, g, cg, hw, base, muF, r, sumG / m, sumGx / m);
-        }
+        backward(x, null, null, false, dy, dx, gamma, mean, rstd, dGamma, dBeta, channels, groups, hw, from, to);
     }
 
     /**
@@ -120,6 +100,13 @@ public final class GroupNormKernels {
     public static void backwardSilu(MemorySegment x, MemorySegment a, MemorySegment gate, MemorySegment dy, MemorySegment dx,
                                     MemorySegment gamma, double[] mean, double[] rstd, double[] dGamma, double[] dBeta, int channels,
                                     int groups, int hw, int from, int to) {
+        backward(x, a, gate, true, dy, dx, gamma, mean, rstd, dGamma, dBeta, channels, groups, hw, from, to);
+    }
+
+    /** {@link #backward}, after dy ← dy·silu'(a) in the same loop as its sums when {@code silu}. */
+    private static void backward(MemorySegment x, MemorySegment a, MemorySegment gate, boolean silu, MemorySegment dy, MemorySegment dx,
+                                 MemorySegment gamma, double[] mean, double[] rstd, double[] dGamma, double[] dBeta, int channels,
+                                 int groups, int hw, int from, int to) {
         int cg = channels / groups;
         long m = (long) cg * hw;
         for (int slot = from; slot < to; slot++) {
@@ -132,26 +119,31 @@ public final class GroupNormKernels {
             for (int c = 0; c < cg; c++) {
                 int ch = g * cg + c;
                 long o = base + (long) c * hw;
-                // dy ← dy·silu'(a); dBeta ← Σ dy, returns Σ dy·(x − μ)
-                double s2 = (gate == null ? siluBackwardSums(a, dy, x, o, hw, muF, dBeta, row + ch)
-                        : siluBackwardGateSums(a, gate, dy, x, o, hw, muF, dBeta, row + ch)) * r;
+                double s2 = channelSums(x, a, gate, silu, dy, o, hw, muF, dBeta, row + ch) * r;
                 double s1 = dBeta[row + ch], gm = gamma.getAtIndex(F, ch);
                 dGamma[row + ch] = s2;
                 sumG += gm * s1;
                 sumGx += gm * s2;
             }
-            backwardSlot(x, dy, dx, gamma, g, cg, hw, base, muF, r, sumG / m, sumGx / m);
+            double mg = sumG / m, mgx = sumGx / m;
+            for (int c = 0; c < cg; c++) {
+                double gm = gamma.getAtIndex(F, g * cg + c);
+                // dx = rγ dy − r² mean(g x̂)·(x − μ) − r mean(g)
+                combine(dy, x, dx, base + (long) c * hw, hw, muF, (float) (r * gm), (float) (-r * r * mgx), (float) (-r * mg));
+            }
         }
     }
 
-    /** dx of one slot from its sums: mg = mean(γ dy), mgx = mean(γ dy x̂). */
-    private static void backwardSlot(MemorySegment x, MemorySegment dy, MemorySegment dx, MemorySegment gamma, int g, int cg, int hw,
-                                     long base, float muF, double r, double mg, double mgx) {
-        for (int c = 0; c < cg; c++) {
-            double gm = gamma.getAtIndex(F, g * cg + c);
-            // dx = rγ dy − r² mean(g x̂)·(x − μ) − r mean(g)
-            combine(dy, x, dx, base + (long) c * hw, hw, muF, (float) (r * gm), (float) (-r * r * mgx), (float) (-r * mg));
-        }
+    /**
+     * One channel's [o, o+hw): dBeta[at] ← Σ dy and returned Σ dy·(x − μ); with {@code silu}, dy ←
+     * dy·silu'(a) first, in the same loop.
+     */
+    private static float channelSums(MemorySegment x, MemorySegment a, MemorySegment gate, boolean silu, MemorySegment dy, long o,
+                                     int hw, float muF, double[] dBeta, int at) {
+        if (silu && gate == null) return siluBackwardSums(a, dy, x, o, hw, muF, dBeta, at);
+        if (silu) return siluBackwardGateSums(a, gate, dy, x, o, hw, muF, dBeta, at);
+        dBeta[at] = Elementwise.sumRange(dy, o, hw);
+        return dotDeviation(dy, x, o, hw, muF);
     }
 
     /** Σ (x − μ)² over [off, off+len). */
