@@ -31,10 +31,15 @@ public final class Ema {
 
     /** Update after optimizer step number {@code step} (1-based). */
     public void update(long step) {
+        if (decay == 0) return;   // ema = 0·ema + 1·θ = θ: weights() copies θ when read, instead of a pass over every parameter per step
         float d = (float) Math.min(decay, (1.0 + step) / (10.0 + step));
         ops.ema(shadow.segment(), store.values().segment(), d, store.flatSize());
     }
 
-    public Tensor weights() { return shadow; }
+    /** The averaged weights; with decay 0 they are the weights themselves, copied now. */
+    public Tensor weights() {
+        if (decay == 0) shadow.copyFrom(store.values());
+        return shadow;
+    }
     public float decay() { return decay; }
 }

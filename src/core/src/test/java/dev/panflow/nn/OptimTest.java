@@ -55,6 +55,21 @@ class OptimTest {
     }
 
     @Test
+    void emaWithDecayZeroIsTheWeightsBitForBit() {
+        try (Workspace ws = new Workspace()) {
+            ParamStore s = store(ws, new float[] {0f, 0f, 0f});
+            Ema ema = new Ema(s, ws, 0f);
+            float[][] steps = {{1f, -2.5f, 3e-8f}, {-7.25f, 1e30f, -1e-30f}};
+            for (int k = 0; k < steps.length; k++) {
+                s.params().get(0).value().copyFrom(steps[k]);
+                ema.update(k + 1);
+                for (int i = 0; i < 3; i++)   // d = 0: ema = 0·ema + 1·θ = θ exactly
+                    assertEquals(Float.floatToRawIntBits(steps[k][i]), Float.floatToRawIntBits(ema.weights().get(i)));
+            }
+        }
+    }
+
+    @Test
     void clippingScalesTheGlobalNorm() {
         try (Workspace ws = new Workspace()) {
             ParamStore s = new ParamStore();
