@@ -2,14 +2,12 @@ package dev.panflow.data;
 
 import dev.panflow.tensor.Rng;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Synthetic data x1 = mean + std·z, z ~ N(0, I) in {@code dim} dimensions: the PyTorch
  * reference benchmark's data for dim ≠ 2 (N(0, I)·2 + 1). Used by {@code panflow bench}.
  */
 public final class ShiftedGaussian implements DataSource {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private final int dim;
     private final float mean, std;
 
@@ -26,7 +24,7 @@ public final class ShiftedGaussian implements DataSource {
     @Override
     public void sample(Rng rng, MemorySegment out, int rows) {
         long n = (long) rows * dim;
-        for (long i = 0; i < n; i++) out.setAtIndex(F32, i, (float) (mean + std * rng.nextGaussian()));
+        rng.fillGaussian(out, n, mean, std);
     }
 
     @Override

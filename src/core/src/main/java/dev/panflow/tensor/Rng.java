@@ -6,13 +6,18 @@ import java.lang.foreign.ValueLayout;
 /**
  * xoshiro256** (Blackman and Vigna): a small, fast generator whose state is four longs, so it
  * can be saved in a checkpoint and a resumed run continues the same stream bit for bit.
- * Not thread-safe: one per thread of work. Allocation-free.
+ * Not thread-safe: one per thread of work. Allocation-free, but for small scratch arrays made at
+ * its first fill of {@link #BATCHED} or more normals.
  */
 public final class Rng {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private long s0, s1, s2, s3;
     private double spare;
     private boolean hasSpare;
+    /** Fills of this many normals or more draw them in batches (the same stream; see {@link #gaussians}). */
+    static final int BATCHED = 1024;
+    private static final int CHUNK = 512;   // polar attempts per batch
+    private double[] us, vs, ss, gs;        // made at the first batched fill
 
     public Rng(long seed) { reseed(seed); }
 
@@ -74,9 +79,60 @@ public final class Rng {
         return u * m;
     }
 
-    /** Fills n floats of {@code out} with N(0, std²). */
+    /** Fills n floats of {@code out} with N(0, std²): (float) (std · nextGaussian()) each, in order. */
     public void fillGaussian(MemorySegment out, long n, float std) {
-        for (long i = 0; i < n; i++) out.setAtIndex(F32, i, (float) (std * nextGaussian()));
+        if (n < BATCHED) {
+            for (long i = 0; i < n; i++) out.setAtIndex(F32, i, (float) (std * nextGaussian()));
+            return;
+        }
+        for (long i = 0; i < n; ) {
+            int len = (int) Math.min(2 * CHUNK, n - i);
+            gaussians(len);
+            for (int j = 0; j < len; j++) out.setAtIndex(F32, i + j, (float) (std * gs[j]));
+            i += len;
+        }
+    }
+
+    /** Fills n floats of {@code out} with N(mean, std²): (float) (mean + std · nextGaussian()) each, in order. */
+    public void fillGaussian(MemorySegment out, long n, double mean, double std) {
+        if (n < BATCHED) {
+            for (long i = 0; i < n; i++) out.setAtIndex(F32, i, (float) (mean + std * nextGaussian()));
+            return;
+        }
+        for (long i = 0; i < n; ) {
+            int len = (int) Math.min(2 * CHUNK, n - i);
+            gaussians(len);
+            for (int j = 0; j < len; j++) out.setAtIndex(F32, i + j, (float) (mean + std * gs[j]));
+            i += len;
+        }
+    }
+
+    /**
+     * gs[0..n) = the next n values of {@link #nextGaussian}, leaving the same state (spare included).
+     * The polar method's attempts are drawn first, the accepted ones kept without a branch, then
+     * transformed: the rejection test no longer mispredicts inside the chain of log, divide and
+     * square root, and consecutive pairs' transforms overlap. Never more attempts than the serial
+     * method would use: a batch holds at most as many as normals are still owed, halved.
+     */
+    private void gaussians(int n) {
+        if (gs == null) { us = new double[CHUNK]; vs = new double[CHUNK]; ss = new double[CHUNK]; gs = new double[2 * CHUNK]; }
+        int i = 0;
+        if (hasSpare) { gs[i++] = spare; hasSpare = false; }
+        while (i < n) {
+            int attempts = Math.min(CHUNK, (n - i + 1) / 2), kept = 0;
+            for (int a = 0; a < attempts; a++) {
+                double u = 2 * nextDouble() - 1, v = 2 * nextDouble() - 1, s = u * u + v * v;
+                us[kept] = u; vs[kept] = v; ss[kept] = s;
+                kept += (s < 1 & s != 0) ? 1 : 0;
+            }
+            for (int a = 0; a < kept; a++) {
+                double m = Math.sqrt(-2 * Math.log(ss[a]) / ss[a]);
+                gs[i++] = us[a] * m;
+                spare = vs[a] * m;   // as nextGaussian: the spare's bits stay in the state once used (checkpoints hold them)
+                if (i < n) gs[i++] = spare;
+                else hasSpare = true;
+            }
+        }
     }
 
     /** Fills n floats of {@code out} with U[lo, hi). */
