@@ -81,16 +81,7 @@ public final class Rng {
 
     /** Fills n floats of {@code out} with N(0, std²): (float) (std · nextGaussian()) each, in order. */
     public void fillGaussian(MemorySegment out, long n, float std) {
-        if (n < BATCHED) {
-            for (long i = 0; i < n; i++) out.setAtIndex(F32, i, (float) (std * nextGaussian()));
-            return;
-        }
-        for (long i = 0; i < n; ) {
-            int len = (int) Math.min(2 * CHUNK, n - i);
-            gaussians(len);
-            for (int j = 0; j < len; j++) out.setAtIndex(F32, i + j, (float) (std * gs[j]));
-            i += len;
-        }
+        fillGaussian(out, n, -0.0, std);   // −0 + y = y exactly for every y (+0 + (−0) would be +0)
     }
 
     /** Fills n floats of {@code out} with N(mean, std²): (float) (mean + std · nextGaussian()) each, in order. */

@@ -31,12 +31,13 @@ public final class Checkpoint {
      */
     public static void save(CfmTrainer tr, Path file) {
         ParamStore ps = tr.model.params();
-        for (Tensor t : new Tensor[] {ps.values(), tr.ema.weights(), tr.optimizer.firstMoment(), tr.optimizer.secondMoment()})
+        Tensor ema = tr.ema.weights();   // once: with EMA decay 0 each call copies the weights
+        for (Tensor t : new Tensor[] {ps.values(), ema, tr.optimizer.firstMoment(), tr.optimizer.secondMoment()})
             if (!allFinite(t))
                 throw new TrainingDiverged("the weights stopped being finite at step " + tr.step() + " (the update overflowed: lr "
                         + tr.config.lr() + " is likely too high, or the data has extreme values); " + file + " was not overwritten", "lr");
         Map<String, Tensor> tensors = new LinkedHashMap<>(ps.views(ps.values(), ""));
-        tensors.putAll(ps.views(tr.ema.weights(), "ema."));
+        tensors.putAll(ps.views(ema, "ema."));
         tensors.putAll(ps.views(tr.optimizer.firstMoment(), "adam_m."));
         tensors.putAll(ps.views(tr.optimizer.secondMoment(), "adam_v."));
         Map<String, String> meta = new LinkedHashMap<>();
