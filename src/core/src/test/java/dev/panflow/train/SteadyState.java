@@ -1,7 +1,16 @@
 package dev.panflow.train;
 
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordingFile;
 
 /**
  * Heap bytes per call of a training step once it is warm, summed over every thread that runs it:
@@ -14,6 +23,10 @@ import java.util.Arrays;
  * together, while a deadline in seconds let a busy machine run too few steps for C2 to catch up
  * (TrainStepAllocationTest failed at its 60 s deadline, once in the UseAVX=2 fork at 302,800
  * bytes/step). A step that allocates in steady state still fails: every round of it allocates.
+ * When it does, one more round runs under a JFR allocation recording, and the log names the
+ * sites that allocated most (a boxed vector shows as its species' class under the kernel that
+ * failed to keep it in registers): the failures this must explain come from C2's compile order
+ * and do not repeat on demand.
  */
 public final class SteadyState {
     /** Bytes per step below which a round counts as allocation-free (not one object per step). */
@@ -45,8 +58,54 @@ public final class SteadyState {
         String log = String.format("%d B/step after %d steps (%.1f s, JIT %d ms) on threads %s; B/step per round of %d:%s",
                 perStep, steps, (System.nanoTime() - t0) * 1e-9, jit.getTotalCompilationTime() - jit0, Arrays.toString(ids),
                 roundSteps, rounds.length() < 600 ? rounds : rounds + " ...");
+        if (perStep >= BOUND) log += "; sampled allocation sites (bytes, class, frames):\n" + allocationSites(step, roundSteps, mx, ids);
         System.out.println("steady state: " + log);
         return new Result(perStep, log);
+    }
+
+    /**
+     * More rounds under JFR's allocation sampler (which samples at TLAB refills, so until the threads
+     * have allocated SAMPLED_BYTES, or 200 rounds): the heaviest sites on the step's threads, by weight.
+     */
+    static String allocationSites(Runnable step, int roundSteps, com.sun.management.ThreadMXBean mx, long[] ids) {
+        Path file = null;
+        try (Recording rec = new Recording()) {
+            rec.enable("jdk.ObjectAllocationSample").with("throttle", "100000/s").withStackTrace();
+            rec.start();
+            long before = total(mx.getThreadAllocatedBytes(ids));
+            for (int round = 0; round < 200 && total(mx.getThreadAllocatedBytes(ids)) - before < SAMPLED_BYTES; round++)
+                for (int i = 0; i < roundSteps; i++) step.run();
+            rec.stop();
+            file = Files.createTempFile("steady-state", ".jfr");
+            rec.dump(file);
+            Map<String, Long> weight = new HashMap<>();
+            Thread self = Thread.currentThread();
+            for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
+                var t = e.getThread();
+                if (t == null || e.getStackTrace() == null) continue;
+                String name = t.getJavaName();
+                if (name == null || !(name.equals(self.getName()) || name.startsWith("panflow-kernel-"))) continue;
+                String frames = e.getStackTrace().getFrames().stream().limit(6)
+                        .map(SteadyState::frame).collect(Collectors.joining(" < "));
+                weight.merge(e.getClass("objectClass").getName() + " @ " + frames, e.getLong("weight"), Long::sum);
+            }
+            if (weight.isEmpty()) return "  (no samples)";
+            return weight.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+                    .map(en -> "  " + en.getValue() + " " + en.getKey()).collect(Collectors.joining("\n"));
+        } catch (Exception | LinkageError e) {
+            return "  (no JFR recording: " + e + ")";
+        } finally {
+            if (file != null) try { Files.deleteIfExists(file); } catch (java.io.IOException ignored) {}
+        }
+    }
+
+    private static final long SAMPLED_BYTES = 64L << 20;
+
+    private static String frame(RecordedFrame f) {
+        var m = f.getMethod();
+        String type = m.getType().getName();
+        return type.substring(type.lastIndexOf('.') + 1) + "." + m.getName() + ":" + f.getLineNumber() + (f.isJavaFrame() ? "" : "(native)")
+                + "[" + f.getType() + "]";
     }
 
     private static long total(long[] xs) {

@@ -16,6 +16,7 @@ class SteadyStateTest {
         SteadyState.Result r = SteadyState.measure(() -> sink = new byte[100], 100, 2000);
         assertFalse(r.allocationFree(), r.log());
         assertTrue(r.bytesPerStep() >= 100, r.log());
+        assertTrue(r.log().contains("SteadyStateTest.lambda"), "the log names the allocating frame: " + r.log());
     }
 
     @Test
@@ -27,12 +28,13 @@ class SteadyStateTest {
                     while (!workerRan) Thread.onSpinWait();
                     workerRan = false;
                 } else {
-                    sink = new byte[100];
+                    sink = new byte[10_000]; // large enough for the failure's JFR sampling to see it in 200 rounds
                     workerRan = true;
                 }
             };
             SteadyState.Result r = SteadyState.measure(() -> pool.parallelFor(2, 1, body), 100, 2000);
             assertFalse(r.allocationFree(), r.log());
+            assertTrue(r.log().contains("SteadyStateTest.lambda"), "the log names the worker's allocating frame: " + r.log());
         }
     }
 
