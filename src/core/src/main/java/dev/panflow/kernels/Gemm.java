@@ -182,24 +182,13 @@ public final class Gemm {
      * for columns jc.. starts at pc·nPad + jc·kc.
      */
     public static void packWhole(MemorySegment b, boolean bt, int k, int n, float[] packed) {
-        packWhole(b, bt, k, n, packed, 0, (n + NR - 1) / NR);
-    }
-
-    /** Columns per micro-panel of a packed B: {@link #packWhole}'s panels are this wide. */
-    public static int panelWidth() { return NR; }
-
-    /**
-     * {@link #packWhole} of micro-panels [p0, p1) only (columns [p0·NR, p1·NR) of every k slice):
-     * threads packing disjoint ranges of panels together pack the whole B.
-     */
-    public static void packWhole(MemorySegment b, boolean bt, int k, int n, float[] packed, int p0, int p1) {
         if (packed.length < packedSize(k, n)) throw new IllegalArgumentException("packed holds " + packed.length + " < " + packedSize(k, n));
         float[] staging = SCRATCH.get().staging;
-        int nPad = (n + NR - 1) / NR * NR, kStep = sliceDepth(k), j0 = p0 * NR, j1 = Math.min(n, p1 * NR);
+        int nPad = (n + NR - 1) / NR * NR, kStep = sliceDepth(k);
         for (int pc = 0; pc < k; pc += kStep) {
             int kc = Math.min(kStep, k - pc);
-            for (int jc = j0; jc < j1; jc += NC) {
-                int nc = Math.min(NC, j1 - jc);
+            for (int jc = 0; jc < n; jc += NC) {
+                int nc = Math.min(NC, n - jc);
                 if (bt) packBt(b, k, pc, kc, jc, nc, packed, pc * nPad + jc * kc, staging);
                 else packB(b, n, pc, kc, jc, nc, packed, pc * nPad + jc * kc, staging);
             }
