@@ -28,7 +28,7 @@ py=/usr/bin/python3
 [[ "$MODE" == parallel || "$MODE" == sequential ]] || { echo "MODE is parallel or sequential, not '$MODE'" >&2; exit 2; }
 [ -f "$JAR" ] || { echo "no $JAR: mvn -B -DskipTests package -pl src/cli -am" >&2; exit 3; }
 "$py" -c 'import torch, numpy' 2>/dev/null || { echo "needs PyTorch: apt-get install python3-torch python3-numpy" >&2; exit 3; }
-pf=("$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -jar "$JAR")
+pf=("$JAVA_HOME/bin/java" "${PANFLOW_JVM_FLAGS[@]}" -jar "$JAR")
 . "$root/bench/image_features.sh"
 
 # The recipe's flags on the torch side (same names but --warmup, which is --lr-warmup there).

@@ -18,7 +18,7 @@ jar="$root/target/panflow.jar"
 if [ ! -f "$jar" ] || [ -n "$(find "$root/src/core/src/main" "$root/src/cli/src/main" "$root/native-bindings/src/main" -newer "$jar" -print -quit)" ]; then
   (cd "$root" && mvn -B -q -o -DskipTests package -pl src/cli -am 2>&1 | grep -v -e 'sun.misc.Unsafe' -e '^WARNING: ' >&2 || true)
 fi
-java=("$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar "$jar")
+java=("$JAVA_HOME/bin/java" "${PANFLOW_JVM_FLAGS[@]}" -jar "$jar")
 mpi=(mpirun --oversubscribe --bind-to none); [ "$(id -u)" = 0 ] && mpi+=(--allow-run-as-root)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 common=(--samples 0 --checkpoint-every 0 --seed 1)

@@ -18,7 +18,7 @@ BACKEND=${BACKEND:-onednn}; OUT=${OUT:-$root/runs/recipe}; JAR=${JAR:-$root/targ
 SEEDS=${SEEDS:-0}; FEATURES=${FEATURES:-$root/bench/cache/fashion-mnist-features.safetensors}
 (($# > 0)) || { sed -n '2,13p' "$0" >&2; exit 2; }
 [ -f "$JAR" ] || { echo "no $JAR: mvn -B -DskipTests package -pl src/cli -am" >&2; exit 3; }
-pf=("$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -jar "$JAR")
+pf=("$JAVA_HOME/bin/java" "${PANFLOW_JVM_FLAGS[@]}" -jar "$JAR")
 . "$root/bench/image_features.sh"   # ensure_features: trains $FEATURES once
 
 # One variant: train for the budget, sample each seed, score each sample file.

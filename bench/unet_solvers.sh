@@ -19,7 +19,7 @@ FEATURES=${FEATURES:-$root/bench/cache/fashion-mnist-features.safetensors}
 model=$1; shift
 [ -f "$model" ] || { echo "no model file $model" >&2; exit 2; }
 [ -f "$JAR" ] || { echo "no $JAR: mvn -B -DskipTests package -pl src/cli -am" >&2; exit 3; }
-pf=("$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -jar "$JAR")
+pf=("$JAVA_HOME/bin/java" "${PANFLOW_JVM_FLAGS[@]}" -jar "$JAR")
 . "$root/bench/image_features.sh"   # ensure_features: trains $FEATURES once
 mkdir -p "$OUT"
 

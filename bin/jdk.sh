@@ -23,5 +23,20 @@ if ! PANFLOW_JDK=$(panflow_find_jdk); then
   exit 3
 fi
 export JAVA_HOME="$PANFLOW_JDK"
-# Flags every Panflow JVM needs: the incubating Vector API and native access for FFM.
-PANFLOW_JVM_FLAGS=(--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true)
+# Force-inline the kernels' small vector helpers (ExpF.exp, Elementwise.load, ...). C2 does not inline a
+# method it has already compiled on its own into more than InlineSmallCode bytes, and whether that happens
+# first depends on compile order; every vector crossing such a call is then boxed, hundreds of KB a training
+# step (TrainStepAllocationTest, made to fail on demand by -XX:InlineSmallCode=500). The same list is
+# panflow.jit.flags in pom.xml (JitFlagsTest checks); a JVM that embeds Panflow should pass these too.
+PANFLOW_JIT_FLAGS=(-XX:CompileCommand=quiet \
+  -XX:CompileCommand=inline,dev.panflow.kernels.ExpF::exp \
+  -XX:CompileCommand=inline,dev.panflow.kernels.Elementwise::sigmoid \
+  -XX:CompileCommand=inline,dev.panflow.kernels.Elementwise::load \
+  -XX:CompileCommand=inline,dev.panflow.kernels.Elementwise::store \
+  -XX:CompileCommand=inline,dev.panflow.kernels.Gemm::ld \
+  -XX:CompileCommand=inline,dev.panflow.kernels.Gemm::st \
+  -XX:CompileCommand=inline,dev.panflow.kernels.LaneSum::of \
+  -XX:CompileCommand=inline,dev.panflow.kernels.GroupNormKernels::load \
+  -XX:CompileCommand=inline,dev.panflow.kernels.Softmax::load)
+# Flags every Panflow JVM needs: the incubating Vector API and native access for FFM, and the JIT flags.
+PANFLOW_JVM_FLAGS=(--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true "${PANFLOW_JIT_FLAGS[@]}")

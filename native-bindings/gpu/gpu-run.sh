@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 out="${OUT:-$PWD/out}"; mkdir -p "$out"
 what="${*:-test train bench}"
-J="./rt/bin/java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true"
+J="./rt/bin/java $(tr '\n' ' ' < jvm.flags)"   # written by make-bundle.sh from bin/jdk.sh
 {
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv
   echo "libcuda:"; ldconfig -p | grep -E 'libcuda\.so' ; find / -xdev -name 'libcuda.so*' 2>/dev/null | head -5

@@ -39,4 +39,6 @@ for j in org/junit/platform/junit-platform-launcher/1.11.3/junit-platform-launch
 done
 "$JAVA_HOME/bin/javac" -d "$dir/runner" -cp "$dir/lib/*" native-bindings/gpu/RunTests.java
 cp native-bindings/gpu/gpu-run.sh bench/cuda_mlp_torch.py bench/cudnn_conv_torch.py bench/unet_torch.py "$dir/"
+# The flags every Panflow JVM gets (bin/jdk.sh's PANFLOW_JVM_FLAGS: Vector API, FFM, the JIT's force-inlines), for gpu-run.sh.
+(. bin/jdk.sh && printf '%s\n' "${PANFLOW_JVM_FLAGS[@]}") > "$dir/jvm.flags"
 du -sh "$dir"

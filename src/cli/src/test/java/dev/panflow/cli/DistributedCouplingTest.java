@@ -28,7 +28,7 @@ class DistributedCouplingTest {
         if ("root".equals(System.getProperty("user.name"))) cmd.add("--allow-run-as-root");
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.startsWith("-XX:UseAVX")) cmd.add(a);
+            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.startsWith("-XX:CompileCommand") || a.startsWith("-XX:UseAVX")) cmd.add(a);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ShardedPlanProbe.class.getName()));
         cmd.addAll(List.of(args));
         return cmd;

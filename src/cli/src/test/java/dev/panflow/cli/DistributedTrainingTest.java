@@ -40,7 +40,7 @@ class DistributedTrainingTest {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.startsWith("-XX:UseAVX")) cmd.add(a);
+            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.startsWith("-XX:CompileCommand") || a.startsWith("-XX:UseAVX")) cmd.add(a);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
         return cmd;

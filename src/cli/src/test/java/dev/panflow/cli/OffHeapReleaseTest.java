@@ -29,7 +29,7 @@ class OffHeapReleaseTest {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access")) cmd.add(a);
+            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.startsWith("-XX:CompileCommand")) cmd.add(a);
         cmd.addAll(List.of("-XX:NativeMemoryTracking=summary", "-cp", System.getProperty("java.class.path"),
                 NativeMemoryProbe.class.getName(), mode, Integer.toString(rounds), "--"));
         cmd.addAll(List.of(commands));

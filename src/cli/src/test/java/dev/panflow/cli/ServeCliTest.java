@@ -31,7 +31,7 @@ class ServeCliTest {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access")) cmd.add(a);
+            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.startsWith("-XX:CompileCommand")) cmd.add(a);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--model",
                 dir.resolve("model.safetensors").toString(), "--port", "0", "--threads", "1", "--max-wait-ms", "5000", "--watch")); // --watch: its watcher must not keep the process from exiting
         Path log = dir.resolve("serve.log");
@@ -63,7 +63,7 @@ class ServeCliTest {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access")) cmd.add(a);
+            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.startsWith("-XX:CompileCommand")) cmd.add(a);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--pretrained", "checkerboard",
                 "--port", "0", "--threads", "1"));
         Path log = dir.resolve("serve.log");

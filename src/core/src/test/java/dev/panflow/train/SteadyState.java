@@ -22,7 +22,9 @@ import jdk.jfr.consumer.RecordingFile;
  * compiler threads share the CPU with the step's threads, so on a loaded machine both slow down
  * together, while a deadline in seconds let a busy machine run too few steps for C2 to catch up
  * (TrainStepAllocationTest failed at its 60 s deadline, once in the UseAVX=2 fork at 302,800
- * bytes/step). A step that allocates in steady state still fails: every round of it allocates.
+ * bytes/step; the cause, found later: a vector helper C2 had compiled on its own and then would not
+ * inline, see PANFLOW_JIT_FLAGS in bin/jdk.sh). A step that allocates in steady state still fails:
+ * every round of it allocates.
  * When it does, one more round runs under a JFR allocation recording, and the log names the
  * sites that allocated most (a boxed vector shows as its species' class under the kernel that
  * failed to keep it in registers): the failures this must explain come from C2's compile order
