@@ -87,7 +87,10 @@ public final class SteadyState {
                 if (t == null || e.getStackTrace() == null) continue;
                 String name = t.getJavaName();
                 if (name == null || !(name.equals(self.getName()) || name.startsWith("panflow-kernel-"))) continue;
-                String frames = e.getStackTrace().getFrames().stream().limit(6)
+                // The allocating frame, then Panflow's frames: which of them is compiled, and how, is the clue.
+                var all = e.getStackTrace().getFrames();
+                String frames = java.util.stream.Stream.concat(all.stream().limit(1),
+                                all.stream().skip(1).filter(f -> f.getMethod().getType().getName().startsWith("dev.panflow.")).limit(6))
                         .map(SteadyState::frame).collect(Collectors.joining(" < "));
                 weight.merge(e.getClass("objectClass").getName() + " @ " + frames, e.getLong("weight"), Long::sum);
             }
