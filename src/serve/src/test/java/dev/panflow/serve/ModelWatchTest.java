@@ -44,6 +44,17 @@ class ModelWatchTest {
         return 0;
     }
 
+    interface Check { boolean ok() throws Exception; }
+
+    /** Polls until {@code check} holds (the watcher reloads on its own thread), failing after 30 s. */
+    static void await(Check check, String what) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!check.ok()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+            Thread.sleep(20);
+        }
+    }
+
     @Test
     void aChangedFileIsSwappedInAndABadOneRefused() throws Exception {
         Path served = dir.resolve("serve").resolve("model.safetensors");
@@ -56,20 +67,23 @@ class ModelWatchTest {
             String before = get("/v1/model");
             Files.write(dir.resolve("serve").resolve("unrelated.txt"), new byte[] {1}); // another file in the folder: no reload
             replace(served, other);
-            while (get("/v1/model").equals(before)) Thread.sleep(20);
+            // The new model is served a moment before its reload is counted: wait for the count.
+            await(() -> reloads("ok") >= 1, "the first reload");
             String swapped = get("/v1/model");
+            assertTrue(!swapped.equals(before), "the changed file is served");
             assertEquals(1.0, reloads("ok"), get("/metrics"));
             assertEquals(200, sample());
 
             replace(served, new byte[] {1, 2, 3}); // not a checkpoint
-            while (reloads("refused") < 1) Thread.sleep(20);
+            await(() -> reloads("refused") >= 1, "the refusal");
             assertEquals(swapped, get("/v1/model"), "a refused file must leave the model as it was");
             assertEquals(200, sample(), "the old model keeps serving");
 
             replace(served, other); // the same bytes as served: nothing to reload
             Files.copy(FlowServerTest.train(dir.resolve("a"), 5), dir.resolve("again.safetensors"));
             replace(served, Files.readAllBytes(dir.resolve("again.safetensors")));
-            while (get("/v1/model").equals(swapped)) Thread.sleep(20);
+            await(() -> reloads("ok") >= 2, "the second reload");
+            assertTrue(!get("/v1/model").equals(swapped), "the file changed back is served");
             assertEquals(2.0, reloads("ok"));
             assertEquals(1.0, reloads("refused"));
         } finally {
