@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panflow.coupling.Sinkhorn;
 import java.io.DataInputStream;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,9 +25,7 @@ class DistributedCouplingTest {
     static List<String> mpirunProbe(int ranks, String... args) {
         List<String> cmd = new ArrayList<>(List.of("mpirun", "--oversubscribe", "-np", Integer.toString(ranks)));
         if ("root".equals(System.getProperty("user.name"))) cmd.add("--allow-run-as-root");
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.startsWith("-XX:CompileCommand") || a.startsWith("-XX:UseAVX")) cmd.add(a);
+        cmd.addAll(ChildJvm.java());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ShardedPlanProbe.class.getName()));
         cmd.addAll(List.of(args));
         return cmd;

@@ -7,10 +7,8 @@ import dev.panflow.io.Safetensors;
 import dev.panflow.train.Checkpoint;
 import java.io.File;
 import java.lang.foreign.Arena;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -30,10 +28,7 @@ class KillAndResumeTest {
 
     /** The same java, classpath and module flags as this test JVM, running the CLI. */
     static Process launch(Path out, boolean resume, Path log) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.startsWith("-XX:CompileCommand") || a.startsWith("-XX:UseAVX")) cmd.add(a);
+        List<String> cmd = ChildJvm.java();
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());

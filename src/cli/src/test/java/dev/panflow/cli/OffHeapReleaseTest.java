@@ -3,7 +3,6 @@ package dev.panflow.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,10 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("slow") // ~5 s: a child JVM per failing load
 class OffHeapReleaseTest {
     static long growthKb(Path dir, String mode, int rounds, String... commands) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.startsWith("-XX:CompileCommand")) cmd.add(a);
+        List<String> cmd = ChildJvm.java();
         cmd.addAll(List.of("-XX:NativeMemoryTracking=summary", "-cp", System.getProperty("java.class.path"),
                 NativeMemoryProbe.class.getName(), mode, Integer.toString(rounds), "--"));
         cmd.addAll(List.of(commands));

@@ -3,7 +3,6 @@ package dev.panflow.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,10 +27,7 @@ class ServeCliTest {
         CliTest.Run t = CliTest.run("train", "--out", dir.toString(), "--steps", "30", "--hidden", "16", "--layers", "1",
                 "--batch", "64", "--samples", "0", "--threads", "1");
         assertEquals(0, t.code(), t.err());
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.startsWith("-XX:CompileCommand")) cmd.add(a);
+        List<String> cmd = ChildJvm.java();
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--model",
                 dir.resolve("model.safetensors").toString(), "--port", "0", "--threads", "1", "--max-wait-ms", "5000", "--watch")); // --watch: its watcher must not keep the process from exiting
         Path log = dir.resolve("serve.log");
@@ -60,10 +56,7 @@ class ServeCliTest {
         CliTest.assertUserError(CliTest.run("serve", "--pretrained", "checkerboard", "--watch", "--port", "0"), "--watch needs --model FILE");
         CliTest.assertUserError(CliTest.run("serve", "--port", "0"), "give either --model FILE or --pretrained NAME");
         CliTest.assertUserError(CliTest.run("serve", "--pretrained", "mnist", "--port", "0"), "mnist");
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.startsWith("-XX:CompileCommand")) cmd.add(a);
+        List<String> cmd = ChildJvm.java();
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--pretrained", "checkerboard",
                 "--port", "0", "--threads", "1"));
         Path log = dir.resolve("serve.log");

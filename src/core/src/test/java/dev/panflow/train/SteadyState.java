@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
@@ -25,10 +26,10 @@ import jdk.jfr.consumer.RecordingFile;
  * bytes/step; the cause, found later: a vector helper C2 had compiled on its own and then would not
  * inline, see PANFLOW_JIT_FLAGS in bin/jdk.sh). A step that allocates in steady state still fails:
  * every round of it allocates.
- * When it does, one more round runs under a JFR allocation recording, and the log names the
- * sites that allocated most (a boxed vector shows as its species' class under the kernel that
- * failed to keep it in registers): the failures this must explain come from C2's compile order
- * and do not repeat on demand.
+ * When it does, more rounds run under a JFR allocation recording, and the log names the sites
+ * that allocated most (a boxed vector shows as its float[] payload or its species' class, under
+ * the kernel that failed to keep it in registers): the failures this must explain come from C2's
+ * compile order and do not repeat on demand.
  */
 public final class SteadyState {
     /** Bytes per step below which a round counts as allocation-free (not one object per step). */
@@ -89,7 +90,7 @@ public final class SteadyState {
                 if (name == null || !(name.equals(self.getName()) || name.startsWith("panflow-kernel-"))) continue;
                 // The allocating frame, then Panflow's frames: which of them is compiled, and how, is the clue.
                 var all = e.getStackTrace().getFrames();
-                String frames = java.util.stream.Stream.concat(all.stream().limit(1),
+                String frames = Stream.concat(all.stream().limit(1),
                                 all.stream().skip(1).filter(f -> f.getMethod().getType().getName().startsWith("dev.panflow.")).limit(6))
                         .map(SteadyState::frame).collect(Collectors.joining(" < "));
                 weight.merge(e.getClass("objectClass").getName() + " @ " + frames, e.getLong("weight"), Long::sum);
