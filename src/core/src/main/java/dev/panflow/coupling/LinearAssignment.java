@@ -245,7 +245,7 @@ public final class LinearAssignment {
                 dv = dv.blend(nd, better);
                 dv.intoArray(d, j);
                 IntVector.fromArray(IS, pred, j).blend(iv, better.cast(IS)).intoArray(pred, j);
-                best = best.min(dv);
+                best = dv.min(best);
             }
             double m = best.reduceLanes(VectorOperators.MIN);
             for (; j < n; j++) {

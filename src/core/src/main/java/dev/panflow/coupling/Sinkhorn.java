@@ -134,8 +134,8 @@ public final class Sinkhorn {
                 FloatVector mv = FloatVector.broadcast(S, Float.POSITIVE_INFINITY), xv = FloatVector.zero(S);
                 for (int bound = S.loopBound(n); j < bound; j += L) {
                     FloatVector cv = FloatVector.fromArray(S, c, ib + j);
-                    mv = mv.min(cv);
-                    xv = xv.max(cv);
+                    mv = cv.min(mv);
+                    xv = cv.max(xv);
                 }
                 mn = mv.reduceLanes(VectorOperators.MIN); // exact in any order
                 x = xv.reduceLanes(VectorOperators.MAX);
@@ -343,7 +343,7 @@ public final class Sinkhorn {
         int ib = i * n, bound = S.loopBound(n), j = 0;
         if (vectorized) {
             FloatVector acc = FloatVector.zero(S);
-            for (; j < bound; j += L) acc = acc.add(FloatVector.fromArray(S, k, ib + j).mul(FloatVector.fromArray(S, v, j)));
+            for (; j < bound; j += L) acc = FloatVector.fromArray(S, k, ib + j).mul(FloatVector.fromArray(S, v, j)).add(acc);
             acc.intoArray(lanes, 0);
         } else {
             java.util.Arrays.fill(lanes, 0f);

@@ -50,7 +50,7 @@ public final class Elementwise {
         int c = 0;
         for (; c < cb; c += L) {
             FloatVector s = accumulate ? load(out, c) : FloatVector.zero(S);
-            for (int r = 0; r < rows; r++) s = s.add(load(dy, (long) r * cols + c));
+            for (int r = 0; r < rows; r++) s = load(dy, (long) r * cols + c).add(s);
             store(s, out, c);
         }
         for (; c < cols; c++) {
@@ -239,8 +239,8 @@ public final class Elementwise {
         FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
         long i = off, end = off + len, b2 = off + len - len % (2L * L);
         for (; i < b2; i += 2L * L) {
-            s0 = s0.add(load(x, i));
-            s1 = s1.add(load(x, i + L));
+            s0 = load(x, i).add(s0);
+            s1 = load(x, i + L).add(s1);
         }
         float s = LaneSum.of(s0.add(s1));
         for (; i < end; i++) s += get(x, i);
@@ -292,8 +292,7 @@ public final class Elementwise {
     /**
      * Σ x. Blocks of {@value #FOLD} elements are summed with four float vector accumulators (16
      * values per lane) and folded into a double: float error stays per block, the long sum is
-     * double. Each block is its own method returning a float, so no vector crosses a call or a
-     * loop merge (nested vector loops here got their vectors boxed by C2 on 256-bit species).
+     * double. Each block is its own method returning a float, so no vector crosses a call.
      */
     public static double sum(MemorySegment x, long n) {
         double total = 0;
@@ -306,10 +305,10 @@ public final class Elementwise {
     private static float sumBlock(MemorySegment x, long from, long to) {
         FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
         for (long i = from; i < to; i += 4 * L) {
-            s0 = s0.add(load(x, i));
-            s1 = s1.add(load(x, i + L));
-            s2 = s2.add(load(x, i + 2 * L));
-            s3 = s3.add(load(x, i + 3 * L));
+            s0 = load(x, i).add(s0);
+            s1 = load(x, i + L).add(s1);
+            s2 = load(x, i + 2 * L).add(s2);
+            s3 = load(x, i + 3 * L).add(s3);
         }
         return LaneSum.of(s0.add(s1).add(s2.add(s3)));
     }

@@ -199,8 +199,8 @@ public final class GroupNormKernels {
             FloatVector d1 = load(d, i + L).mul(s1).mul(load(v, i + L).fma(one.sub(s1), one));
             d0.intoMemorySegment(d, 4L * i, NO);
             d1.intoMemorySegment(d, 4L * (i + L), NO);
-            a0 = a0.add(d0);
-            a1 = a1.add(d1);
+            a0 = d0.add(a0);
+            a1 = d1.add(a1);
             p0 = d0.fma(load(x, i).sub(vm), p0);
             p1 = d1.fma(load(x, i + L).sub(vm), p1);
         }
@@ -226,8 +226,8 @@ public final class GroupNormKernels {
             FloatVector d1 = load(d, i + L).mul(s1).mul(v1.fma(one.sub(s1), one));
             d0.intoMemorySegment(d, 4L * i, NO);
             d1.intoMemorySegment(d, 4L * (i + L), NO);
-            a0 = a0.add(d0);
-            a1 = a1.add(d1);
+            a0 = d0.add(a0);
+            a1 = d1.add(a1);
             p0 = d0.fma(load(x, i).sub(vm), p0);
             p1 = d1.fma(load(x, i + L).sub(vm), p1);
         }

@@ -47,14 +47,14 @@ public final class Softmax {
         }
     }
 
-    // One vector loop per method (nested vector loops got their vectors boxed by C2; see Elementwise.sum).
+    // One vector loop per method; carried vectors are updated as fresh.op(acc) (see package-info).
 
     private static float rowMax(MemorySegment x, long o, int cols, float scale) {
         int vb = cols - cols % L;
         float m = Float.NEGATIVE_INFINITY;
         if (vb > 0) {
             FloatVector acc = load(x, o);
-            for (int j = L; j < vb; j += L) acc = acc.max(load(x, o + j));
+            for (int j = L; j < vb; j += L) acc = load(x, o + j).max(acc);
             m = acc.reduceLanes(VectorOperators.MAX); // max is exact in any order
         }
         for (int j = vb; j < cols; j++) m = Math.max(m, x.getAtIndex(F, o + j));
@@ -68,7 +68,7 @@ public final class Softmax {
         for (int j = 0; j < vb; j += L) {
             FloatVector e = ExpF.exp(load(x, o + j).fma(scale, -m));
             e.intoMemorySegment(x, 4L * (o + j), NO);
-            acc = acc.add(e);
+            acc = e.add(acc);
         }
         float sum = LaneSum.of(acc);
         for (int j = vb; j < cols; j++) {
