@@ -6,7 +6,7 @@ set -euo pipefail
 # bench/build.sh: a JDK 22+, $root, and $bench_jar (bench/target/benchmarks.jar, rebuilt when stale).
 . "$(dirname "${BASH_SOURCE[0]}")/build.sh"
 T=${1:-2}; B=${2:-64}
-jvm=$("$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector -cp "$bench_jar" \
+jvm=$("$JAVA_HOME/bin/java" "${PANFLOW_JVM_FLAGS[@]}" -cp "$bench_jar" \
       dev.panflow.kernels.ConvBench "$T" "$B" 2>/dev/null)
 torch=$(OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "$root/bench/conv_compare_torch.py" "$T" "$B")
 echo "$jvm" | grep -v '^RESULT'

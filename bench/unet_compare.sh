@@ -20,7 +20,7 @@ cond=(); [[ "${CONDITIONAL:-0}" == 1 ]] && cond=(--conditional)
 py=/usr/bin/python3
 "$py" -c 'import torch, numpy' 2>/dev/null || { echo "needs PyTorch: apt-get install python3-torch python3-numpy" >&2; exit 1; }
 
-bench=("$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED
+bench=("$JAVA_HOME/bin/java" "${PANFLOW_JVM_FLAGS[@]}"
        -cp "$bench_jar" dev.panflow.nn.UNetBench)
 java=("${bench[@]}" "$B" "$T" "$CH" ${cond[@]+"${cond[@]}"})
 export THREADS=$T OMP_WAIT_POLICY=PASSIVE
