@@ -28,6 +28,8 @@ export JAVA_HOME="$PANFLOW_JDK"
 # first depends on compile order; every vector crossing such a call is then boxed, hundreds of KB a training
 # step (TrainStepAllocationTest, made to fail on demand by -XX:InlineSmallCode=500). The same list is
 # panflow.jit.flags in pom.xml (JitFlagsTest checks); a JVM that embeds Panflow should pass these too.
+# Kept out of its callers: squaredErrorGrad (only segments cross the call), whose loss callers are compiles so big
+# that C2 stops inlining even the forced helpers in them (NodeCountInliningCutoff; the shortcut step boxed).
 PANFLOW_JIT_FLAGS=(-XX:CompileCommand=quiet \
   -XX:CompileCommand=inline,dev.panflow.kernels.ExpF::exp \
   -XX:CompileCommand=inline,dev.panflow.kernels.Elementwise::sigmoid \
@@ -37,6 +39,7 @@ PANFLOW_JIT_FLAGS=(-XX:CompileCommand=quiet \
   -XX:CompileCommand=inline,dev.panflow.kernels.Gemm::st \
   -XX:CompileCommand=inline,dev.panflow.kernels.LaneSum::of \
   -XX:CompileCommand=inline,dev.panflow.kernels.GroupNormKernels::load \
-  -XX:CompileCommand=inline,dev.panflow.kernels.Softmax::load)
+  -XX:CompileCommand=inline,dev.panflow.kernels.Softmax::load \
+  -XX:CompileCommand=dontinline,dev.panflow.kernels.Elementwise::squaredErrorGrad)
 # Flags every Panflow JVM needs: the incubating Vector API and native access for FFM, and the JIT flags.
 PANFLOW_JVM_FLAGS=(--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true "${PANFLOW_JIT_FLAGS[@]}")

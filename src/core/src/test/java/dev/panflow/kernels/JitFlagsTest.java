@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class JitFlagsTest {
     private static final Pattern INLINE = Pattern.compile("-XX:CompileCommand=inline,([\\w.$]+::\\w+)");
+    private static final Pattern COMMAND = Pattern.compile("-XX:CompileCommand=(\\w+,[\\w.$]+::\\w+)");
 
     @Test
     void everyMethodPassingAVectorIsForceInlined() throws Exception {
@@ -47,7 +48,7 @@ class JitFlagsTest {
     void theLauncherAndTheBuildPassTheSameList() throws Exception {
         List<String> jvm = ManagementFactory.getRuntimeMXBean().getInputArguments();
         assertTrue(jvm.contains("-XX:CompileCommand=quiet"), "this JVM's flags: " + jvm);
-        assertEquals(inlined(launcherFlags()), inlined(String.join(" ", jvm)), "bin/jdk.sh's PANFLOW_JIT_FLAGS vs this JVM's (pom.xml's panflow.jit.flags)");
+        assertEquals(commands(launcherFlags()), commands(String.join(" ", jvm)), "bin/jdk.sh's PANFLOW_JIT_FLAGS vs this JVM's (pom.xml's panflow.jit.flags)");
     }
 
     private static boolean passesVector(Method m) {
@@ -68,8 +69,13 @@ class JitFlagsTest {
         return m.group(1);
     }
 
-    private static Set<String> inlined(String flags) {
-        Matcher m = INLINE.matcher(flags);
+    private static Set<String> inlined(String flags) { return matches(INLINE, flags); }
+
+    /** Every per-method command (inline and dontinline), as "command,Class::method". */
+    private static Set<String> commands(String flags) { return matches(COMMAND, flags); }
+
+    private static Set<String> matches(Pattern p, String flags) {
+        Matcher m = p.matcher(flags);
         Set<String> out = new TreeSet<>();
         while (m.find()) out.add(m.group(1));
         return out;
