@@ -23,7 +23,6 @@ import org.junit.jupiter.api.Test;
  * list is the build's, and this JVM runs with it.
  */
 class JitFlagsTest {
-    private static final Pattern INLINE = Pattern.compile("-XX:CompileCommand=inline,([\\w.$]+::\\w+)");
     private static final Pattern COMMAND = Pattern.compile("-XX:CompileCommand=(\\w+,[\\w.$]+::\\w+)");
 
     @Test
@@ -69,13 +68,16 @@ class JitFlagsTest {
         return m.group(1);
     }
 
-    private static Set<String> inlined(String flags) { return matches(INLINE, flags); }
+    /** The methods the flags force-inline, as "Class::method". */
+    private static Set<String> inlined(String flags) {
+        Set<String> out = new TreeSet<>();
+        for (String c : commands(flags)) if (c.startsWith("inline,")) out.add(c.substring("inline,".length()));
+        return out;
+    }
 
     /** Every per-method command (inline and dontinline), as "command,Class::method". */
-    private static Set<String> commands(String flags) { return matches(COMMAND, flags); }
-
-    private static Set<String> matches(Pattern p, String flags) {
-        Matcher m = p.matcher(flags);
+    private static Set<String> commands(String flags) {
+        Matcher m = COMMAND.matcher(flags);
         Set<String> out = new TreeSet<>();
         while (m.find()) out.add(m.group(1));
         return out;

@@ -23,8 +23,8 @@ import jdk.jfr.consumer.RecordingFile;
  * compiler threads share the CPU with the step's threads, so on a loaded machine both slow down
  * together, while a deadline in seconds let a busy machine run too few steps for C2 to catch up
  * (TrainStepAllocationTest failed at its 60 s deadline, once in the UseAVX=2 fork at 302,800
- * bytes/step; the cause, found later: a vector helper C2 had compiled on its own and then would not
- * inline, see PANFLOW_JIT_FLAGS in bin/jdk.sh). A step that allocates in steady state still fails:
+ * bytes/step; the cause, found later by the recording below: a method called on a loop-carried
+ * vector, see dev.panflow.kernels' package-info). A step that allocates in steady state still fails:
  * every round of it allocates.
  * When it does, more rounds run under a JFR allocation recording, and the log names the sites
  * that allocated most (a boxed vector shows as its float[] payload or its species' class, under
